@@ -1,0 +1,574 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * syndrop's CO-RE programs: one event per SYN or handshake a listener drops, with its cause.
+ *
+ * Program names carry their attach mode, and the shim loads one mode's set:
+ *   tp_*  tp_btf/kfree_skb, loaded in every mode (KERNEL_REASON drops, and on 6.16+ the
+ *         TIME-WAIT PAWS and final-ACK overflow drops, which carry their own reasons there)
+ *   fe_*  fentry/fexit (BTF trampolines)
+ *   kp_*  kprobe/kretprobe, same logic for kernels that refuse trampolines
+ * SYNs dropped inside tcp_conn_request() are consumed, not freed, so kfree_skb never sees
+ * them; the fe_/kp_ pairs compare the listener's sk_drops before and after the call instead.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "syndrop.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define IPPROTO_TCP 6
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_RST 0x04
+#define TCP_FLAG_ACK 0x10
+#define TCPOPT_EOL 0
+#define TCPOPT_NOP 1
+#define TCPOPT_TIMESTAMP 8
+#define TCPOLEN_TIMESTAMP 10
+#define TCP_PAWS_24DAYS (60 * 60 * 24 * 24)
+#define NSEC_PER_SEC 1000000000ULL
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile struct syndrop_config cfg = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 * 1024 * 1024);
+} events SEC(".maps");
+
+/* Events lost at reserve, per CPU and per program slot: delivered + lost = what was seen. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SYNDROP_SLOT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/* State carried from the entry of tcp_conn_request to its exit, on the CPU running it.
+ * The call runs in softirq and does not nest on one CPU, so one slot per CPU suffices. */
+struct conn_req_state {
+	struct sock *sk;
+	struct sk_buff *skb;
+	__u32 drops_before;
+	__u32 syn_qlen;
+	__u32 accept_qlen;
+	__u32 max_ack_backlog;
+	__u8 unproven;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct conn_req_state);
+} conn_req SEC(".maps");
+
+/* Scratch space, so the stack stays small: the event being built, and the TCP options it is
+ * parsed from (in a map value, where the verifier accepts bounded variable offsets). */
+struct scratch {
+	struct syndrop_event e;
+	__u8 opts[64];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+/* Keeps an index masked where the compiler would otherwise drop the mask as redundant. */
+static __always_inline __u32 bounded(__u32 i)
+{
+	asm volatile("%0 &= 63" : "+r"(i));
+	return i;
+}
+
+/* kernel 6.18 renamed nothing we read, but older kernels lack sk_drop_counters: read what exists. */
+static __always_inline __u32 sk_drops_read(struct sock *sk)
+{
+	if (bpf_core_field_exists(sk->sk_drops))
+		return (__u32)BPF_CORE_READ(sk, sk_drops.counter);
+	return 0;
+}
+
+static __always_inline __u64 sk_netns(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+static __always_inline struct syndrop_event *scratch_event(void)
+{
+	__u32 zero = 0;
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (!sc)
+		return NULL;
+	__builtin_memset(&sc->e, 0, sizeof(sc->e));
+	return &sc->e;
+}
+
+/* Reads addresses, ports, flags and the timestamp option of the TCP segment in skb. */
+static __always_inline int parse_tcp(struct sk_buff *skb, struct syndrop_event *e)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 th_off = BPF_CORE_READ(skb, transport_header);
+	__u8 *opts = ((struct scratch *)e)->opts;
+	struct tcphdr th;
+	__u8 ver = 0;
+	int optlen, i;
+
+	if (!head || nh == (__u16)~0U || th_off == (__u16)~0U)
+		return -1;
+	if (bpf_probe_read_kernel(&ver, 1, head + nh))
+		return -1;
+	ver >>= 4;
+	if (ver == 4) {
+		struct iphdr ip;
+
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh) || ip.protocol != IPPROTO_TCP)
+			return -1;
+		__builtin_memcpy(e->saddr, &ip.saddr, 4);
+		__builtin_memcpy(e->daddr, &ip.daddr, 4);
+	} else if (ver == 6) {
+		struct ipv6hdr ip6;
+
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh) || ip6.nexthdr != IPPROTO_TCP)
+			return -1;
+		__builtin_memcpy(e->saddr, &ip6.saddr, 16);
+		__builtin_memcpy(e->daddr, &ip6.daddr, 16);
+		e->flags |= SYNDROP_F_IPV6;
+	} else {
+		return -1;
+	}
+	if (bpf_probe_read_kernel(&th, sizeof(th), head + th_off))
+		return -1;
+	e->sport = bpf_ntohs(th.source);
+	e->dport = bpf_ntohs(th.dest);
+	e->tcp_flags = ((__u8 *)&th)[13];
+
+	optlen = th.doff * 4 - (int)sizeof(th);
+	if (optlen <= 0)
+		return 0;
+	if (optlen > 40)
+		optlen = 40;
+	/* 64-byte buffer, 40 bytes used: indexes are masked with 63 so the verifier sees them bounded. */
+	if (bpf_probe_read_kernel(opts, 40, head + th_off + sizeof(th)))
+		return 0;
+	for (i = 0; i < 40 && i < optlen; ) {
+		__u8 kind = opts[bounded(i)];
+		__u8 len;
+
+		if (kind == TCPOPT_EOL)
+			break;
+		if (kind == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		len = opts[bounded(i + 1)];
+		if (len < 2)
+			break;
+		if (kind == TCPOPT_TIMESTAMP && len == TCPOLEN_TIMESTAMP && i + TCPOLEN_TIMESTAMP <= optlen) {
+			e->tsval = ((__u32)opts[bounded(i + 2)] << 24) | ((__u32)opts[bounded(i + 3)] << 16) |
+				   ((__u32)opts[bounded(i + 4)] << 8) | opts[bounded(i + 5)];
+			e->tsecr = ((__u32)opts[bounded(i + 6)] << 24) | ((__u32)opts[bounded(i + 7)] << 16) |
+				   ((__u32)opts[bounded(i + 8)] << 8) | opts[bounded(i + 9)];
+			e->flags |= SYNDROP_F_HAS_TS;
+			break;
+		}
+		i += len;
+	}
+	return 0;
+}
+
+static __always_inline void read_listener(struct sock *sk, struct syndrop_event *e)
+{
+	struct inet_connection_sock *icsk = (struct inet_connection_sock *)sk;
+	struct net *net = BPF_CORE_READ(sk, __sk_common.skc_net.net);
+
+	e->syn_qlen = (__u32)BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter);
+	e->syn_qmax = BPF_CORE_READ(sk, sk_max_ack_backlog);
+	e->accept_qlen = BPF_CORE_READ(sk, sk_ack_backlog);
+	e->accept_qmax = BPF_CORE_READ(sk, sk_max_ack_backlog);
+	e->max_syn_backlog = (__u32)BPF_CORE_READ(net, ipv4.sysctl_max_syn_backlog);
+	e->syncookies = (__u8)BPF_CORE_READ(net, ipv4.sysctl_tcp_syncookies);
+	e->netns_ino = BPF_CORE_READ(net, ns.inum);
+	e->flags |= SYNDROP_F_HAS_QUEUES;
+}
+
+static __always_inline int prefix_match(const __u8 *addr, int nbytes)
+{
+	__u32 bits = cfg.src_prefix;
+	int i;
+
+	for (i = 0; i < 16 && i < nbytes; i++) {
+		__u8 mask;
+
+		if (bits == 0)
+			return 1;
+		mask = bits >= 8 ? 0xff : (__u8)(0xff << (8 - bits));
+		if ((addr[i] & mask) != (cfg.src_addr[i] & mask))
+			return 0;
+		bits = bits >= 8 ? bits - 8 : 0;
+	}
+	return 1;
+}
+
+static __always_inline int filtered_out(const struct syndrop_event *e)
+{
+	if (cfg.reason_mask && !(cfg.reason_mask & (1U << e->reason)))
+		return 1;
+	if (cfg.netns_ino && e->netns_ino != cfg.netns_ino)
+		return 1;
+	if (cfg.nports) {
+		int i, hit = 0;
+
+		for (i = 0; i < SYNDROP_MAX_PORTS; i++)
+			if (i < cfg.nports && cfg.ports[i] == e->dport)
+				hit = 1;
+		if (!hit)
+			return 1;
+	}
+	if (cfg.src_family) {
+		int v6 = (e->flags & SYNDROP_F_IPV6) != 0;
+
+		if (v6 != (cfg.src_family == AF_INET6))
+			return 1;
+		if (!prefix_match(e->saddr, v6 ? 16 : 4))
+			return 1;
+	}
+	return 0;
+}
+
+static __always_inline void emit(struct syndrop_event *e, __u32 slot)
+{
+	struct syndrop_event *out;
+	__u64 now;
+
+	if (filtered_out(e))
+		return;
+	now = bpf_ktime_get_ns();
+	e->ktime_ns = now;
+	e->ktime_sec_at = now / NSEC_PER_SEC;
+	out = bpf_ringbuf_reserve(&events, sizeof(*out), 0);
+	if (!out) {
+		__u64 *cnt = bpf_map_lookup_elem(&lost, &slot);
+
+		if (cnt)
+			__sync_fetch_and_add(cnt, 1);
+		return;
+	}
+	__builtin_memcpy(out, e, sizeof(*out));
+	bpf_ringbuf_submit(out, 0);
+}
+
+/* ---- kfree_skb: drops the kernel names itself ------------------------------------------------ */
+
+static __always_inline int is_reason(__u32 reason, int value, int exists)
+{
+	return exists && reason == (__u32)value;
+}
+
+static __always_inline void handle_kfree_skb(struct sk_buff *skb, __u32 reason, struct sock *rx_sk)
+{
+	struct syndrop_event *e;
+	int tw_paws, overflow;
+	__u8 fl;
+
+	/* Cheap rejections first: this tracepoint fires for every freed packet on the node. */
+	if (reason <= SKB_DROP_REASON_NOT_SPECIFIED)
+		return;
+	tw_paws = is_reason(reason,
+			    bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TCP_RFC7323_TW_PAWS),
+			    bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_TCP_RFC7323_TW_PAWS));
+	overflow = is_reason(reason,
+			     bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW),
+			     bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW));
+	if (tw_paws && !cfg.kfree_reports_tw_paws)
+		return;
+	if (overflow && !cfg.kfree_reports_overflow)
+		return;
+
+	e = scratch_event();
+	if (!e || parse_tcp(skb, e))
+		return;
+	fl = e->tcp_flags;
+	e->kernel_reason = reason;
+	e->probe = SYNDROP_PROBE_TRACEPOINT;
+	e->ifindex = BPF_CORE_READ(skb, skb_iif);
+	e->netns_ino = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+
+	if (tw_paws) {
+		e->reason = SYNDROP_TIMEWAIT_PAWS;
+		if (rx_sk && BPF_CORE_READ(rx_sk, __sk_common.skc_state) == TCP_TIME_WAIT) {
+			struct tcp_timewait_sock *tw = (struct tcp_timewait_sock *)rx_sk;
+
+			e->cached_ts = BPF_CORE_READ(tw, tw_ts_recent);
+			e->cached_ts_stamp = BPF_CORE_READ(tw, tw_ts_recent_stamp);
+			e->netns_ino = sk_netns(rx_sk);
+		}
+	} else if (overflow) {
+		e->reason = SYNDROP_ACCEPT_QUEUE_FULL;
+		e->flags |= SYNDROP_F_FINAL_ACK;
+		if (rx_sk && BPF_CORE_READ(rx_sk, __sk_common.skc_state) == TCP_LISTEN)
+			read_listener(rx_sk, e);
+	} else if ((fl & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) == TCP_FLAG_SYN) {
+		e->reason = SYNDROP_KERNEL_REASON;
+		if (rx_sk && BPF_CORE_READ(rx_sk, __sk_common.skc_state) == TCP_LISTEN)
+			read_listener(rx_sk, e);
+	} else {
+		return;
+	}
+	emit(e, SYNDROP_SLOT_KFREE_SKB);
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(tp_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
+	     struct sock *rx_sk)
+{
+	handle_kfree_skb(skb, reason, rx_sk);
+	return 0;
+}
+
+/* 5.17 .. 6.11: the tracepoint has no rx_sk argument. */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(tp_kfree_skb_noskarg, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	handle_kfree_skb(skb, reason, NULL);
+	return 0;
+}
+
+/* ---- tcp_conn_request: SYNs consumed without a SYN-ACK ---------------------------------------- */
+
+static __always_inline void conn_request_enter(struct sock *sk, struct sk_buff *skb)
+{
+	struct inet_connection_sock *icsk = (struct inet_connection_sock *)sk;
+	struct conn_req_state *st;
+	__u32 zero = 0;
+
+	st = bpf_map_lookup_elem(&conn_req, &zero);
+	if (!st)
+		return;
+	st->sk = sk;
+	st->skb = skb;
+	st->drops_before = sk_drops_read(sk);
+	st->syn_qlen = (__u32)BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter);
+	st->accept_qlen = BPF_CORE_READ(sk, sk_ack_backlog);
+	st->max_ack_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
+	st->unproven = 0;
+}
+
+static __always_inline void conn_request_exit(struct sock *sk)
+{
+	struct conn_req_state *st;
+	struct sk_buff *skb;
+	struct syndrop_event *e;
+	__u32 zero = 0, after;
+
+	st = bpf_map_lookup_elem(&conn_req, &zero);
+	if (!st || st->sk != sk)
+		return;
+	st->sk = NULL;
+	after = sk_drops_read(sk);
+	if (after == st->drops_before)
+		return;
+
+	skb = st->skb;
+	e = scratch_event();
+	if (!e || parse_tcp(skb, e))
+		return;
+	read_listener(sk, e);
+	/* The queue state that decided the drop is the one at entry. */
+	e->syn_qlen = st->syn_qlen;
+	e->accept_qlen = st->accept_qlen;
+	e->drops_before = st->drops_before;
+	e->drops_after = after;
+	e->probe = cfg.probe;
+	e->ifindex = BPF_CORE_READ(skb, skb_iif);
+	/* Same order of checks as tcp_conn_request() itself. */
+	if (st->unproven)
+		e->reason = SYNDROP_PEER_UNPROVEN;
+	else if (st->syn_qlen >= st->max_ack_backlog && e->syncookies != 1)
+		e->reason = SYNDROP_SYN_QUEUE_FULL;
+	else if (st->accept_qlen > st->max_ack_backlog)
+		e->reason = SYNDROP_ACCEPT_QUEUE_FULL;
+	else
+		e->reason = SYNDROP_CONN_REQUEST_OTHER;
+	emit(e, SYNDROP_SLOT_CONN_REQUEST);
+}
+
+static __always_inline void peer_is_proven_ret(int proven)
+{
+	struct conn_req_state *st;
+	__u32 zero = 0;
+
+	if (proven)
+		return;
+	st = bpf_map_lookup_elem(&conn_req, &zero);
+	if (st && st->sk)
+		st->unproven = 1;
+}
+
+/* ---- TIME-WAIT: a SYN whose TSval is older than the TIME-WAIT socket's tw_ts_recent ------------ */
+
+/*
+ * Decided at entry with the kernel's own rule (tcp_paws_reject() with paws_win 0, as
+ * tcp_timewait_state_process() applies it): a SYN without RST, a timestamp option, a cached
+ * tw_ts_recent younger than 24 days, and (s32)(tw_ts_recent - tsval) > 0. The kernel then
+ * answers with an ACK and counts PAWSEstab (PAWSTimewait on 6.16+).
+ */
+static __always_inline void timewait_enter(struct inet_timewait_sock *tw, struct sk_buff *skb)
+{
+	struct tcp_timewait_sock *tcptw = (struct tcp_timewait_sock *)tw;
+	struct syndrop_event *e;
+	__u32 recent;
+	__s32 stamp;
+	__u64 now_sec;
+
+	if (BPF_CORE_READ(tw, tw_substate) != TCP_TIME_WAIT)
+		return;
+	recent = BPF_CORE_READ(tcptw, tw_ts_recent);
+	stamp = BPF_CORE_READ(tcptw, tw_ts_recent_stamp);
+	if (!recent)
+		return;
+	e = scratch_event();
+	if (!e || parse_tcp(skb, e))
+		return;
+	if ((e->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_RST)) != TCP_FLAG_SYN || !(e->flags & SYNDROP_F_HAS_TS))
+		return;
+	if ((__s32)(recent - e->tsval) <= 0)
+		return;
+	now_sec = bpf_ktime_get_ns() / NSEC_PER_SEC;
+	if ((__s32)((__u32)now_sec - (__u32)(stamp + TCP_PAWS_24DAYS)) >= 0)
+		return;
+	e->reason = SYNDROP_TIMEWAIT_PAWS;
+	e->cached_ts = recent;
+	e->cached_ts_stamp = stamp;
+	e->probe = cfg.probe;
+	e->netns_ino = BPF_CORE_READ(tw, __tw_common.skc_net.net, ns.inum);
+	e->ifindex = BPF_CORE_READ(skb, skb_iif);
+	emit(e, SYNDROP_SLOT_TIMEWAIT);
+}
+
+/* ---- final ACK: *_syn_recv_sock with a full accept queue --------------------------------------- */
+
+/* tcp_v4/v6_syn_recv_sock() test sk_acceptq_is_full() first and drop on it (ListenOverflows). */
+static __always_inline void syn_recv_sock_enter(struct sock *sk, struct sk_buff *skb)
+{
+	struct syndrop_event *e;
+
+	if (BPF_CORE_READ(sk, sk_ack_backlog) <= BPF_CORE_READ(sk, sk_max_ack_backlog))
+		return;
+	e = scratch_event();
+	if (!e || parse_tcp(skb, e))
+		return;
+	read_listener(sk, e);
+	e->reason = SYNDROP_ACCEPT_QUEUE_FULL;
+	e->flags |= SYNDROP_F_FINAL_ACK;
+	e->probe = cfg.probe;
+	e->ifindex = BPF_CORE_READ(skb, skb_iif);
+	emit(e, SYNDROP_SLOT_SYN_RECV_SOCK);
+}
+
+/* ---- fentry/fexit ------------------------------------------------------------------------------ */
+
+SEC("fentry/tcp_conn_request")
+int BPF_PROG(fe_conn_request, struct request_sock_ops *rsk_ops, const struct tcp_request_sock_ops *af_ops,
+	     struct sock *sk, struct sk_buff *skb)
+{
+	conn_request_enter(sk, skb);
+	return 0;
+}
+
+SEC("fexit/tcp_conn_request")
+int BPF_PROG(fe_conn_request_exit, struct request_sock_ops *rsk_ops,
+	     const struct tcp_request_sock_ops *af_ops, struct sock *sk, struct sk_buff *skb, int ret)
+{
+	conn_request_exit(sk);
+	return 0;
+}
+
+SEC("fexit/tcp_peer_is_proven")
+int BPF_PROG(fe_peer_is_proven, struct request_sock *req, struct dst_entry *dst, bool ret)
+{
+	peer_is_proven_ret(ret);
+	return 0;
+}
+
+SEC("fentry/tcp_timewait_state_process")
+int BPF_PROG(fe_timewait, struct inet_timewait_sock *tw, struct sk_buff *skb)
+{
+	timewait_enter(tw, skb);
+	return 0;
+}
+
+SEC("fentry/tcp_v4_syn_recv_sock")
+int BPF_PROG(fe_syn_recv_sock_v4, struct sock *sk, struct sk_buff *skb)
+{
+	syn_recv_sock_enter(sk, skb);
+	return 0;
+}
+
+SEC("fentry/tcp_v6_syn_recv_sock")
+int BPF_PROG(fe_syn_recv_sock_v6, struct sock *sk, struct sk_buff *skb)
+{
+	syn_recv_sock_enter(sk, skb);
+	return 0;
+}
+
+/* ---- kprobe/kretprobe -------------------------------------------------------------------------- */
+
+SEC("kprobe/tcp_conn_request")
+int BPF_KPROBE(kp_conn_request, struct request_sock_ops *rsk_ops, const struct tcp_request_sock_ops *af_ops,
+	       struct sock *sk, struct sk_buff *skb)
+{
+	conn_request_enter(sk, skb);
+	return 0;
+}
+
+SEC("kretprobe/tcp_conn_request")
+int BPF_KRETPROBE(kp_conn_request_exit)
+{
+	struct conn_req_state *st;
+	__u32 zero = 0;
+
+	/* kretprobes do not see the arguments: the entry recorded the listener. */
+	st = bpf_map_lookup_elem(&conn_req, &zero);
+	if (st && st->sk)
+		conn_request_exit(st->sk);
+	return 0;
+}
+
+SEC("kretprobe/tcp_peer_is_proven")
+int BPF_KRETPROBE(kp_peer_is_proven, bool ret)
+{
+	peer_is_proven_ret(ret);
+	return 0;
+}
+
+SEC("kprobe/tcp_timewait_state_process")
+int BPF_KPROBE(kp_timewait, struct inet_timewait_sock *tw, struct sk_buff *skb)
+{
+	timewait_enter(tw, skb);
+	return 0;
+}
+
+SEC("kprobe/tcp_v4_syn_recv_sock")
+int BPF_KPROBE(kp_syn_recv_sock_v4, struct sock *sk, struct sk_buff *skb)
+{
+	syn_recv_sock_enter(sk, skb);
+	return 0;
+}
+
+SEC("kprobe/tcp_v6_syn_recv_sock")
+int BPF_KPROBE(kp_syn_recv_sock_v6, struct sock *sk, struct sk_buff *skb)
+{
+	syn_recv_sock_enter(sk, skb);
+	return 0;
+}

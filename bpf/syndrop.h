@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one definition of what crosses from the kernel to user space. The BPF programs
+ * (syndrop.bpf.c, and the BCC flavour), the C shim and Java's EventLayout all follow it;
+ * Java's EventLayoutTest checks every offset below against the compiled shim.
+ *
+ * Plain C types only: this header is included by BPF C (after vmlinux.h), by the shim
+ * (after <linux/types.h>) and by BCC-compiled text, so it must not depend on either world.
+ */
+#ifndef SYNDROP_H
+#define SYNDROP_H
+
+#define SYNDROP_EVENT_SIZE 128
+#define SYNDROP_LAYOUT_VERSION 1
+
+/* Stable reasons: same numbers as syndrop.v1.Reason in proto/. */
+enum syndrop_reason {
+	SYNDROP_REASON_UNSPECIFIED = 0,
+	SYNDROP_PEER_UNPROVEN = 1,
+	SYNDROP_PAWS_PASSIVE_REJECTED = 2,
+	SYNDROP_SYN_QUEUE_FULL = 3,
+	SYNDROP_ACCEPT_QUEUE_FULL = 4,
+	SYNDROP_TIMEWAIT_PAWS = 5,
+	SYNDROP_CONN_REQUEST_OTHER = 6,
+	SYNDROP_KERNEL_REASON = 7,
+};
+
+/* Same numbers as syndrop.v1.Probe. */
+enum syndrop_probe {
+	SYNDROP_PROBE_FENTRY = 1,
+	SYNDROP_PROBE_KPROBE = 2,
+	SYNDROP_PROBE_TRACEPOINT = 3,
+	SYNDROP_PROBE_BCC = 4,
+};
+
+/* Index of the per-CPU loss counters: one slot per program that reserves ring-buffer space. */
+enum syndrop_prog_slot {
+	SYNDROP_SLOT_KFREE_SKB = 0,
+	SYNDROP_SLOT_CONN_REQUEST = 1,
+	SYNDROP_SLOT_TIMEWAIT = 2,
+	SYNDROP_SLOT_SYN_RECV_SOCK = 3,
+	SYNDROP_SLOT_MAX = 8,
+};
+
+/* Event flags. */
+#define SYNDROP_F_IPV6       0x1  /* addresses are IPv6; else the first 4 bytes hold IPv4 */
+#define SYNDROP_F_HAS_TS     0x2  /* the SYN carried a timestamp option */
+#define SYNDROP_F_HAS_QUEUES 0x4  /* the queue fields were read from a listener */
+#define SYNDROP_F_FINAL_ACK  0x8  /* the drop hit the handshake's final ACK, not the SYN */
+
+/*
+ * One drop. Addresses are in network byte order; everything else in host order.
+ * 128 bytes, naturally aligned, no implicit padding (checked by _Static_assert below).
+ */
+struct syndrop_event {
+	__u64 ktime_ns;        /*   0 bpf_ktime_get_ns() at the drop (CLOCK_MONOTONIC) */
+	__u64 netns_ino;       /*   8 inode of the network namespace of the socket/device */
+	__u8  saddr[16];       /*  16 SYN's source address */
+	__u8  daddr[16];       /*  32 SYN's destination address */
+	__u16 sport;           /*  48 */
+	__u16 dport;           /*  50 */
+	__u8  reason;          /*  52 enum syndrop_reason */
+	__u8  probe;           /*  53 enum syndrop_probe */
+	__u8  flags;           /*  54 SYNDROP_F_* */
+	__u8  tcp_flags;       /*  55 the dropped segment's TCP flags byte */
+	__u32 tsval;           /*  56 TSval of the SYN, 0 when absent */
+	__u32 tsecr;           /*  60 TSecr of the SYN, 0 when absent */
+	__u32 cached_ts;       /*  64 tw_ts_recent / tcpm_ts the TSval was compared with */
+	__s32 cached_ts_stamp; /*  68 kernel seconds (ktime_get_seconds) when cached_ts was recorded, 0 unknown */
+	__u32 kernel_reason;   /*  72 enum skb_drop_reason value of the running kernel, 0 none */
+	__u32 syn_qlen;        /*  76 listener's request-sock queue length */
+	__u32 syn_qmax;        /*  80 its limit (sk_max_ack_backlog bounds both queues) */
+	__u32 accept_qlen;     /*  84 sk_ack_backlog */
+	__u32 accept_qmax;     /*  88 sk_max_ack_backlog */
+	__u32 ifindex;         /*  92 receiving device, 0 unknown */
+	__u64 ktime_sec_at;    /*  96 ktime_get_seconds() equivalent at the drop, for cached_ts age */
+	__u32 drops_before;    /* 104 listener sk_drops before the call (fentry/kprobe modes) */
+	__u32 drops_after;     /* 108 and after */
+	__u32 max_syn_backlog; /* 112 net.ipv4.tcp_max_syn_backlog of the listener's netns, 0 unknown */
+	__u8  syncookies;      /* 116 net.ipv4.tcp_syncookies of that netns (0xff unknown) */
+	__u8  pad[3];          /* 117 zero */
+	__u64 reserved;        /* 120 zero; room to grow without changing the size */
+};
+
+#ifndef __cplusplus
+_Static_assert(sizeof(struct syndrop_event) == SYNDROP_EVENT_SIZE, "syndrop_event layout changed");
+#endif
+
+/*
+ * Load-time settings: the BPF object's `const volatile struct syndrop_config cfg`, written by
+ * the shim into .rodata before load, so disabled filters cost the verifier-pruned branch only.
+ */
+#define SYNDROP_MAX_PORTS 8
+struct syndrop_config {
+	__u16 ports[SYNDROP_MAX_PORTS]; /* destination ports (host order); nports == 0: all */
+	__u32 nports;
+	__u32 src_family;               /* 0 none, 2 AF_INET, 10 AF_INET6 */
+	__u8  src_addr[16];             /* network order */
+	__u32 src_prefix;
+	__u32 reason_mask;              /* bit (1 << reason); 0 = all */
+	__u64 netns_ino;                /* 0 = all */
+	__u8  probe;                    /* enum syndrop_probe stamped on conn_request/timewait events */
+	__u8  kfree_reports_tw_paws;    /* kfree_skb emits TIMEWAIT_PAWS (no dedicated TIME-WAIT hook) */
+	__u8  kfree_reports_overflow;   /* kfree_skb emits final-ACK ACCEPT_QUEUE_FULL */
+	__u8  pad[5];
+};
+
+#endif /* SYNDROP_H */

@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * libsyndrop: loads syndrop.bpf.o with libbpf (linked statically), attaches the programs of
+ * one mode, and drains the ring buffer in batches into memory that Java owns.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "../bpf/syndrop.h"
+#include "syndrop_shim.h"
+
+#define MAX_LINKS 32
+#define LIBBPF_LOG_KEEP 4096
+
+struct syndrop {
+	struct bpf_object *obj;
+	struct bpf_link *links[MAX_LINKS];
+	int nlinks;
+	int ringbuf_fd;
+	int lost_fd;
+	int epoll_fd;
+	void *consumer_page;
+	void *producer_pages;
+	size_t ring_size;
+	size_t page_size;
+};
+
+/* libbpf's messages of the current open/attach, so that an error carries the kernel's words. */
+static __thread char libbpf_log[LIBBPF_LOG_KEEP];
+static __thread size_t libbpf_log_len;
+static int libbpf_debug;
+
+static int print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !libbpf_debug)
+		return 0;
+	if (libbpf_debug) {
+		va_list copy;
+		va_copy(copy, args);
+		vfprintf(stderr, fmt, copy);
+		va_end(copy);
+	}
+	if (level != LIBBPF_DEBUG && libbpf_log_len < sizeof(libbpf_log) - 1) {
+		int n = vsnprintf(libbpf_log + libbpf_log_len, sizeof(libbpf_log) - libbpf_log_len, fmt, args);
+		if (n > 0)
+			libbpf_log_len += (size_t)n;
+		if (libbpf_log_len >= sizeof(libbpf_log))
+			libbpf_log_len = sizeof(libbpf_log) - 1;
+	}
+	return 0;
+}
+
+static void fail(char *errbuf, int errlen, int err, const char *what, ...)
+{
+	int n;
+	va_list ap;
+
+	if (!errbuf || errlen <= 0)
+		return;
+	va_start(ap, what);
+	n = vsnprintf(errbuf, (size_t)errlen, what, ap);
+	va_end(ap);
+	if (n < 0 || n >= errlen)
+		return;
+	n += snprintf(errbuf + n, (size_t)(errlen - n), " (errno %d: %s)", -err, strerror(-err));
+	if (libbpf_log_len && n < errlen)
+		snprintf(errbuf + n, (size_t)(errlen - n), "\nlibbpf: %s", libbpf_log);
+}
+
+static const struct btf *vmlinux_btf(void)
+{
+	static struct btf *btf;
+	static int tried;
+
+	if (!tried) {
+		tried = 1;
+		btf = btf__load_vmlinux_btf();
+		if (libbpf_get_error(btf))
+			btf = NULL;
+	}
+	return btf;
+}
+
+/* Number of arguments of a raw tracepoint's BTF prototype (btf_trace_<name>), minus the ctx. */
+static int tp_btf_nargs(const char *tp)
+{
+	const struct btf *btf = vmlinux_btf();
+	const struct btf_type *t;
+	char name[128];
+	int id;
+
+	if (!btf)
+		return -1;
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type); /* pointer */
+	t = btf__type_by_id(btf, t->type);                          /* func proto */
+	if (!btf_is_func_proto(t))
+		return -1;
+	return btf_vlen(t) - 1;
+}
+
+static int drop_reason_value(const char *suffix)
+{
+	const struct btf *btf = vmlinux_btf();
+	const struct btf_enum *e;
+	const struct btf_type *t;
+	char want[96];
+	int id, i;
+
+	if (!btf)
+		return -1;
+	id = btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM);
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, id);
+	snprintf(want, sizeof(want), "SKB_DROP_REASON_%s", suffix);
+	e = btf_enum(t);
+	for (i = 0; i < btf_vlen(t); i++, e++)
+		if (!strcmp(btf__name_by_offset(btf, e->name_off), want))
+			return (int)e->val;
+	return -1;
+}
+
+int syndrop_drop_reason_name(uint32_t value, char *buf, int len)
+{
+	const struct btf *btf = vmlinux_btf();
+	const struct btf_enum *e;
+	const struct btf_type *t;
+	int id, i;
+
+	if (!btf)
+		return -ENOENT;
+	id = btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM);
+	if (id < 0)
+		return -ENOENT;
+	t = btf__type_by_id(btf, id);
+	e = btf_enum(t);
+	for (i = 0; i < btf_vlen(t); i++, e++) {
+		if (e->val != (int)value)
+			continue;
+		const char *name = btf__name_by_offset(btf, e->name_off);
+		if (!strncmp(name, "SKB_DROP_REASON_", 16))
+			name += 16;
+		return snprintf(buf, (size_t)len, "%s", name);
+	}
+	return -ENOENT;
+}
+
+static int kernel_has_func(const char *fn)
+{
+	const struct btf *btf = vmlinux_btf();
+
+	return btf && btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) > 0;
+}
+
+/* Which programs a mode attaches. Names follow "<mode prefix>_<hook>" in syndrop.bpf.c. */
+static int wanted(const char *name, int mode, const struct syndrop_config *cfg, int kfree_nargs)
+{
+	if (!strcmp(name, "tp_kfree_skb"))
+		return kfree_nargs >= 4;
+	if (!strcmp(name, "tp_kfree_skb_noskarg"))
+		return kfree_nargs == 3;
+	if (mode == SYNDROP_MODE_TRACEPOINT)
+		return 0;
+
+	const char *prefix = mode == SYNDROP_MODE_FENTRY ? "fe_" : "kp_";
+	if (strncmp(name, prefix, 3))
+		return 0;
+	const char *hook = name + 3;
+	if (strstr(hook, "timewait"))
+		return !cfg->kfree_reports_tw_paws;
+	if (strstr(hook, "syn_recv_sock")) {
+		if (cfg->kfree_reports_overflow)
+			return 0;
+		if (strstr(hook, "v6"))
+			return kernel_has_func("tcp_v6_syn_recv_sock");
+		return 1;
+	}
+	if (strstr(hook, "peer_is_proven"))
+		return kernel_has_func("tcp_peer_is_proven");
+	return 1;
+}
+
+static int set_config(struct bpf_object *obj, const struct syndrop_config *cfg, char *errbuf, int errlen)
+{
+	struct bpf_map *rodata = NULL, *m;
+	const struct btf_var_secinfo *v;
+	const struct btf_type *sec;
+	struct btf *btf;
+	size_t size;
+	void *data;
+	int i, id;
+
+	bpf_object__for_each_map(m, obj) {
+		const char *n = bpf_map__name(m);
+		size_t l = strlen(n);
+		if (l >= 7 && !strcmp(n + l - 7, ".rodata"))
+			rodata = m;
+	}
+	btf = bpf_object__btf(obj);
+	if (!rodata || !btf) {
+		fail(errbuf, errlen, -ENOENT, "syndrop.bpf.o has no .rodata or BTF: the BPF object is damaged");
+		return -ENOENT;
+	}
+	data = (void *)bpf_map__initial_value(rodata, &size);
+	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+	if (!data || id < 0) {
+		fail(errbuf, errlen, -ENOENT, "syndrop.bpf.o: cannot find .rodata's BTF");
+		return -ENOENT;
+	}
+	sec = btf__type_by_id(btf, id);
+	v = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec); i++, v++) {
+		const struct btf_type *var = btf__type_by_id(btf, v->type);
+		if (strcmp(btf__name_by_offset(btf, var->name_off), "cfg"))
+			continue;
+		if (v->size != sizeof(*cfg) || v->offset + v->size > size) {
+			fail(errbuf, errlen, -EINVAL, "syndrop.bpf.o: cfg is %u bytes, shim expects %zu: rebuild both",
+			     v->size, sizeof(*cfg));
+			return -EINVAL;
+		}
+		memcpy((char *)data + v->offset, cfg, sizeof(*cfg));
+		return 0;
+	}
+	fail(errbuf, errlen, -ENOENT, "syndrop.bpf.o has no cfg variable");
+	return -ENOENT;
+}
+
+static int map_ringbuf(struct syndrop *s, char *errbuf, int errlen)
+{
+	struct bpf_map *rb = bpf_object__find_map_by_name(s->obj, "events");
+	struct bpf_map *lost = bpf_object__find_map_by_name(s->obj, "lost");
+	struct epoll_event ev = { .events = EPOLLIN };
+	int err;
+
+	if (!rb || !lost) {
+		fail(errbuf, errlen, -ENOENT, "syndrop.bpf.o lacks the events/lost maps");
+		return -ENOENT;
+	}
+	s->ringbuf_fd = bpf_map__fd(rb);
+	s->lost_fd = bpf_map__fd(lost);
+	s->page_size = (size_t)sysconf(_SC_PAGESIZE);
+	s->ring_size = bpf_map__max_entries(rb);
+	s->consumer_page = mmap(NULL, s->page_size, PROT_READ | PROT_WRITE, MAP_SHARED, s->ringbuf_fd, 0);
+	if (s->consumer_page == MAP_FAILED) {
+		err = -errno;
+		s->consumer_page = NULL;
+		fail(errbuf, errlen, err, "mmap of the ring buffer's consumer page failed");
+		return err;
+	}
+	/* The data area is mapped twice in a row by the kernel, so a record never wraps. */
+	s->producer_pages = mmap(NULL, s->page_size + 2 * s->ring_size, PROT_READ, MAP_SHARED,
+				 s->ringbuf_fd, (off_t)s->page_size);
+	if (s->producer_pages == MAP_FAILED) {
+		err = -errno;
+		s->producer_pages = NULL;
+		fail(errbuf, errlen, err, "mmap of the ring buffer's data pages failed");
+		return err;
+	}
+	s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epoll_fd < 0 || epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->ringbuf_fd, &ev) < 0) {
+		err = -errno;
+		fail(errbuf, errlen, err, "epoll on the ring buffer failed");
+		return err;
+	}
+	return 0;
+}
+
+struct syndrop *syndrop_open(const char *obj_path, const struct syndrop_options *o,
+			     int *errp, char *errbuf, int errlen)
+{
+	struct syndrop_config cfg = {0};
+	struct bpf_program *prog;
+	struct syndrop *s;
+	int err = 0, kfree_nargs, attached_kfree = 0;
+
+	libbpf_log_len = 0;
+	libbpf_log[0] = 0;
+	libbpf_debug = o->libbpf_debug;
+	libbpf_set_print(print_fn);
+	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
+
+	if (o->mode < SYNDROP_MODE_FENTRY || o->mode > SYNDROP_MODE_TRACEPOINT) {
+		err = -EINVAL;
+		fail(errbuf, errlen, err, "unknown attach mode %u", o->mode);
+		goto out_err_nofree;
+	}
+	if (!vmlinux_btf()) {
+		err = -ENOENT;
+		fail(errbuf, errlen, err, "this kernel exposes no BTF at /sys/kernel/btf/vmlinux "
+		     "(CONFIG_DEBUG_INFO_BTF=y is needed for CO-RE); use --backend bcc or --backend counters");
+		goto out_err_nofree;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		err = -ENOMEM;
+		fail(errbuf, errlen, err, "out of memory");
+		goto out_err_nofree;
+	}
+	s->ringbuf_fd = s->lost_fd = s->epoll_fd = -1;
+
+	memcpy(cfg.ports, o->ports, sizeof(cfg.ports));
+	cfg.nports = o->nports > SYNDROP_MAX_PORTS ? SYNDROP_MAX_PORTS : o->nports;
+	cfg.src_family = o->src_family;
+	memcpy(cfg.src_addr, o->src_addr, sizeof(cfg.src_addr));
+	cfg.src_prefix = o->src_prefix;
+	cfg.reason_mask = o->reason_mask;
+	cfg.netns_ino = o->netns_ino;
+	cfg.probe = o->mode == SYNDROP_MODE_FENTRY ? SYNDROP_PROBE_FENTRY
+		  : o->mode == SYNDROP_MODE_KPROBE ? SYNDROP_PROBE_KPROBE : SYNDROP_PROBE_TRACEPOINT;
+
+	kfree_nargs = tp_btf_nargs("kfree_skb");
+	/* With rx_sk (6.12+) and the reason names (6.16+), kfree_skb alone proves a TIME-WAIT PAWS
+	 * reject and a final-ACK overflow, so the dedicated hooks stay detached to avoid double counts. */
+	cfg.kfree_reports_tw_paws = kfree_nargs >= 4 && drop_reason_value("TCP_RFC7323_TW_PAWS") >= 0;
+	cfg.kfree_reports_overflow = kfree_nargs >= 4 && drop_reason_value("TCP_LISTEN_OVERFLOW") >= 0;
+	if (o->mode == SYNDROP_MODE_TRACEPOINT) {
+		cfg.kfree_reports_tw_paws = drop_reason_value("TCP_RFC7323_TW_PAWS") >= 0;
+		cfg.kfree_reports_overflow = drop_reason_value("TCP_LISTEN_OVERFLOW") >= 0;
+	}
+
+	s->obj = bpf_object__open_file(obj_path, NULL);
+	err = libbpf_get_error(s->obj);
+	if (err) {
+		s->obj = NULL;
+		fail(errbuf, errlen, err, "cannot open BPF object %s", obj_path);
+		goto out_err;
+	}
+	err = set_config(s->obj, &cfg, errbuf, errlen);
+	if (err)
+		goto out_err;
+	if (o->ringbuf_bytes) {
+		err = bpf_map__set_max_entries(bpf_object__find_map_by_name(s->obj, "events"), o->ringbuf_bytes);
+		if (err) {
+			fail(errbuf, errlen, err, "ring buffer size %u refused (a power of two >= page size is needed)",
+			     o->ringbuf_bytes);
+			goto out_err;
+		}
+	}
+	bpf_object__for_each_program(prog, s->obj)
+		bpf_program__set_autoload(prog, wanted(bpf_program__name(prog), (int)o->mode, &cfg, kfree_nargs));
+
+	err = bpf_object__load(s->obj);
+	if (err) {
+		fail(errbuf, errlen, err, "loading the BPF programs failed");
+		goto out_err;
+	}
+	bpf_object__for_each_program(prog, s->obj) {
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (s->nlinks == MAX_LINKS) {
+			err = -E2BIG;
+			fail(errbuf, errlen, err, "too many programs");
+			goto out_err;
+		}
+		link = bpf_program__attach(prog);
+		err = libbpf_get_error(link);
+		if (err) {
+			fail(errbuf, errlen, err, "attaching %s (%s) failed", bpf_program__name(prog),
+			     bpf_program__section_name(prog));
+			goto out_err;
+		}
+		s->links[s->nlinks++] = link;
+		attached_kfree |= !strncmp(bpf_program__name(prog), "tp_kfree_skb", 12);
+	}
+	if (!attached_kfree && o->mode == SYNDROP_MODE_TRACEPOINT) {
+		err = -EOPNOTSUPP;
+		fail(errbuf, errlen, err, "this kernel's kfree_skb tracepoint has no drop reason (needs 5.17+)");
+		goto out_err;
+	}
+	err = map_ringbuf(s, errbuf, errlen);
+	if (err)
+		goto out_err;
+	*errp = 0;
+	return s;
+
+out_err:
+	syndrop_close(s);
+out_err_nofree:
+	*errp = err ? err : -EINVAL;
+	return NULL;
+}
+
+int syndrop_drain(struct syndrop *s, void *buf, int max_events, int timeout_ms)
+{
+	unsigned long *consumer = s->consumer_page;
+	unsigned long *producer = s->producer_pages;
+	char *data = (char *)s->producer_pages + s->page_size;
+	unsigned long mask = s->ring_size - 1;
+	unsigned long cons, prod;
+	int n = 0, waited = 0;
+
+	for (;;) {
+		cons = __atomic_load_n(consumer, __ATOMIC_ACQUIRE);
+		prod = __atomic_load_n(producer, __ATOMIC_ACQUIRE);
+		while (cons < prod && n < max_events) {
+			__u32 *hdr = (__u32 *)(data + (cons & mask));
+			__u32 len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+
+			if (len & BPF_RINGBUF_BUSY_BIT)
+				break;
+			if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+				__u32 l = len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+				char *dst = (char *)buf + (size_t)n * SYNDROP_EVENT_SIZE;
+
+				memcpy(dst, hdr + 2, l < SYNDROP_EVENT_SIZE ? l : SYNDROP_EVENT_SIZE);
+				if (l < SYNDROP_EVENT_SIZE)
+					memset(dst + l, 0, SYNDROP_EVENT_SIZE - l);
+				n++;
+			}
+			cons += ((len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT)) + BPF_RINGBUF_HDR_SZ + 7) & ~7UL;
+			__atomic_store_n(consumer, cons, __ATOMIC_RELEASE);
+			if (cons == prod)
+				prod = __atomic_load_n(producer, __ATOMIC_ACQUIRE);
+		}
+		if (n > 0 || waited || timeout_ms == 0)
+			return n;
+		struct epoll_event ev;
+		int r = epoll_wait(s->epoll_fd, &ev, 1, timeout_ms);
+		if (r < 0)
+			return errno == EINTR ? 0 : -errno;
+		waited = 1;
+	}
+}
+
+int syndrop_lost(struct syndrop *s, uint64_t *per_slot, int nslots)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals;
+	__u32 key;
+
+	if (ncpu <= 0)
+		return ncpu;
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	if (nslots > SYNDROP_SLOT_MAX)
+		nslots = SYNDROP_SLOT_MAX;
+	for (key = 0; key < (__u32)nslots; key++) {
+		int cpu;
+
+		per_slot[key] = 0;
+		if (bpf_map_lookup_elem(s->lost_fd, &key, vals)) {
+			int err = -errno;
+			free(vals);
+			return err;
+		}
+		for (cpu = 0; cpu < ncpu; cpu++)
+			per_slot[key] += vals[cpu];
+	}
+	free(vals);
+	return nslots;
+}
+
+int syndrop_programs(struct syndrop *s, char *buf, int len)
+{
+	struct bpf_program *p;
+	int off = 0;
+
+	if (len <= 0)
+		return 0;
+	buf[0] = 0;
+	bpf_object__for_each_program(p, s->obj) {
+		struct bpf_prog_info info;
+		__u32 info_len = sizeof(info);
+		int fd;
+
+		if (!bpf_program__autoload(p))
+			continue;
+		fd = bpf_program__fd(p);
+		memset(&info, 0, sizeof(info));
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &info_len))
+			continue;
+		off += snprintf(buf + off, (size_t)(len - off), "%s %s %llu %llu\n",
+				bpf_program__name(p), bpf_program__section_name(p),
+				(unsigned long long)info.run_cnt, (unsigned long long)info.run_time_ns);
+		if (off >= len)
+			return len - 1;
+	}
+	return off;
+}
+
+void syndrop_close(struct syndrop *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->nlinks; i++)
+		bpf_link__destroy(s->links[i]);
+	if (s->epoll_fd >= 0)
+		close(s->epoll_fd);
+	if (s->consumer_page)
+		munmap(s->consumer_page, s->page_size);
+	if (s->producer_pages)
+		munmap(s->producer_pages, s->page_size + 2 * s->ring_size);
+	bpf_object__close(s->obj);
+	free(s);
+}
+
+int syndrop_event_size(void)
+{
+	return (int)sizeof(struct syndrop_event);
+}
+
+int syndrop_layout_version(void)
+{
+	return SYNDROP_LAYOUT_VERSION;
+}
+
+#define FIELD(f) { #f, offsetof(struct syndrop_event, f) }
+int syndrop_field_offset(const char *field)
+{
+	static const struct { const char *name; size_t off; } fields[] = {
+		FIELD(ktime_ns), FIELD(netns_ino), FIELD(saddr), FIELD(daddr), FIELD(sport),
+		FIELD(dport), FIELD(reason), FIELD(probe), FIELD(flags), FIELD(tcp_flags),
+		FIELD(tsval), FIELD(tsecr), FIELD(cached_ts), FIELD(cached_ts_stamp),
+		FIELD(kernel_reason), FIELD(syn_qlen), FIELD(syn_qmax), FIELD(accept_qlen),
+		FIELD(accept_qmax), FIELD(ifindex), FIELD(ktime_sec_at), FIELD(drops_before),
+		FIELD(drops_after), FIELD(max_syn_backlog), FIELD(syncookies), FIELD(reserved),
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (!strcmp(fields[i].name, field))
+			return (int)fields[i].off;
+	return -1;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * libsyndrop: the small C API Java calls through JNA. Batch-oriented on purpose: one
+ * syndrop_drain() crossing copies many fixed-size events (struct syndrop_event, bpf/syndrop.h)
+ * into a caller-owned buffer; C never calls back into Java.
+ *
+ * Every call that can fail returns a negative errno and writes libbpf's message (or ours)
+ * into the handle's error text, readable with syndrop_last_error().
+ */
+#ifndef SYNDROP_SHIM_H
+#define SYNDROP_SHIM_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Attach modes, best first. */
+#define SYNDROP_MODE_FENTRY     1
+#define SYNDROP_MODE_KPROBE     2
+#define SYNDROP_MODE_TRACEPOINT 3
+
+/* Keep in step with io.syndrop.probe.ShimOptions (a JNA Structure). */
+struct syndrop_options {
+	uint32_t mode;            /* SYNDROP_MODE_* */
+	uint32_t ringbuf_bytes;   /* power of two, >= 4096; 0 = default (4 MiB) */
+	uint32_t nports;          /* destination-port filter; 0 = all */
+	uint16_t ports[8];
+	uint32_t src_family;      /* 0 = no source filter, 2 = AF_INET, 10 = AF_INET6 */
+	uint8_t  src_addr[16];    /* network order */
+	uint32_t src_prefix;      /* prefix length */
+	uint64_t netns_ino;       /* 0 = every namespace */
+	uint32_t reason_mask;     /* bit (1 << reason); 0 = all */
+	uint32_t libbpf_debug;    /* 1 = libbpf debug output to stderr */
+};
+
+struct syndrop;
+
+/* Opens the BPF object at obj_path, sets filters, loads and attaches the programs of `mode`.
+ * On failure returns NULL, sets *err to a negative errno and writes a message into errbuf. */
+struct syndrop *syndrop_open(const char *obj_path, const struct syndrop_options *opts,
+			     int *err, char *errbuf, int errlen);
+
+/* Copies up to max_events events (SYNDROP_EVENT_SIZE bytes each) into buf, waiting up to
+ * timeout_ms for the first one (0 = no wait). Returns the number copied, or -errno.
+ * Events that do not fit stay in the ring buffer for the next call. */
+int syndrop_drain(struct syndrop *s, void *buf, int max_events, int timeout_ms);
+
+/* Sum over CPUs of events lost at ring-buffer reserve, per program slot
+ * (enum syndrop_prog_slot). Fills up to nslots entries; returns the number filled or -errno. */
+int syndrop_lost(struct syndrop *s, uint64_t *per_slot, int nslots);
+
+/* Per attached program: writes "name type run_cnt run_time_ns\n" lines (run stats need
+ * kernel.bpf_stats_enabled=1). Returns bytes written or -errno. */
+int syndrop_programs(struct syndrop *s, char *buf, int len);
+
+/* Detaches everything and frees the handle. */
+void syndrop_close(struct syndrop *s);
+
+/* Layout introspection for Java's drift test. */
+int syndrop_event_size(void);
+int syndrop_layout_version(void);
+/* Offset of a field of struct syndrop_event, or -1 when there is no such field. */
+int syndrop_field_offset(const char *field);
+
+/* Name of an enum skb_drop_reason value on the running kernel, read from its BTF
+ * ("NO_SOCKET", without the SKB_DROP_REASON_ prefix). Returns length or -errno. */
+int syndrop_drop_reason_name(uint32_t value, char *buf, int len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
