@@ -1,13 +1,63 @@
 package io.syndrop.cli;
 
 import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /** Parses the verb and hands the rest of the arguments to its command. */
 public final class Cli {
     private Cli() {}
 
-    public static int run(String[] args, PrintStream out, PrintStream err) {
-        err.println("syndrop: no commands yet");
-        return 2;
+    /** Every command, in the order `syndrop help` lists them. One line each; keep it that way. */
+    static Map<String, Command> commands() {
+        Map<String, Command> m = new LinkedHashMap<>();
+        for (Command c : List.<Command>of(
+                // commands register here
+        )) {
+            m.put(c.name(), c);
+        }
+        return m;
+    }
+
+    public static int run(String[] argv, PrintStream out, PrintStream err) {
+        Map<String, Command> cmds = commands();
+        if (argv.length == 0 || argv[0].equals("help") || argv[0].equals("--help") || argv[0].equals("-h")) {
+            printHelp(cmds, argv.length == 0 ? err : out);
+            return argv.length == 0 ? 2 : 0;
+        }
+        Command c = cmds.get(argv[0]);
+        if (c == null) {
+            err.println("syndrop: unknown command '" + argv[0] + "'");
+            printHelp(cmds, err);
+            return 2;
+        }
+        List<String> rest = Arrays.asList(argv).subList(1, argv.length);
+        if (rest.contains("--help") || rest.contains("-h")) {
+            out.println(c.usage());
+            return 0;
+        }
+        try {
+            return c.run(rest, out, err);
+        } catch (UsageException e) {
+            err.println("syndrop " + c.name() + ": " + e.getMessage());
+            err.println(c.usage());
+            return 2;
+        } catch (Exception e) {
+            err.println("syndrop " + c.name() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            if (System.getenv("SYNDROP_DEBUG") != null) {
+                e.printStackTrace(err);
+            }
+            return 1;
+        }
+    }
+
+    private static void printHelp(Map<String, Command> cmds, PrintStream ps) {
+        ps.println("usage: syndrop <command> [options]   (syndrop <command> --help for its options)");
+        ps.println();
+        for (Command c : cmds.values()) {
+            ps.printf("  %-10s %s%n", c.name(), c.summary());
+        }
     }
 }

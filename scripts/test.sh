@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run) and as the README tells a developer to run it.
+# Needs root: tests create network namespaces, load BPF programs and boot a VM.
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$top"
+if [ "$(id -u)" != 0 ]; then
+  echo "syndrop tests need root (network namespaces, BPF, the VM harness): run sudo $0" >&2
+  exit 1
+fi
+scripts/install-deps.sh --test
+exec mvn -B verify "$@"
