@@ -14,7 +14,7 @@ public final class Cli {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
-                // commands register here
+                new WatchCommand()
         )) {
             m.put(c.name(), c);
         }

@@ -1,0 +1,188 @@
+package io.syndrop.cli;
+
+import io.syndrop.event.EventDecoder;
+import io.syndrop.event.EventFilter;
+import io.syndrop.event.EventJson;
+import io.syndrop.event.EventText;
+import io.syndrop.event.NodeIdentity;
+import io.syndrop.probe.AttachMode;
+import io.syndrop.probe.AttachPlanner;
+import io.syndrop.probe.DrainLoop;
+import io.syndrop.probe.DropListener;
+import io.syndrop.probe.KernelReasonNames;
+import io.syndrop.probe.ProbeException;
+import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.LossRecord;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** `syndrop watch`: attach to this node and print one line (or JSON object) per dropped SYN. */
+public final class WatchCommand implements Command {
+    private static final Set<String> WITH_VALUE = union(FilterOptions.NAMES,
+            Set.of("duration", "backend", "ringbuf-bytes"));
+    private static final Set<String> FLAGS = Set.of("json", "verbose", "libbpf-debug");
+
+    @Override
+    public String name() {
+        return "watch";
+    }
+
+    @Override
+    public String summary() {
+        return "attach to this node and print dropped SYNs and handshakes live, with their cause";
+    }
+
+    @Override
+    public String usage() {
+        return "usage: syndrop watch [options]\n"
+                + "  --json               one JSON object per drop (proto3 JSON of syndrop.v1.DropEvent)\n"
+                + "  --duration D         stop after D (30s, 10m); default: until Ctrl-C or SIGTERM\n"
+                + "  --backend B          auto (default), fentry, kprobe, tracepoint, counters\n"
+                + FilterOptions.USAGE
+                + "  --ringbuf-bytes N    kernel ring buffer size, a power of two (default 4194304)\n"
+                + "  --verbose            say which attach mode was chosen and why others were not\n"
+                + "  --libbpf-debug       print libbpf's debug log (verifier output) to stderr";
+    }
+
+    @Override
+    public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        Args a = Args.parse(argv, WITH_VALUE, FLAGS);
+        if (!a.positional().isEmpty()) {
+            throw new UsageException("unexpected argument '" + a.positional().get(0) + "'");
+        }
+        EventFilter filter = FilterOptions.parse(a);
+        Duration duration = a.getDuration("duration", null);
+        String backend = a.get("backend", "auto");
+        AttachMode forced;
+        try {
+            forced = backend.equals("auto") ? null : AttachMode.parse(backend);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        long ring = a.getLong("ringbuf-bytes", 0);
+        if (ring != 0 && (ring < 4096 || Long.bitCount(ring) != 1 || ring > (1L << 30))) {
+            throw new UsageException("--ringbuf-bytes must be a power of two between 4096 and 1073741824");
+        }
+        boolean json = a.flag("json");
+
+        AttachPlanner.Plan plan;
+        try {
+            plan = AttachPlanner.plan(forced, filter, (int) ring);
+        } catch (ProbeException e) {
+            err.println("syndrop watch: cannot attach: " + e.getMessage());
+            if (e.hint() != null && !e.hint().isEmpty()) {
+                err.println("hint: " + e.hint());
+            }
+            return 1;
+        }
+        if (plan.session() == null) {
+            err.println(plan.explain());
+            err.println("syndrop watch: no eBPF attach mode works here; counters mode is not available in this build");
+            return 1;
+        }
+        err.println(a.flag("verbose") ? plan.explain() : "attached: " + plan.mode().name().toLowerCase()
+                + (plan.refusals().isEmpty() ? "" : " (" + plan.refusals().size() + " better mode(s) refused; --verbose says why)"));
+
+        String node = NodeIdentity.nodeName();
+        long boot = NodeIdentity.newBoot();
+        AtomicLong seq = new AtomicLong();
+        AtomicLong lost = new AtomicLong();
+        Object printLock = new Object();
+        if (!json) {
+            out.println(EventText.header());
+            out.flush();
+        }
+        DropListener printer = new DropListener() {
+            @Override
+            public void onEvent(DropEvent e) {
+                synchronized (printLock) {
+                    out.println(json ? EventJson.line(e) : EventText.line(e));
+                }
+            }
+
+            @Override
+            public void onLoss(LossRecord l) {
+                lost.addAndGet(l.getCount());
+                synchronized (printLock) {
+                    if (json) {
+                        out.println(EventJson.line(l));
+                    } else {
+                        err.println(EventText.loss(l));
+                    }
+                }
+            }
+        };
+        DrainLoop loop = new DrainLoop(plan.session(), new EventDecoder(node, node, boot, new KernelReasonNames()),
+                filter, new FlushingListener(printer, out), node, boot, seq);
+        CountDownLatch done = new CountDownLatch(1);
+        Thread drainer = new Thread(() -> {
+            try {
+                loop.run();
+            } finally {
+                done.countDown();
+            }
+        }, "syndrop-drain");
+        Thread hook = new Thread(() -> {
+            loop.stop();
+            try {
+                done.await();
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+            plan.session().close();
+        }, "syndrop-detach");
+        Runtime.getRuntime().addShutdownHook(hook);
+        drainer.start();
+        if (duration != null) {
+            done.await(duration.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } else {
+            done.await();
+        }
+        loop.stop();
+        done.await();
+        plan.session().close();
+        out.flush();
+        err.println("syndrop watch: " + seq.get() + " drop(s) shown, " + lost.get() + " lost in the kernel ring buffer");
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException ignored) {
+            // already shutting down
+        }
+        return 0;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> s = new HashSet<>(a);
+        s.addAll(b);
+        return s;
+    }
+
+    /** Flushes after each batch the drain thread hands over, so lines appear live. */
+    private static final class FlushingListener implements DropListener {
+        private final DropListener next;
+        private final PrintStream out;
+
+        FlushingListener(DropListener next, PrintStream out) {
+            this.next = next;
+            this.out = out;
+        }
+
+        @Override
+        public void onEvent(DropEvent event) {
+            next.onEvent(event);
+            out.flush();
+        }
+
+        @Override
+        public void onLoss(LossRecord loss) {
+            next.onLoss(loss);
+            out.flush();
+        }
+    }
+}

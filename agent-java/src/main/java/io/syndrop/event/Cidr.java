@@ -1,0 +1,88 @@
+package io.syndrop.event;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/** An IPv4 or IPv6 prefix such as 10.0.0.0/8 or fd00::/8; a bare address is a /32 or /128. */
+public final class Cidr {
+    private final byte[] addr;
+    private final int prefix;
+    private final String text;
+
+    private Cidr(byte[] addr, int prefix, String text) {
+        this.addr = addr;
+        this.prefix = prefix;
+        this.text = text;
+    }
+
+    public static Cidr parse(String s) {
+        String a = s.trim();
+        int slash = a.indexOf('/');
+        String host = slash < 0 ? a : a.substring(0, slash);
+        if (host.isEmpty() || !(host.indexOf(':') >= 0 || host.chars().allMatch(c -> c == '.' || Character.isDigit(c)))) {
+            throw new IllegalArgumentException("'" + s + "' is not an address or CIDR (10.0.0.0/8, fd00::/8)");
+        }
+        byte[] bytes;
+        try {
+            bytes = InetAddress.getByName(host).getAddress(); // literal only: checked above, no DNS
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("'" + s + "' is not an address or CIDR (10.0.0.0/8, fd00::/8)");
+        }
+        int max = bytes.length * 8;
+        int prefix = max;
+        if (slash >= 0) {
+            try {
+                prefix = Integer.parseInt(a.substring(slash + 1));
+            } catch (NumberFormatException e) {
+                prefix = -1;
+            }
+            if (prefix < 0 || prefix > max) {
+                throw new IllegalArgumentException("'" + s + "': prefix length must be 0.." + max);
+            }
+        }
+        return new Cidr(bytes, prefix, a);
+    }
+
+    public boolean isIpv6() {
+        return addr.length == 16;
+    }
+
+    public int prefix() {
+        return prefix;
+    }
+
+    public byte[] address() {
+        return addr.clone();
+    }
+
+    public boolean contains(byte[] other) {
+        if (other.length != addr.length) {
+            return false;
+        }
+        int bits = prefix;
+        for (int i = 0; i < addr.length && bits > 0; i++, bits -= 8) {
+            int mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+            if ((addr[i] & mask) != (other[i] & mask)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Matches an address in the text form events carry. */
+    public boolean contains(String address) {
+        if (address == null || address.isEmpty()) {
+            return false;
+        }
+        try {
+            return contains(InetAddress.getByName(address).getAddress());
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+}

@@ -1,0 +1,109 @@
+package io.syndrop.event;
+
+import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.Filter;
+import io.syndrop.proto.v1.Reason;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The filters of `syndrop watch`, Agent.Watch and Collector.Subscribe (the proto Filter message):
+ * empty dimensions match everything. The probes push what they can into the kernel and this
+ * class applies the whole filter again in Java, so the result is the same on every backend.
+ */
+public final class EventFilter {
+    public static final EventFilter ALL = new EventFilter(List.of(), List.of(), List.of(), EnumSet.noneOf(Reason.class));
+
+    private final List<Integer> ports;
+    private final List<Cidr> srcCidrs;
+    private final List<Long> netnsInos;
+    private final Set<Reason> reasons;
+
+    public EventFilter(List<Integer> ports, List<Cidr> srcCidrs, List<Long> netnsInos, Set<Reason> reasons) {
+        this.ports = List.copyOf(ports);
+        this.srcCidrs = List.copyOf(srcCidrs);
+        this.netnsInos = List.copyOf(netnsInos);
+        this.reasons = reasons.isEmpty() ? EnumSet.noneOf(Reason.class) : EnumSet.copyOf(reasons);
+    }
+
+    public static EventFilter fromProto(Filter f) {
+        List<Cidr> cidrs = new ArrayList<>();
+        for (String c : f.getSrcCidrsList()) {
+            cidrs.add(Cidr.parse(c));
+        }
+        Set<Reason> rs = EnumSet.noneOf(Reason.class);
+        for (Reason r : f.getReasonsList()) {
+            if (r != Reason.UNRECOGNIZED) {
+                rs.add(r);
+            }
+        }
+        return new EventFilter(f.getPortsList(), cidrs, f.getNetnsInosList(), rs);
+    }
+
+    public Filter toProto() {
+        Filter.Builder b = Filter.newBuilder().addAllPorts(ports).addAllNetnsInos(netnsInos).addAllReasons(reasons);
+        for (Cidr c : srcCidrs) {
+            b.addSrcCidrs(c.toString());
+        }
+        return b.build();
+    }
+
+    /** Reason names as users type them: TIMEWAIT_PAWS, timewait_paws. */
+    public static Reason parseReason(String s) {
+        try {
+            Reason r = Reason.valueOf(s.trim().toUpperCase(java.util.Locale.ROOT));
+            if (r != Reason.REASON_UNSPECIFIED && r != Reason.UNRECOGNIZED) {
+                return r;
+            }
+        } catch (IllegalArgumentException ignored) {
+            // fall through
+        }
+        StringBuilder names = new StringBuilder();
+        for (Reason r : Reason.values()) {
+            if (r != Reason.REASON_UNSPECIFIED && r != Reason.UNRECOGNIZED) {
+                names.append(names.length() == 0 ? "" : ", ").append(r.name());
+            }
+        }
+        throw new IllegalArgumentException("unknown reason '" + s + "'; one of " + names);
+    }
+
+    public boolean matches(DropEvent e) {
+        if (!reasons.isEmpty() && !reasons.contains(e.getReason())) {
+            return false;
+        }
+        if (!ports.isEmpty() && !ports.contains(e.getDstPort())) {
+            return false;
+        }
+        if (!netnsInos.isEmpty() && !netnsInos.contains(e.getNetnsIno())) {
+            return false;
+        }
+        if (!srcCidrs.isEmpty()) {
+            for (Cidr c : srcCidrs) {
+                if (c.contains(e.getSrcAddr())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return true;
+    }
+
+    public List<Integer> ports() {
+        return ports;
+    }
+
+    public List<Cidr> srcCidrs() {
+        return srcCidrs;
+    }
+
+    public List<Long> netnsInos() {
+        return netnsInos;
+    }
+
+    public Set<Reason> reasons() {
+        return reasons;
+    }
+}

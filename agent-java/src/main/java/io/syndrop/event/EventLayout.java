@@ -1,0 +1,45 @@
+package io.syndrop.event;
+
+/**
+ * Offsets of struct syndrop_event (bpf/syndrop.h). EventLayoutTest compares each of these with
+ * offsetof() compiled into libsyndrop.so, so a change on one side without the other fails the build.
+ */
+public final class EventLayout {
+    public static final int SIZE = 128;
+    public static final int VERSION = 1;
+
+    public static final int KTIME_NS = 0;
+    public static final int NETNS_INO = 8;
+    public static final int SADDR = 16;
+    public static final int DADDR = 32;
+    public static final int SPORT = 48;
+    public static final int DPORT = 50;
+    public static final int REASON = 52;
+    public static final int PROBE = 53;
+    public static final int FLAGS = 54;
+    public static final int TCP_FLAGS = 55;
+    public static final int TSVAL = 56;
+    public static final int TSECR = 60;
+    public static final int CACHED_TS = 64;
+    public static final int CACHED_TS_STAMP = 68;
+    public static final int KERNEL_REASON = 72;
+    public static final int SYN_QLEN = 76;
+    public static final int SYN_QMAX = 80;
+    public static final int ACCEPT_QLEN = 84;
+    public static final int ACCEPT_QMAX = 88;
+    public static final int IFINDEX = 92;
+    public static final int KTIME_SEC_AT = 96;
+    public static final int DROPS_BEFORE = 104;
+    public static final int DROPS_AFTER = 108;
+    public static final int MAX_SYN_BACKLOG = 112;
+    public static final int SYNCOOKIES = 116;
+    public static final int RESERVED = 120;
+
+    /** SYNDROP_F_* */
+    public static final int F_IPV6 = 0x1;
+    public static final int F_HAS_TS = 0x2;
+    public static final int F_HAS_QUEUES = 0x4;
+    public static final int F_FINAL_ACK = 0x8;
+
+    private EventLayout() {}
+}

@@ -1,0 +1,70 @@
+package io.syndrop.probe;
+
+import io.syndrop.event.EventFilter;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Picks the best attach mode that works on this kernel, best first (fentry, kprobe, tracepoint,
+ * then counters), and records why each better mode was not used, so `watch` can say so.
+ */
+public final class AttachPlanner {
+    static final Path BTF = Path.of("/sys/kernel/btf/vmlinux");
+
+    private AttachPlanner() {}
+
+    /** Outcome: the chosen mode, its session (null for counters), and the refusals before it. */
+    public record Plan(AttachMode mode, ProbeSession session, List<Refusal> refusals) {
+        public String explain() {
+            StringBuilder sb = new StringBuilder("attached: " + mode.name().toLowerCase() + " - " + mode.description);
+            for (Refusal r : refusals) {
+                sb.append("\n  not ").append(r.mode().name().toLowerCase()).append(": ").append(r.why());
+            }
+            return sb.toString();
+        }
+    }
+
+    public record Refusal(AttachMode mode, String why) {}
+
+    /**
+     * @param forced a mode from --backend, or null for automatic choice
+     * @throws ProbeException when a forced mode fails (with the reason and advice)
+     */
+    public static Plan plan(AttachMode forced, EventFilter filter, int ringbufBytes) throws ProbeException {
+        List<Refusal> refusals = new ArrayList<>();
+        if (forced != null) {
+            if (forced == AttachMode.COUNTERS) {
+                return new Plan(forced, null, refusals);
+            }
+            if (forced == AttachMode.BCC) {
+                throw new ProbeException("bcc: the BCC backend is not part of this build", 0,
+                        "use --backend auto");
+            }
+            preflight(forced);
+            return new Plan(forced, ProbeSession.open(forced, KernelFilter.toOptions(filter, ringbufBytes)), refusals);
+        }
+        for (AttachMode m : new AttachMode[] {AttachMode.FENTRY, AttachMode.KPROBE, AttachMode.TRACEPOINT}) {
+            try {
+                preflight(m);
+                return new Plan(m, ProbeSession.open(m, KernelFilter.toOptions(filter, ringbufBytes)), refusals);
+            } catch (ProbeException e) {
+                refusals.add(new Refusal(m, e.summary()));
+            }
+        }
+        return new Plan(AttachMode.COUNTERS, null, refusals);
+    }
+
+    private static void preflight(AttachMode m) throws ProbeException {
+        if (!Privileges.isRoot() && !Privileges.hasBpfCapability()) {
+            throw new ProbeException(m.name().toLowerCase() + ": not permitted", 1,
+                    "syndrop needs root (or CAP_BPF + CAP_PERFMON + CAP_NET_ADMIN): run it with sudo");
+        }
+        if (!Files.isReadable(BTF)) {
+            throw new ProbeException(m.name().toLowerCase() + ": no BTF at " + BTF, 2,
+                    "this kernel lacks CONFIG_DEBUG_INFO_BTF; use --backend bcc or --backend counters");
+        }
+    }
+}

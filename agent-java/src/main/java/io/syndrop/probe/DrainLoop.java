@@ -1,0 +1,100 @@
+package io.syndrop.probe;
+
+import io.syndrop.event.EventDecoder;
+import io.syndrop.event.EventFilter;
+import io.syndrop.event.EventLayout;
+import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.LossRecord;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The drain thread: pulls batches of records from the shim into one reused direct buffer, decodes
+ * them, applies the Java side of the filter, numbers them, and hands them on. Kernel-side losses
+ * (ring buffer full) are polled and reported as loss records, per program slot.
+ */
+public final class DrainLoop implements Runnable {
+    private static final int BATCH = 512;
+    private static final int POLL_MS = 100;
+
+    private final ProbeSession session;
+    private final EventDecoder decoder;
+    private final EventFilter filter;
+    private final DropListener listener;
+    private final String agentId;
+    private final long agentBoot;
+    private final ByteBuffer buf = ByteBuffer.allocateDirect(BATCH * EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    private final long[] lostSeen = new long[ProbeSession.SLOT_NAMES.length];
+    private final AtomicLong seq;
+    private final AtomicLong drained = new AtomicLong();
+    private volatile boolean stop;
+
+    public DrainLoop(ProbeSession session, EventDecoder decoder, EventFilter filter, DropListener listener,
+                     String agentId, long agentBoot, AtomicLong seq) {
+        this.session = session;
+        this.decoder = decoder;
+        this.filter = filter;
+        this.listener = listener;
+        this.agentId = agentId;
+        this.agentBoot = agentBoot;
+        this.seq = seq;
+    }
+
+    @Override
+    public void run() {
+        while (!stop) {
+            drainOnce(POLL_MS);
+            reportLosses();
+        }
+        // Whatever is still in the ring when we are told to stop is delivered, not dropped.
+        while (drainOnce(0) > 0) {
+            // keep draining
+        }
+        reportLosses();
+    }
+
+    /** Drains one batch; returns how many records it read. */
+    public int drainOnce(int timeoutMs) {
+        buf.clear();
+        int n = session.drain(buf, timeoutMs);
+        for (int i = 0; i < n; i++) {
+            // This thread alone numbers events: a number is used only by an event that passes.
+            long next = seq.get() + 1;
+            DropEvent e = decoder.decode(buf, i * EventLayout.SIZE, next);
+            if (filter.matches(e)) {
+                seq.set(next);
+                listener.onEvent(e);
+            }
+        }
+        drained.addAndGet(n);
+        return n;
+    }
+
+    void reportLosses() {
+        long[] now = session.lostPerSlot();
+        for (int i = 0; i < now.length; i++) {
+            long delta = now[i] - lostSeen[i];
+            if (delta > 0) {
+                lostSeen[i] = now[i];
+                listener.onLoss(LossRecord.newBuilder()
+                        .setStage(LossRecord.Stage.KERNEL_RINGBUF)
+                        .setCount(delta)
+                        .setTimeUnixNano(System.currentTimeMillis() * 1_000_000L)
+                        .setAgentId(agentId)
+                        .setAgentBoot(agentBoot)
+                        .setDetail("ring buffer full at " + ProbeSession.SLOT_NAMES[i])
+                        .build());
+            }
+        }
+    }
+
+    public long drained() {
+        return drained.get();
+    }
+
+    public void stop() {
+        stop = true;
+    }
+}

@@ -1,0 +1,11 @@
+package io.syndrop.probe;
+
+import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.LossRecord;
+
+/** Receives what the drain thread decodes. Called on the drain thread: return quickly, never block. */
+public interface DropListener {
+    void onEvent(DropEvent event);
+
+    void onLoss(LossRecord loss);
+}

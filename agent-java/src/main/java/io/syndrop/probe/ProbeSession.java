@@ -1,0 +1,137 @@
+package io.syndrop.probe;
+
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
+import io.syndrop.event.EventLayout;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Attached CO-RE programs of one mode and their ring buffer. Not thread-safe: one thread drains;
+ * {@link #close()} may come from another thread (a signal handler) and waits for the drain to
+ * return, so the shim never frees memory under a running drain.
+ */
+public final class ProbeSession implements AutoCloseable {
+    /** Per-program slots of the loss counters (enum syndrop_prog_slot). */
+    public static final String[] SLOT_NAMES = {"kfree_skb", "conn_request", "timewait", "syn_recv_sock"};
+
+    private final ShimLibrary shim;
+    private final AttachMode mode;
+    private final Object lock = new Object();
+    private Pointer handle;
+
+    private ProbeSession(ShimLibrary shim, AttachMode mode, Pointer handle) {
+        this.shim = shim;
+        this.mode = mode;
+        this.handle = handle;
+    }
+
+    /** Loads and attaches the programs of {@code mode}; throws with the kernel's words and advice. */
+    public static ProbeSession open(AttachMode mode, ShimOptions opts) throws ProbeException {
+        if (!mode.usesShim()) {
+            throw new IllegalArgumentException(mode + " is not a CO-RE mode");
+        }
+        NativeBundle bundle = NativeBundle.get();
+        opts.mode = mode.shimMode;
+        IntByReference err = new IntByReference();
+        byte[] msg = new byte[16384];
+        Pointer h = bundle.shim().syndrop_open(bundle.bpfObject().toString(), opts, err, msg, msg.length);
+        if (h == null) {
+            String text = cString(msg);
+            int errno = -err.getValue();
+            throw new ProbeException(mode.name().toLowerCase() + ": " + text, errno,
+                    ErrorAdvisor.advise(mode, errno, text, Privileges.isRoot()));
+        }
+        return new ProbeSession(bundle.shim(), mode, h);
+    }
+
+    public AttachMode mode() {
+        return mode;
+    }
+
+    /**
+     * Copies up to buf.capacity()/128 events into {@code buf} (direct, little-endian), waiting up to
+     * timeoutMs for the first. Returns the number of events; 0 after close.
+     */
+    public int drain(ByteBuffer buf, int timeoutMs) {
+        if (!buf.isDirect()) {
+            throw new IllegalArgumentException("drain needs a direct buffer");
+        }
+        synchronized (lock) {
+            if (handle == null) {
+                return 0;
+            }
+            int n = shim.syndrop_drain(handle, buf, buf.capacity() / EventLayout.SIZE, timeoutMs);
+            if (n < 0) {
+                throw new IllegalStateException("draining the ring buffer failed: errno " + (-n));
+            }
+            return n;
+        }
+    }
+
+    /** Events lost at ring-buffer reserve since attach, per program slot ({@link #SLOT_NAMES}). */
+    public long[] lostPerSlot() {
+        long[] out = new long[SLOT_NAMES.length];
+        synchronized (lock) {
+            if (handle != null) {
+                int n = shim.syndrop_lost(handle, out, out.length);
+                if (n < 0) {
+                    throw new IllegalStateException("reading the loss counters failed: errno " + (-n));
+                }
+            }
+        }
+        return out;
+    }
+
+    public long lostTotal() {
+        long t = 0;
+        for (long v : lostPerSlot()) {
+            t += v;
+        }
+        return t;
+    }
+
+    /** The attached programs, with run counts (run time needs kernel.bpf_stats_enabled=1). */
+    public List<ProgramStats> programs() {
+        byte[] buf = new byte[8192];
+        synchronized (lock) {
+            if (handle == null) {
+                return List.of();
+            }
+            shim.syndrop_programs(handle, buf, buf.length);
+        }
+        List<ProgramStats> out = new ArrayList<>();
+        for (String line : cString(buf).split("\n")) {
+            String[] f = line.trim().split(" ");
+            if (f.length == 4) {
+                out.add(new ProgramStats(f[0], f[1], Long.parseLong(f[2]), Long.parseLong(f[3])));
+            }
+        }
+        return out;
+    }
+
+    /** Detaches and unloads everything. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (handle != null) {
+                shim.syndrop_close(handle);
+                handle = null;
+            }
+        }
+    }
+
+    static String cString(byte[] b) {
+        int n = 0;
+        while (n < b.length && b[n] != 0) {
+            n++;
+        }
+        return new String(b, 0, n, StandardCharsets.UTF_8).trim();
+    }
+
+    /** One attached program: name, section, how often it ran and for how long in total. */
+    public record ProgramStats(String name, String section, long runCount, long runTimeNs) {}
+}

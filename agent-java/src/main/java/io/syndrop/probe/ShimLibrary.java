@@ -1,0 +1,28 @@
+package io.syndrop.probe;
+
+import com.sun.jna.Library;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
+
+import java.nio.ByteBuffer;
+
+/** JNA view of native/syndrop_shim.h. Each call crosses into C once; drain moves many events. */
+interface ShimLibrary extends Library {
+    Pointer syndrop_open(String objPath, ShimOptions opts, IntByReference err, byte[] errbuf, int errlen);
+
+    int syndrop_drain(Pointer handle, ByteBuffer buf, int maxEvents, int timeoutMs);
+
+    int syndrop_lost(Pointer handle, long[] perSlot, int nslots);
+
+    int syndrop_programs(Pointer handle, byte[] buf, int len);
+
+    void syndrop_close(Pointer handle);
+
+    int syndrop_event_size();
+
+    int syndrop_layout_version();
+
+    int syndrop_field_offset(String field);
+
+    int syndrop_drop_reason_name(int value, byte[] buf, int len);
+}

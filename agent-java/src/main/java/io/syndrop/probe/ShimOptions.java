@@ -1,0 +1,19 @@
+package io.syndrop.probe;
+
+import com.sun.jna.Structure;
+
+/** Mirror of struct syndrop_options (native/syndrop_shim.h); field order is the C order. */
+@Structure.FieldOrder({"mode", "ringbufBytes", "nports", "ports", "srcFamily", "srcAddr", "srcPrefix",
+        "netnsIno", "reasonMask", "libbpfDebug"})
+public class ShimOptions extends Structure {
+    public int mode;
+    public int ringbufBytes;
+    public int nports;
+    public short[] ports = new short[8];
+    public int srcFamily;
+    public byte[] srcAddr = new byte[16];
+    public int srcPrefix;
+    public long netnsIno;
+    public int reasonMask;
+    public int libbpfDebug;
+}
