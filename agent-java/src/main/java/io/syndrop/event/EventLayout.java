@@ -33,6 +33,7 @@ public final class EventLayout {
     public static final int DROPS_AFTER = 108;
     public static final int MAX_SYN_BACKLOG = 112;
     public static final int SYNCOOKIES = 116;
+    public static final int PAD = 117;
     public static final int RESERVED = 120;
 
     /** SYNDROP_F_* */

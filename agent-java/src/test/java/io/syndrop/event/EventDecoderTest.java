@@ -1,0 +1,90 @@
+package io.syndrop.event;
+
+import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.Probe;
+import io.syndrop.proto.v1.Reason;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EventDecoderTest {
+    private static ByteBuffer record() {
+        return ByteBuffer.allocate(EventLayout.SIZE * 2).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    @Test
+    void decodesAnIpv4TimewaitRecordAtAnOffset() {
+        ByteBuffer b = record();
+        int off = EventLayout.SIZE;
+        b.putLong(off + EventLayout.KTIME_NS, System.nanoTime());
+        b.putLong(off + EventLayout.NETNS_INO, 4026532001L);
+        b.put(off + EventLayout.SADDR, (byte) 10).put(off + EventLayout.SADDR + 3, (byte) 7);
+        b.put(off + EventLayout.DADDR, (byte) 192).put(off + EventLayout.DADDR + 1, (byte) 0)
+                .put(off + EventLayout.DADDR + 2, (byte) 2).put(off + EventLayout.DADDR + 3, (byte) 1);
+        b.putShort(off + EventLayout.SPORT, (short) 40001).putShort(off + EventLayout.DPORT, (short) 8080);
+        b.put(off + EventLayout.REASON, (byte) 5).put(off + EventLayout.PROBE, (byte) 3)
+                .put(off + EventLayout.FLAGS, (byte) EventLayout.F_HAS_TS);
+        b.putInt(off + EventLayout.TSVAL, 5).putInt(off + EventLayout.CACHED_TS, 0xfffffff0);
+        b.putInt(off + EventLayout.CACHED_TS_STAMP, 1000).putLong(off + EventLayout.KTIME_SEC_AT, 1012);
+        b.putInt(off + EventLayout.KERNEL_REASON, 38);
+
+        DropEvent e = new EventDecoder("n1", "agent", 9, v -> v == 38 ? "TCP_RFC7323_TW_PAWS" : null).decode(b, off, 42);
+        assertEquals(42, e.getSeq());
+        assertEquals(Reason.TIMEWAIT_PAWS, e.getReason());
+        assertEquals(Probe.TRACEPOINT, e.getProbe());
+        assertEquals("10.0.0.7", e.getSrcAddr());
+        assertEquals("192.0.2.1", e.getDstAddr());
+        assertEquals(40001, e.getSrcPort());
+        assertEquals(8080, e.getDstPort());
+        assertEquals(5, e.getTsval());
+        assertEquals(0xfffffff0, e.getCachedTs());
+        assertEquals(12, e.getCachedTsAgeSec());
+        assertEquals("TCP_RFC7323_TW_PAWS", e.getKernelReason());
+        assertEquals(4026532001L, e.getNetnsIno());
+        assertEquals("n1", e.getNode());
+        assertEquals(0, e.getAcceptQueueMax(), "queues only when the record says it read a listener");
+        long wallNow = System.currentTimeMillis() * 1_000_000L;
+        assertTrue(Math.abs(e.getTimeUnixNano() - wallNow) < 5_000_000_000L, "monotonic time mapped to wall clock");
+    }
+
+    @Test
+    void decodesIpv6AndQueues() {
+        ByteBuffer b = record();
+        b.put(EventLayout.FLAGS, (byte) (EventLayout.F_IPV6 | EventLayout.F_HAS_QUEUES));
+        b.put(EventLayout.SADDR, (byte) 0xfd).put(EventLayout.SADDR + 15, (byte) 1);
+        b.put(EventLayout.DADDR + 10, (byte) 0xff).put(EventLayout.DADDR + 11, (byte) 0xff)
+                .put(EventLayout.DADDR + 12, (byte) 10).put(EventLayout.DADDR + 15, (byte) 2);
+        b.put(EventLayout.REASON, (byte) 4);
+        b.putInt(EventLayout.SYN_QLEN, 3).putInt(EventLayout.SYN_QMAX, 4)
+                .putInt(EventLayout.ACCEPT_QLEN, 5).putInt(EventLayout.ACCEPT_QMAX, 4);
+        DropEvent e = new EventDecoder("n", "a", 1, v -> null).decode(b, 0, 1);
+        assertEquals("fd00::1", e.getSrcAddr());
+        assertEquals("::ffff:10.0.0.2", e.getDstAddr());
+        assertEquals(Reason.ACCEPT_QUEUE_FULL, e.getReason());
+        assertEquals(5, e.getAcceptQueueLen());
+        assertEquals(4, e.getAcceptQueueMax());
+        assertEquals(3, e.getSynQueueLen());
+    }
+
+    @Test
+    void ipv6TextFollowsRfc5952() {
+        assertEquals("2001:db8::1", v6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1));
+        assertEquals("::", v6(0, 0, 0, 0, 0, 0, 0, 0));
+        assertEquals("::1", v6(0, 0, 0, 0, 0, 0, 0, 1));
+        assertEquals("2001:db8:0:1:1:1:1:1", v6(0x2001, 0xdb8, 0, 1, 1, 1, 1, 1), "a single zero word is not compressed");
+        assertEquals("2001:0:0:1::1", v6(0x2001, 0, 0, 1, 0, 0, 0, 1), "the longest run is compressed");
+        assertEquals("2001:db8::1:0:0:1", v6(0x2001, 0xdb8, 0, 0, 1, 0, 0, 1), "the first of equal runs");
+    }
+
+    private static String v6(int... words) {
+        ByteBuffer b = ByteBuffer.allocate(16);
+        for (int w : words) {
+            b.putShort((short) w);
+        }
+        return Addresses.ipv6(b, 0);
+    }
+}
