@@ -106,13 +106,9 @@ public final class Netns implements AutoCloseable {
         exec(Shell.DEFAULT_TIMEOUT, cmd).orThrow();
     }
 
-    /**
-     * Reads one sysctl as seen inside the namespace. Through {@code sysctl -n} in a process, not a
-     * setns'd thread: on 6.18 a thread of this JVM reading /proc/sys/net/ipv4/tcp_max_syn_backlog
-     * after setns was seen to get a value that was not its namespace's.
-     */
+    /** Reads one sysctl as seen inside the namespace. */
     public String sysctlValue(String key) {
-        return exec("sysctl", "-n", key).orThrow().stdout().strip();
+        return readProc("/proc/sys/" + key.replace('.', '/')).strip();
     }
 
     /** Runs code on a thread inside the namespace and returns its result. */
@@ -165,11 +161,27 @@ public final class Netns implements AutoCloseable {
     /**
      * Reads a /proc file as this namespace sees it: /proc/net/... paths are read through
      * /proc/thread-self/net on a thread inside the namespace (/proc/self would name the main
-     * thread, which stays in the host namespace). Use {@link #sysctlValue} for /proc/sys.
+     * thread, which stays in the host namespace); /proc/sys/net/... resolves per thread as well.
      */
     public String readProc(String path) {
         String p = path.startsWith("/proc/net/") ? "/proc/thread-self/net/" + path.substring("/proc/net/".length()) : path;
-        return callUnchecked(() -> Files.readString(Path.of(p)));
+        return callUnchecked(() -> readWholeProcFile(p));
+    }
+
+    /**
+     * Files.readString is wrong for /proc/sys: it reads the size-0 file one byte first, and the
+     * kernel's integer sysctl handlers return nothing for a read at a non-zero offset, so "16"
+     * came back as "1". One large read gets the whole value; seq files (/proc/net) just continue.
+     */
+    static String readWholeProcFile(String path) throws IOException {
+        try (java.io.FileInputStream in = new java.io.FileInputStream(path)) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            byte[] buf = new byte[65536];
+            for (int n; (n = in.read(buf, 0, buf.length)) > 0; ) {
+                out.write(buf, 0, n);
+            }
+            return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        }
     }
 
     private void enterOnThisThread() throws IOException {
