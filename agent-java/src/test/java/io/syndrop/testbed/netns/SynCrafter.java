@@ -87,15 +87,25 @@ public final class SynCrafter implements AutoCloseable {
      * that matches {@code want}; empty when none came within {@code timeout}.
      */
     public Optional<TcpSegment> awaitReply(Syn syn, Duration timeout, Predicate<TcpSegment> want) throws IOException {
+        return awaitSegment(syn.destination(), syn.destinationPort(), syn.sourcePort(), timeout, want);
+    }
+
+    /**
+     * Waits for the first received segment from {@code from}:{@code fromPort} to local port
+     * {@code toPort} that matches {@code want}. Also usable as a sniffer of a namespace's
+     * incoming TCP (every segment to the bound address is copied to the raw socket).
+     */
+    public Optional<TcpSegment> awaitSegment(InetAddress from, int fromPort, int toPort, Duration timeout,
+                                             Predicate<TcpSegment> want) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         byte[] buf = new byte[65536];
-        byte[] from = new byte[SockAddr.IN6_LEN];
+        byte[] peer = new byte[SockAddr.IN6_LEN];
         int[] fromLen = new int[1];
         while (System.nanoTime() < deadline) {
-            fromLen[0] = from.length;
+            fromLen[0] = peer.length;
             long n;
             try {
-                n = LibC.INSTANCE.recvfrom(fd, buf, buf.length, 0, from, fromLen);
+                n = LibC.INSTANCE.recvfrom(fd, buf, buf.length, 0, peer, fromLen);
             } catch (LastErrorException e) {
                 if (e.getErrorCode() == LibC.EAGAIN || e.getErrorCode() == LibC.EINTR) {
                     continue; // SO_RCVTIMEO tick: look at the deadline again
@@ -103,9 +113,9 @@ public final class SynCrafter implements AutoCloseable {
                 throw new IOException("raw recvfrom failed (errno " + e.getErrorCode() + ")", e);
             }
             TcpSegment seg = v4 ? TcpSegment.parseIpv4(buf, (int) n)
-                    : n >= 20 ? TcpSegment.parse(SockAddr.addressOf(from), null, buf, 0, (int) n) : null;
-            if (seg != null && seg.source().equals(syn.destination()) && seg.sourcePort() == syn.destinationPort()
-                    && seg.destinationPort() == syn.sourcePort() && want.test(seg)) {
+                    : n >= 20 ? TcpSegment.parse(SockAddr.addressOf(peer), null, buf, 0, (int) n) : null;
+            if (seg != null && seg.source().equals(from) && seg.sourcePort() == fromPort
+                    && seg.destinationPort() == toPort && want.test(seg)) {
                 return Optional.of(seg);
             }
         }
