@@ -33,8 +33,6 @@ interface LibC extends Library {
 
     int setns(int fd, int nstype) throws LastErrorException;
 
-    int geteuid();
-
     int socket(int domain, int type, int protocol) throws LastErrorException;
 
     int bind(int fd, byte[] addr, int addrlen) throws LastErrorException;
