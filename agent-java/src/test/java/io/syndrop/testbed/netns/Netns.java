@@ -60,6 +60,9 @@ public final class Netns implements AutoCloseable {
             Shell.check("ip", "netns", "add", name);
             Netns ns = new Netns(name);
             ns.exec("ip", "link", "set", "lo", "up").orThrow();
+            // No IPv6 duplicate address detection: link-local addresses of new veths would stay
+            // tentative for about a second and delay the first neighbour discovery.
+            ns.sysctl(Map.of("net.ipv6.conf.default.accept_dad", "0", "net.ipv6.conf.all.accept_dad", "0"));
             return ns;
         } catch (RuntimeException e) {
             Leftovers.delete(name);

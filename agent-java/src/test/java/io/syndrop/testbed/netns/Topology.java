@@ -110,6 +110,7 @@ public final class Topology implements AutoCloseable {
             try {
                 Topology t = natClients == 0 ? buildPair(made) : buildNat(made);
                 t.applySysctls(all, clientOnly, routerOnly, serverOnly);
+                t.awaitCarrier();
                 return t;
             } catch (RuntimeException | Error e) {
                 for (Netns ns : made) {
@@ -126,8 +127,7 @@ public final class Topology implements AutoCloseable {
         private Topology buildPair(List<Netns> made) {
             Netns client = track(made, Netns.create("client"));
             Netns server = track(made, Netns.create("server"));
-            Shell.check("ip", "-n", client.name(), "link", "add", "eth0", "type", "veth",
-                    "peer", "name", "eth0", "netns", server.name());
+            veth(client, "eth0", 10, server, "eth0", 11);
             Topology t = new Topology(List.of(client), null, server, ipv6);
             t.clientAddrs.add(addr("192.0.2.1"));
             t.serverAddr = addr("192.0.2.2");
@@ -152,8 +152,7 @@ public final class Topology implements AutoCloseable {
             if (ipv6) {
                 router.sysctl(Map.of("net.ipv6.conf.all.forwarding", "1"));
             }
-            Shell.check("ip", "-n", router.name(), "link", "add", "wan", "type", "veth",
-                    "peer", "name", "eth0", "netns", server.name());
+            veth(router, "wan", 10, server, "eth0", 11);
             configure(router, "wan", "198.51.100.1/24", ipv6 ? "fd00:5d7:ffff::1/64" : null);
             configure(server, "eth0", "198.51.100.2/24", ipv6 ? "fd00:5d7:ffff::2/64" : null);
             t.serverAddr = addr("198.51.100.2");
@@ -169,8 +168,7 @@ public final class Topology implements AutoCloseable {
             for (int i = 0; i < natClients; i++) {
                 Netns c = clients.get(i);
                 String lan = "lan" + i;
-                Shell.check("ip", "-n", router.name(), "link", "add", lan, "type", "veth",
-                        "peer", "name", "eth0", "netns", c.name());
+                veth(router, lan, 12 + 2 * i, c, "eth0", 13 + 2 * i);
                 String r4 = "192.0.2." + (4 * i + 1);
                 String c4 = "192.0.2." + (4 * i + 2);
                 String r6 = "fd00:5d7:" + Integer.toHexString(i) + "::1";
@@ -197,6 +195,17 @@ public final class Topology implements AutoCloseable {
         return ns;
     }
 
+    /**
+     * A veth pair straight between two namespaces (never in the host's). The two ends get
+     * different ifindexes on purpose: the kernel treats a carrier change of a device whose
+     * ifindex equals its peer's as non-urgent and reports it up to a second late, and packets
+     * sent meanwhile are lost (both ends would otherwise be ifindex 2 in fresh namespaces).
+     */
+    private static void veth(Netns a, String aName, int aIndex, Netns b, String bName, int bIndex) {
+        Shell.check("ip", "-n", a.name(), "link", "add", aName, "index", Integer.toString(aIndex), "type", "veth",
+                "peer", "name", bName, "index", Integer.toString(bIndex), "netns", b.name());
+    }
+
     private static void configure(Netns ns, String dev, String v4, String v6) {
         ns.exec("ip", "addr", "add", v4, "dev", dev).orThrow();
         if (v6 != null) {
@@ -204,6 +213,33 @@ public final class Topology implements AutoCloseable {
             ns.exec("ip", "-6", "addr", "add", v6, "dev", dev, "nodad").orThrow();
         }
         ns.exec("ip", "link", "set", dev, "up").orThrow();
+    }
+
+    /**
+     * Waits until every veth end has carrier, so that no test loses its first packet (and waits a
+     * second for the ARP/neighbour retry) to a link that is still coming up.
+     */
+    private void awaitCarrier() {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
+        for (Netns ns : namespaces()) {
+            while (true) {
+                String links = ns.exec("ip", "-o", "link", "show", "up").orThrow().stdout();
+                boolean allUp = links.lines().filter(l -> !l.contains("LOOPBACK"))
+                        .allMatch(l -> l.contains("LOWER_UP") && !l.contains("NO-CARRIER") && l.contains("state UP"));
+                if (allUp) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("links in " + ns.name() + " did not come up within 5 s: " + links);
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for links in " + ns.name(), e);
+                }
+            }
+        }
     }
 
     private void applySysctls(Map<String, String> all, Map<String, String> clientOnly,
