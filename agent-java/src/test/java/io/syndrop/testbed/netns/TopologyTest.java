@@ -50,6 +50,11 @@ class TopologyTest {
         try (Topology t = Topology.pair().ipv6(true).build()) {
             assertTrue(t.client().exec("ip", "-o", "addr", "show", "dev", "eth0").orThrow().stdout().contains("192.0.2.1/24"));
             assertNotEquals(t.client().inode(), t.server().inode());
+            // As root the JDK pings with ICMP echo from the calling (namespace) thread.
+            Nstat before = Nstat.read(t.client());
+            assertTrue(t.client().call(() -> t.serverAddress().isReachable(2000)), "ping server over IPv4");
+            assertEquals(1, Nstat.read(t.client()).minus(before).get("Icmp:InEchoReps"), "an ICMP echo reply came back");
+            assertTrue(t.client().call(() -> t.serverAddress6().isReachable(2000)), "ping server over IPv6");
 
             ServerSocket ss = t.server().call(() -> new ServerSocket(0, 50, InetAddress.getByName("::")));
             try (ss) {
@@ -88,6 +93,10 @@ class TopologyTest {
     @Test
     void natServerSeesTheRouterAsSourceForEveryClient() throws Exception {
         try (Topology t = Topology.nat(2).ipv6(true).nat6(true).build()) {
+            for (int i = 0; i < 2; i++) {
+                InetAddress server = t.serverAddress();
+                assertTrue(t.client(i).call(() -> server.isReachable(2000)), "client " + i + " pings the server");
+            }
             ServerSocket ss = t.server().call(() -> new ServerSocket(0, 50, InetAddress.getByName("::")));
             try (ss) {
                 int port = ss.getLocalPort();
