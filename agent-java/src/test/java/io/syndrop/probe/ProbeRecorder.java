@@ -1,0 +1,109 @@
+package io.syndrop.probe;
+
+import io.syndrop.event.EventDecoder;
+import io.syndrop.event.EventFilter;
+import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.LossRecord;
+import io.syndrop.proto.v1.Reason;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Attaches the real programs in one mode and records what the drain thread delivers. */
+public final class ProbeRecorder implements AutoCloseable {
+    private final ProbeSession session;
+    private final DrainLoop loop;
+    private final Thread thread;
+    private final List<DropEvent> events = new ArrayList<>();
+    private final List<LossRecord> losses = new ArrayList<>();
+
+    private ProbeRecorder(ProbeSession session, EventFilter filter, boolean drain) {
+        this.session = session;
+        DropListener l = new DropListener() {
+            @Override
+            public void onEvent(DropEvent e) {
+                synchronized (events) {
+                    events.add(e);
+                    events.notifyAll();
+                }
+            }
+
+            @Override
+            public void onLoss(LossRecord loss) {
+                synchronized (events) {
+                    losses.add(loss);
+                }
+            }
+        };
+        this.loop = new DrainLoop(session, new EventDecoder("test", "test", 1, new KernelReasonNames()), filter, l,
+                "test", 1, new AtomicLong());
+        this.thread = new Thread(loop, "probe-recorder");
+        if (drain) {
+            thread.start();
+        }
+    }
+
+    /** Attaches {@code mode} for drops in namespace {@code netnsIno} only, and starts draining. */
+    public static ProbeRecorder start(AttachMode mode, long netnsIno) throws ProbeException {
+        return start(mode, netnsIno, 0, true);
+    }
+
+    public static ProbeRecorder start(AttachMode mode, long netnsIno, int ringbufBytes, boolean drain) throws ProbeException {
+        EventFilter f = new EventFilter(List.of(), List.of(), List.of(netnsIno), EnumSet.noneOf(Reason.class));
+        return new ProbeRecorder(ProbeSession.open(mode, KernelFilter.toOptions(f, ringbufBytes)), f, drain);
+    }
+
+    /** Waits until at least n events arrived, then a little longer so extra ones would show. */
+    public List<DropEvent> await(int n, Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        synchronized (events) {
+            while (events.size() < n && System.nanoTime() < end) {
+                events.wait(Math.max(1, (end - System.nanoTime()) / 1_000_000));
+            }
+        }
+        Thread.sleep(300);
+        return events();
+    }
+
+    public List<DropEvent> events() {
+        synchronized (events) {
+            return List.copyOf(events);
+        }
+    }
+
+    public List<LossRecord> losses() {
+        synchronized (events) {
+            return List.copyOf(losses);
+        }
+    }
+
+    public Map<Reason, Integer> countByReason() {
+        Map<Reason, Integer> m = new TreeMap<>();
+        for (DropEvent e : events()) {
+            m.merge(e.getReason(), 1, Integer::sum);
+        }
+        return m;
+    }
+
+    public DrainLoop loop() {
+        return loop;
+    }
+
+    public ProbeSession session() {
+        return session;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        loop.stop();
+        if (thread.isAlive()) {
+            thread.join(5000);
+        }
+        session.close();
+    }
+}
