@@ -14,6 +14,8 @@ public final class Cli {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
+                new CountersCommand(),
+                new DoctorCommand()
                 // commands register here
         )) {
             m.put(c.name(), c);

@@ -1,6 +1,7 @@
 package io.syndrop.counters;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -72,12 +73,25 @@ public final class Sysctls {
         for (String name : RELEVANT) {
             Path p = procSys.resolve(name.replace('.', '/'));
             try {
-                m.put(name, Files.readString(p, StandardCharsets.UTF_8).trim().replace('\t', ' '));
+                m.put(name, readProcValue(p));
             } catch (NoSuchFileException e) {
                 // Absent on this kernel (tcp_tw_recycle after 4.12): leave it out.
             }
         }
         return new Sysctls(m);
+    }
+
+    /**
+     * One read(2) with a large buffer: sysctl handlers answer a read at a non-zero offset with EOF, so a
+     * reader that starts with a small buffer (as Files.readString does for size-0 proc files) sees
+     * "2" of "2048".
+     */
+    private static String readProcValue(Path p) throws IOException {
+        try (InputStream in = Files.newInputStream(p)) {
+            byte[] buf = new byte[8192];
+            int n = in.read(buf);
+            return n <= 0 ? "" : new String(buf, 0, n, StandardCharsets.UTF_8).trim().replace('\t', ' ');
+        }
     }
 
     public Optional<String> get(String name) {

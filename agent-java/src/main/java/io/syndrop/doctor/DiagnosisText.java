@@ -50,6 +50,13 @@ public final class DiagnosisText {
                 }
             }
         }
+        if (d.finding(Doctor.NOTHING_WRONG).isPresent()) {
+            if (!d.countersMissing().isEmpty()) {
+                sb.append('\n');
+                wrap(sb, "Not on this kernel: " + String.join(", ", d.countersMissing()), "", "  ");
+            }
+            return sb.toString();
+        }
         sb.append('\n').append("Counters checked:");
         if (d.countersChecked().isEmpty()) {
             sb.append(" none (no counters given)");
