@@ -36,7 +36,8 @@ final class TwRecycleRule implements Rule {
         }
         List<String> facts = new ArrayList<>();
         if (recycle.isEmpty()) {
-            facts.add(Sysctls.TW_RECYCLE + ": not recorded (PAWSPassive only counts while it is 1)");
+            facts.add(Sysctls.TW_RECYCLE + ": not recorded (PAWSPassive only counts while it is 1; before 4.11 it is "
+                    + "a host-wide setting that a container's namespace does not show)");
         } else if (!on) {
             facts.add(Sysctls.TW_RECYCLE + " = 0 now: it was 1 while these drops happened, or it was switched off since");
         } else {
