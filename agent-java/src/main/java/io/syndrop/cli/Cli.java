@@ -14,7 +14,9 @@ public final class Cli {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
-                new WatchCommand()
+                new WatchCommand(),
+                new CountersCommand(),
+                new DoctorCommand()
         )) {
             m.put(c.name(), c);
         }

@@ -1,0 +1,130 @@
+package io.syndrop.cli;
+
+import io.syndrop.counters.CounterChange;
+import io.syndrop.counters.CounterDelta;
+import io.syndrop.counters.CounterReader;
+import io.syndrop.counters.CounterSnapshot;
+import io.syndrop.counters.NetnsTarget;
+import io.syndrop.counters.SnapshotDir;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** `syndrop counters`: the kernel's TCP/IP counters readable, as totals or as deltas and rates like nstat. */
+public final class CountersCommand implements Command {
+    @Override
+    public String name() {
+        return "counters";
+    }
+
+    @Override
+    public String summary() {
+        return "print kernel TCP counters (/proc/net/netstat, snmp), totals or deltas like nstat";
+    }
+
+    @Override
+    public String usage() {
+        return String.join("\n",
+                "usage: syndrop counters [FILTER...] [--netns NAME|pid:N|ino:N] [--interval 1s [--count N]]",
+                "                        [--snapshot-to DIR]",
+                "  FILTER            print only counters whose Group:Name contains one of these (any case),",
+                "                    e.g. `syndrop counters ListenDrops PAWS`",
+                "  --netns T         read a network namespace: a name under /var/run/netns, pid:N (the",
+                "                    namespace of process N) or ino:N (by inode); default: syndrop's own",
+                "  --interval D      every D (1s, 250ms...) print the counters that changed, with the delta",
+                "                    and the rate per second, like nstat",
+                "  --count N         stop after N intervals (default: until interrupted)",
+                "  --snapshot-to DIR write a snapshot for `syndrop doctor --snapshot DIR`: files netstat,",
+                "                    snmp, sysctl and time; with --interval one numbered folder per sample",
+                "Output lines are `Group:Name = value`, e.g. `TcpExt:ListenDrops = 12`.");
+    }
+
+    @Override
+    public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        Args a = Args.parse(argv, Set.of("netns", "interval", "count", "snapshot-to"), Set.of());
+        NetnsTarget target = netns(a.get("netns", null));
+        List<String> filters = a.positional().stream().map(f -> f.toLowerCase(Locale.ROOT)).toList();
+        Path snapshotTo = a.get("snapshot-to", null) == null ? null : Path.of(a.get("snapshot-to", null));
+        String iv = a.get("interval", null);
+        long count = a.getLong("count", -1);
+        if (iv == null && count >= 0) {
+            throw new UsageException("--count needs --interval");
+        }
+        CounterReader reader = new CounterReader(target, snapshotTo != null);
+        if (iv == null) {
+            CounterSnapshot s = reader.sample();
+            if (snapshotTo != null) {
+                SnapshotDir.write(s, snapshotTo);
+                err.println("syndrop counters: wrote snapshot of " + s.origin() + " to " + snapshotTo);
+                return 0;
+            }
+            printTotals(s.counters(), filters, out);
+            return 0;
+        }
+        Duration interval = Args.parseDuration("--interval", iv);
+        if (interval.isZero() || interval.isNegative()) {
+            throw new UsageException("--interval must be positive");
+        }
+        if (count == 0 || count < -1) {
+            throw new UsageException("--count must be at least 1");
+        }
+        CounterSnapshot prev = reader.sample();
+        int n = 0;
+        if (snapshotTo != null) {
+            SnapshotDir.write(prev, snapshotTo.resolve(String.format("%04d", n)));
+        }
+        while (count < 0 || n < count) {
+            Thread.sleep(interval.toMillis());
+            CounterSnapshot now = reader.sample();
+            n++;
+            if (snapshotTo != null) {
+                SnapshotDir.write(now, snapshotTo.resolve(String.format("%04d", n)));
+            }
+            printDeltas(CounterDelta.between(prev, now), filters, out);
+            out.flush();
+            prev = now;
+        }
+        return 0;
+    }
+
+    static NetnsTarget netns(String spec) {
+        if (spec == null) {
+            return NetnsTarget.host();
+        }
+        try {
+            return NetnsTarget.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--netns: " + e.getMessage());
+        }
+    }
+
+    private static boolean matches(String key, List<String> filters) {
+        if (filters.isEmpty()) {
+            return true;
+        }
+        String k = key.toLowerCase(Locale.ROOT);
+        return filters.stream().anyMatch(k::contains);
+    }
+
+    static void printTotals(Map<String, Long> counters, List<String> filters, PrintStream out) {
+        counters.forEach((k, v) -> {
+            if (matches(k, filters)) {
+                out.println(k + " = " + (k.equals("Tcp:MaxConn") ? v.toString() : Long.toUnsignedString(v)));
+            }
+        });
+    }
+
+    static void printDeltas(CounterDelta d, List<String> filters, PrintStream out) {
+        String when = d.after().time().map(Object::toString).orElse("");
+        String span = d.interval().map(i -> String.format(Locale.ROOT, "%.2fs", i.toMillis() / 1000.0)).orElse("?");
+        List<CounterChange> changes = d.nonZero(null).stream().filter(c -> matches(c.key(), filters)).toList();
+        out.println("# " + when + " +" + span + " " + d.after().origin() + (changes.isEmpty() ? " (no change)" : ""));
+        for (CounterChange c : changes) {
+            out.println(c.key() + " = " + c.delta() + "  " + String.format(Locale.ROOT, "%.1f/s", c.perSecond()));
+        }
+    }
+}

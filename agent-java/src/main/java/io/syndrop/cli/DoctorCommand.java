@@ -1,0 +1,118 @@
+package io.syndrop.cli;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import io.syndrop.counters.CounterDelta;
+import io.syndrop.counters.CounterReader;
+import io.syndrop.counters.CounterSnapshot;
+import io.syndrop.counters.NetnsTarget;
+import io.syndrop.counters.SnapshotDir;
+import io.syndrop.doctor.Diagnosis;
+import io.syndrop.doctor.DiagnosisJson;
+import io.syndrop.doctor.DiagnosisText;
+import io.syndrop.doctor.Doctor;
+import io.syndrop.proto.v1.DropEvent;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** `syndrop doctor`: diagnoses dropped SYNs from the live counters or from recorded snapshots. */
+public final class DoctorCommand implements Command {
+    @Override
+    public String name() {
+        return "doctor";
+    }
+
+    @Override
+    public String summary() {
+        return "diagnose dropped SYNs from kernel counters (live or recorded) and name the fix";
+    }
+
+    @Override
+    public String usage() {
+        return String.join("\n",
+                "usage: syndrop doctor [--duration 30s] [--netns NAME|pid:N|ino:N] [--events FILE] [--json]",
+                "       syndrop doctor --snapshot DIR [--snapshot DIR2 ...] [--events FILE] [--json]",
+                "  --duration D   sample the live counters D apart (default 30s) and diagnose the deltas",
+                "  --netns T      the network namespace to diagnose (see `syndrop counters --help`)",
+                "  --snapshot DIR diagnose recorded snapshots instead (folders with netstat, snmp, sysctl,",
+                "                 time, e.g. from `syndrop counters --snapshot-to DIR` or by hand:",
+                "                 cp /proc/net/netstat /proc/net/snmp DIR/; sysctl -a > DIR/sysctl;",
+                "                 date +%s > DIR/time). The first and last give the deltas; a single one",
+                "                 gives totals since boot. A folder of snapshot folders counts as all of them.",
+                "  --events FILE  drop events as extra evidence: one JSON DropEvent per line, as",
+                "                 `syndrop watch --json` prints them",
+                "  --json         print the findings as JSON");
+    }
+
+    @Override
+    public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        Args a = Args.parse(argv, Set.of("duration", "netns", "snapshot", "events"), Set.of("json"));
+        if (!a.positional().isEmpty()) {
+            throw new UsageException("unexpected argument '" + a.positional().get(0) + "'");
+        }
+        List<String> snapshots = a.all("snapshot");
+        if (!snapshots.isEmpty() && (a.get("duration", null) != null || a.get("netns", null) != null)) {
+            throw new UsageException("--snapshot diagnoses recorded samples: it does not combine with --duration or --netns");
+        }
+        List<DropEvent> events = a.get("events", null) == null ? List.of() : readEvents(Path.of(a.get("events", null)));
+        CounterDelta delta = snapshots.isEmpty() ? live(a, err) : recorded(snapshots);
+        Diagnosis d = new Doctor().diagnose(delta, null, events);
+        out.print(a.flag("json") ? DiagnosisJson.render(d) : DiagnosisText.render(d));
+        return 0;
+    }
+
+    private static CounterDelta live(Args a, PrintStream err) throws IOException, InterruptedException {
+        Duration duration = a.getDuration("duration", Duration.ofSeconds(30));
+        if (duration.isNegative() || duration.isZero()) {
+            throw new UsageException("--duration must be positive");
+        }
+        NetnsTarget target = CountersCommand.netns(a.get("netns", null));
+        CounterReader reader = new CounterReader(target, true);
+        CounterSnapshot first = reader.sample();
+        err.println("syndrop doctor: sampling the counters of " + target.describe() + " for " + duration.toSeconds()
+                + " s" + (duration.toMillis() % 1000 == 0 ? "" : " and " + duration.toMillis() % 1000 + " ms") + "...");
+        Thread.sleep(duration.toMillis());
+        return CounterDelta.between(first, reader.sample());
+    }
+
+    private static CounterDelta recorded(List<String> dirs) throws IOException {
+        List<Path> paths = SnapshotDir.expand(dirs.stream().map(Path::of).toList());
+        CounterSnapshot first = SnapshotDir.read(paths.get(0));
+        if (paths.size() == 1) {
+            return CounterDelta.sinceBoot(first);
+        }
+        CounterSnapshot last = SnapshotDir.read(paths.get(paths.size() - 1));
+        if (first.time().isPresent() && last.time().isPresent() && last.time().get().isBefore(first.time().get())) {
+            throw new IOException("snapshot " + paths.get(paths.size() - 1) + " is older than " + paths.get(0)
+                    + ": give the snapshots oldest first");
+        }
+        return CounterDelta.between(first, last);
+    }
+
+    static List<DropEvent> readEvents(Path file) throws IOException {
+        List<DropEvent> out = new ArrayList<>();
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        JsonFormat.Parser parser = JsonFormat.parser().ignoringUnknownFields();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).trim();
+            if (line.isEmpty()) {
+                continue;
+            }
+            DropEvent.Builder b = DropEvent.newBuilder();
+            try {
+                parser.merge(line, b);
+            } catch (InvalidProtocolBufferException e) {
+                throw new IOException(file + " line " + (i + 1) + ": not a JSON DropEvent: " + e.getMessage(), e);
+            }
+            out.add(b.build());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,127 @@
+package io.syndrop.doctor;
+
+import io.syndrop.counters.CounterDelta;
+import io.syndrop.counters.Sysctls;
+import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.Reason;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/** What the rules look at: counter deltas (optional), the sysctls, and drop events (possibly none). */
+final class Evidence {
+    static final int MAX_EXAMPLES = 5;
+
+    private final CounterDelta counters;
+    private final Sysctls sysctls;
+    private final List<DropEvent> events;
+
+    Evidence(CounterDelta counters, Sysctls sysctls, List<DropEvent> events) {
+        this.counters = counters;
+        this.sysctls = sysctls == null ? Sysctls.empty() : sysctls;
+        List<DropEvent> sorted = new ArrayList<>(events == null ? List.of() : events);
+        sorted.sort(Comparator.comparingLong(DropEvent::getTimeUnixNano).thenComparingLong(DropEvent::getSeq));
+        this.events = List.copyOf(sorted);
+    }
+
+    Optional<CounterDelta> counters() {
+        return Optional.ofNullable(counters);
+    }
+
+    boolean has(String counter) {
+        return counters != null && counters.has(counter);
+    }
+
+    /** Delta of a counter, 0 when there are no counters or the kernel lacks it. */
+    long delta(String counter) {
+        if (counters == null) {
+            return 0;
+        }
+        OptionalLong d = counters.delta(counter);
+        return d.isPresent() ? Math.max(0, d.getAsLong()) : 0;
+    }
+
+    /** Counter evidence for the counters the kernel has, in the given order. */
+    List<CounterEvidence> show(String... names) {
+        List<CounterEvidence> out = new ArrayList<>();
+        for (String n : names) {
+            if (has(n)) {
+                out.add(new CounterEvidence(n, delta(n)));
+            }
+        }
+        return out;
+    }
+
+    Sysctls sysctls() {
+        return sysctls;
+    }
+
+    OptionalLong sysctl(String name) {
+        return sysctls.getLong(name);
+    }
+
+    /** "net.ipv4.tcp_syncookies = 0", or a note that it was not recorded. */
+    String sysctlFact(String name) {
+        return sysctls.get(name).map(v -> name + " = " + v).orElse(name + ": not recorded");
+    }
+
+    List<DropEvent> events() {
+        return events;
+    }
+
+    List<DropEvent> events(Set<Reason> reasons, Set<String> kernelReasons) {
+        List<DropEvent> out = new ArrayList<>();
+        for (DropEvent e : events) {
+            if (reasons.contains(e.getReason())
+                    || (e.getReason() == Reason.KERNEL_REASON && kernelReasons.contains(e.getKernelReason()))) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    static List<DropEvent> examples(List<DropEvent> events) {
+        return events.size() <= MAX_EXAMPLES ? events : events.subList(0, MAX_EXAMPLES);
+    }
+
+    /** "during 30 s" or "since boot", for explanations. */
+    String window() {
+        if (counters == null) {
+            return "in the given events";
+        }
+        if (counters.isSinceBoot()) {
+            return "since boot";
+        }
+        return counters.interval().map(d -> "in " + d.toSeconds() + " s").orElse("between the samples");
+    }
+
+    static String endpoint(String addr, int port) {
+        return (addr.contains(":") ? "[" + addr + "]" : addr) + ":" + port;
+    }
+
+    /** One event as a line of evidence: who, where, why, and the timestamps that matter. */
+    static String describe(DropEvent e) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(endpoint(e.getSrcAddr(), e.getSrcPort())).append(" -> ").append(endpoint(e.getDstAddr(), e.getDstPort()));
+        sb.append(' ').append(e.getReason() == Reason.KERNEL_REASON ? e.getKernelReason() : e.getReason().name());
+        if (e.getTsval() != 0) {
+            sb.append(" TSval ").append(Integer.toUnsignedString(e.getTsval()));
+        }
+        if (e.getCachedTs() != 0) {
+            sb.append(" cached ts ").append(Integer.toUnsignedString(e.getCachedTs()));
+            if (e.getCachedTsAgeSec() != 0) {
+                sb.append(" (").append(e.getCachedTsAgeSec()).append(" s old)");
+            }
+        }
+        if (e.getAcceptQueueMax() != 0) {
+            sb.append(" accept queue ").append(e.getAcceptQueueLen()).append('/').append(e.getAcceptQueueMax());
+        }
+        if (e.getSynQueueMax() != 0) {
+            sb.append(" SYN queue ").append(e.getSynQueueLen()).append('/').append(e.getSynQueueMax());
+        }
+        return sb.toString();
+    }
+}

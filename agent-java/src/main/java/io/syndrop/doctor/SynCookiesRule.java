@@ -1,0 +1,42 @@
+package io.syndrop.doctor;
+
+import static io.syndrop.counters.WatchedCounters.REQQ_FULL_COOKIES;
+import static io.syndrop.counters.WatchedCounters.SYNCOOKIES_FAILED;
+import static io.syndrop.counters.WatchedCounters.SYNCOOKIES_RECV;
+import static io.syndrop.counters.WatchedCounters.SYNCOOKIES_SENT;
+
+import io.syndrop.counters.Sysctls;
+import java.util.List;
+import java.util.Optional;
+
+/** The SYN queue overflowed but syncookies answered: nothing was dropped yet, the queue is too small or under attack. */
+final class SynCookiesRule implements Rule {
+    static final String ID = "syn-queue-cookies";
+
+    @Override
+    public List<String> counters() {
+        return List.of(REQQ_FULL_COOKIES, SYNCOOKIES_SENT);
+    }
+
+    @Override
+    public Optional<Finding> evaluate(Evidence e) {
+        long cookies = e.delta(REQQ_FULL_COOKIES);
+        if (cookies == 0) {
+            return Optional.empty();
+        }
+        String explanation = "The SYN queue of a listener overflowed " + cookies + " times " + e.window() + ", and "
+                + "the kernel answered with syncookies instead of dropping (TcpExt:TCPReqQFullDoCookies). Nothing was "
+                + "lost, but cookie connections lose some TCP options, and a queue that keeps overflowing means a "
+                + "SYN flood or a backlog too small for the connection rate.";
+        return Optional.of(new Finding(ID, "SYN queue overflowing, answered with syncookies", Severity.WARNING,
+                e.show(REQQ_FULL_COOKIES, SYNCOOKIES_SENT, SYNCOOKIES_RECV, SYNCOOKIES_FAILED),
+                List.of(e.sysctlFact(Sysctls.SYNCOOKIES), e.sysctlFact(Sysctls.MAX_SYN_BACKLOG),
+                        e.sysctlFact(Sysctls.SOMAXCONN)),
+                List.of(), explanation, List.of(
+                        new Remedy("Raise the SYN backlog and the listener's backlog",
+                                List.of("sysctl -w net.ipv4.tcp_max_syn_backlog=4096", "sysctl -w net.core.somaxconn=4096"),
+                                "A few hundred bytes per half-open connection."),
+                        new Remedy("If it is a flood, find the sources",
+                                List.of("ss -nt state syn-recv"), "None: it only reads."))));
+    }
+}
