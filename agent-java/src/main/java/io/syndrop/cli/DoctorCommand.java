@@ -18,6 +18,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.syndrop.event.EventFilter;
+import io.syndrop.event.NodeIdentity;
+import io.syndrop.probe.AttachPlanner;
+import io.syndrop.probe.DropListener;
+import io.syndrop.probe.LiveProbe;
+import io.syndrop.probe.NetnsRef;
+import io.syndrop.probe.ProbeException;
+import io.syndrop.proto.v1.LossRecord;
+import io.syndrop.proto.v1.Reason;
+import io.syndrop.counters.NetnsTarget;
+
+import java.util.EnumSet;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -61,25 +74,78 @@ public final class DoctorCommand implements Command {
         if (!snapshots.isEmpty() && (a.get("duration", null) != null || a.get("netns", null) != null)) {
             throw new UsageException("--snapshot diagnoses recorded samples: it does not combine with --duration or --netns");
         }
-        List<DropEvent> events = a.get("events", null) == null ? List.of() : readEvents(Path.of(a.get("events", null)));
-        CounterDelta delta = snapshots.isEmpty() ? live(a, err) : recorded(snapshots);
+        List<DropEvent> events = new ArrayList<>(a.get("events", null) == null ? List.of()
+                : readEvents(Path.of(a.get("events", null))));
+        CounterDelta delta = snapshots.isEmpty() ? live(a, err, events) : recorded(snapshots);
         Diagnosis d = new Doctor().diagnose(delta, null, events);
         out.print(a.flag("json") ? DiagnosisJson.render(d) : DiagnosisText.render(d));
         return 0;
     }
 
-    private static CounterDelta live(Args a, PrintStream err) throws IOException, InterruptedException {
+    /** Live events kept as evidence; more would only repeat what the counters already say. */
+    private static final int MAX_LIVE_EVENTS = 10_000;
+
+    private static CounterDelta live(Args a, PrintStream err, List<DropEvent> events)
+            throws IOException, InterruptedException {
         Duration duration = a.getDuration("duration", Duration.ofSeconds(30));
         if (duration.isNegative() || duration.isZero()) {
             throw new UsageException("--duration must be positive");
         }
         NetnsTarget target = CountersCommand.netns(a.get("netns", null));
         CounterReader reader = new CounterReader(target, true);
-        CounterSnapshot first = reader.sample();
-        err.println("syndrop doctor: sampling the counters of " + target.describe() + " for " + duration.toSeconds()
-                + " s" + (duration.toMillis() % 1000 == 0 ? "" : " and " + duration.toMillis() % 1000 + " ms") + "...");
-        Thread.sleep(duration.toMillis());
-        return CounterDelta.between(first, reader.sample());
+        try (LiveProbe probe = startProbe(target, err, events)) {
+            CounterSnapshot first = reader.sample();
+            err.println("syndrop doctor: sampling the counters of " + target.describe()
+                    + (probe == null ? "" : " and " + probe.session().mode().name().toLowerCase() + " events")
+                    + " for " + duration.toSeconds() + " s"
+                    + (duration.toMillis() % 1000 == 0 ? "" : " and " + duration.toMillis() % 1000 + " ms") + "...");
+            Thread.sleep(duration.toMillis());
+            return CounterDelta.between(first, reader.sample());
+        }
+    }
+
+    /** Events are extra evidence: without eBPF (old kernel, no root) the doctor still works from counters. */
+    private static LiveProbe startProbe(NetnsTarget target, PrintStream err, List<DropEvent> events) {
+        List<Long> netns = target.kind() == NetnsTarget.Kind.HOST ? List.of() : List.of(inode(target));
+        EventFilter filter = new EventFilter(List.of(), List.of(), netns, EnumSet.noneOf(Reason.class));
+        AttachPlanner.Plan plan;
+        try {
+            plan = AttachPlanner.plan(null, filter, 0);
+        } catch (ProbeException e) {
+            plan = null;
+        }
+        if (plan == null || plan.session() == null) {
+            err.println("syndrop doctor: no eBPF attach mode works here; diagnosing from counters alone");
+            return null;
+        }
+        String node = NodeIdentity.nodeName();
+        long boot = NodeIdentity.newBoot();
+        return LiveProbe.start(plan.session(), filter, new DropListener() {
+            @Override
+            public void onEvent(DropEvent e) {
+                synchronized (events) {
+                    if (events.size() < MAX_LIVE_EVENTS) {
+                        events.add(e);
+                    }
+                }
+            }
+
+            @Override
+            public void onLoss(LossRecord loss) {
+                // the counters carry the totals; missing examples do not change a finding
+            }
+        }, node, node, boot, new AtomicLong());
+    }
+
+    private static long inode(NetnsTarget t) {
+        switch (t.kind()) {
+            case INODE:
+                return t.number();
+            case PID:
+                return NetnsRef.inode("pid:" + t.number());
+            default:
+                return NetnsRef.inode(t.name());
+        }
     }
 
     private static CounterDelta recorded(List<String> dirs) throws IOException {

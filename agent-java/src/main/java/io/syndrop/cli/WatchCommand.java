@@ -1,25 +1,27 @@
 package io.syndrop.cli;
 
-import io.syndrop.event.EventDecoder;
+import io.syndrop.counters.CounterWatcher;
+import io.syndrop.counters.NetnsTarget;
 import io.syndrop.event.EventFilter;
 import io.syndrop.event.EventJson;
 import io.syndrop.event.EventText;
 import io.syndrop.event.NodeIdentity;
 import io.syndrop.probe.AttachMode;
 import io.syndrop.probe.AttachPlanner;
-import io.syndrop.probe.DrainLoop;
 import io.syndrop.probe.DropListener;
-import io.syndrop.probe.KernelReasonNames;
+import io.syndrop.probe.LiveProbe;
 import io.syndrop.probe.ProbeException;
 import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.LossRecord;
+import io.syndrop.proto.v1.Reason;
 
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** `syndrop watch`: attach to this node and print one line (or JSON object) per dropped SYN. */
@@ -27,6 +29,9 @@ public final class WatchCommand implements Command {
     private static final Set<String> WITH_VALUE = union(FilterOptions.NAMES,
             Set.of("duration", "backend", "ringbuf-bytes"));
     private static final Set<String> FLAGS = Set.of("json", "verbose", "libbpf-debug");
+    /** Reasons that the kernel also counts in TcpExt:ListenDrops. */
+    private static final Set<Reason> LISTENER_REASONS = EnumSet.of(Reason.PEER_UNPROVEN, Reason.SYN_QUEUE_FULL,
+            Reason.ACCEPT_QUEUE_FULL, Reason.CONN_REQUEST_OTHER, Reason.PAWS_PASSIVE_REJECTED);
 
     @Override
     public String name() {
@@ -81,17 +86,30 @@ public final class WatchCommand implements Command {
             }
             return 1;
         }
+        String node = NodeIdentity.nodeName();
+        long boot = NodeIdentity.newBoot();
+        CounterWatcher.Origin origin = new CounterWatcher.Origin(node, node, boot);
+        List<NetnsTarget> counterTargets;
+        try {
+            counterTargets = CounterFeed.targets(a.all("netns"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--netns: " + e.getMessage());
+        }
         if (plan.session() == null) {
             err.println(plan.explain());
-            err.println("syndrop watch: no eBPF attach mode works here; counters mode is not available in this build");
-            return 1;
+            err.println("syndrop watch: " + (forced == AttachMode.COUNTERS ? "counters mode as asked"
+                    : "no eBPF attach mode works here; falling back to counters")
+                    + ": one line per change of a listener counter, no per-drop detail");
+            try (CounterFeed feed = CounterFeed.countersOnly(counterTargets, Duration.ofSeconds(1), origin, json, out)) {
+                Thread.sleep(duration == null ? Long.MAX_VALUE : duration.toMillis());
+            }
+            return 0;
         }
         err.println(a.flag("verbose") ? plan.explain() : "attached: " + plan.mode().name().toLowerCase()
                 + (plan.refusals().isEmpty() ? "" : " (" + plan.refusals().size() + " better mode(s) refused; --verbose says why)"));
 
-        String node = NodeIdentity.nodeName();
-        long boot = NodeIdentity.newBoot();
         AtomicLong seq = new AtomicLong();
+        AtomicLong listenerEvents = new AtomicLong();
         AtomicLong lost = new AtomicLong();
         Object printLock = new Object();
         if (!json) {
@@ -101,6 +119,9 @@ public final class WatchCommand implements Command {
         DropListener printer = new DropListener() {
             @Override
             public void onEvent(DropEvent e) {
+                if (LISTENER_REASONS.contains(e.getReason())) {
+                    listenerEvents.incrementAndGet();
+                }
                 synchronized (printLock) {
                     out.println(json ? EventJson.line(e) : EventText.line(e));
                 }
@@ -118,42 +139,19 @@ public final class WatchCommand implements Command {
                 }
             }
         };
-        DrainLoop loop = new DrainLoop(plan.session(), new EventDecoder(node, node, boot, new KernelReasonNames()),
-                filter, new FlushingListener(printer, out), node, boot, seq);
-        CountDownLatch done = new CountDownLatch(1);
-        Thread drainer = new Thread(() -> {
-            try {
-                loop.run();
-            } finally {
-                done.countDown();
+        try (LiveProbe probe = LiveProbe.start(plan.session(), filter, new FlushingListener(printer, out), node, node,
+                boot, seq);
+             CounterFeed gap = plan.mode() == AttachMode.TRACEPOINT
+                     ? CounterFeed.listenDropGap(counterTargets, Duration.ofSeconds(2), origin, listenerEvents, err)
+                     : new CounterFeed()) {
+            if (duration != null) {
+                probe.await(duration.toMillis(), TimeUnit.MILLISECONDS);
+            } else {
+                probe.await(Long.MAX_VALUE, TimeUnit.DAYS);
             }
-        }, "syndrop-drain");
-        Thread hook = new Thread(() -> {
-            loop.stop();
-            try {
-                done.await();
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
-            }
-            plan.session().close();
-        }, "syndrop-detach");
-        Runtime.getRuntime().addShutdownHook(hook);
-        drainer.start();
-        if (duration != null) {
-            done.await(duration.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } else {
-            done.await();
         }
-        loop.stop();
-        done.await();
-        plan.session().close();
         out.flush();
         err.println("syndrop watch: " + seq.get() + " drop(s) shown, " + lost.get() + " lost in the kernel ring buffer");
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException ignored) {
-            // already shutting down
-        }
         return 0;
     }
 

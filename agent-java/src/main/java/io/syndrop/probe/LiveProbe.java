@@ -1,0 +1,74 @@
+package io.syndrop.probe;
+
+import io.syndrop.event.EventDecoder;
+import io.syndrop.event.EventFilter;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An attached probe session with its drain thread. Closing it (also from a shutdown hook on
+ * Ctrl-C or SIGTERM) drains what is left in the ring and then detaches every program.
+ */
+public final class LiveProbe implements AutoCloseable {
+    private final ProbeSession session;
+    private final DrainLoop loop;
+    private final CountDownLatch done = new CountDownLatch(1);
+    private final Thread hook;
+
+    private LiveProbe(ProbeSession session, DrainLoop loop) {
+        this.session = session;
+        this.loop = loop;
+        Thread t = new Thread(() -> {
+            try {
+                loop.run();
+            } finally {
+                done.countDown();
+            }
+        }, "syndrop-drain");
+        this.hook = new Thread(this::stopAndDetach, "syndrop-detach");
+        Runtime.getRuntime().addShutdownHook(hook);
+        t.start();
+    }
+
+    /** Starts draining {@code session}; events get numbers from {@code seq}. */
+    public static LiveProbe start(ProbeSession session, EventFilter filter, DropListener listener, String node,
+                                  String agentId, long agentBoot, AtomicLong seq) {
+        EventDecoder decoder = new EventDecoder(node, agentId, agentBoot, new KernelReasonNames());
+        return new LiveProbe(session, new DrainLoop(session, decoder, filter, listener, agentId, agentBoot, seq));
+    }
+
+    /** Waits until the drain thread ends (after close, or on a drain failure) or the timeout passes. */
+    public boolean await(long timeout, TimeUnit unit) throws InterruptedException {
+        return done.await(timeout, unit);
+    }
+
+    public ProbeSession session() {
+        return session;
+    }
+
+    public long drained() {
+        return loop.drained();
+    }
+
+    private void stopAndDetach() {
+        loop.stop();
+        try {
+            done.await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        session.close();
+    }
+
+    @Override
+    public void close() {
+        stopAndDetach();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the hook is running or ran: it detached already
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.syndrop.doctor;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.syndrop.cli.Cli;
+import io.syndrop.it.RequireRoot;
+import io.syndrop.testbed.netns.CloseFirstServer;
+import io.syndrop.testbed.netns.Syn;
+import io.syndrop.testbed.netns.SynCrafter;
+import io.syndrop.testbed.netns.TinyBacklogListener;
+import io.syndrop.testbed.netns.Topology;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** `syndrop doctor` live against real namespaces: the finding, with the evidence from events. */
+class DoctorHostScenarioTest {
+    @BeforeAll
+    static void root() {
+        RequireRoot.check();
+    }
+
+    @Test
+    void timeWaitPawsIsReportedWithTheSourceAddress() throws Exception {
+        try (Topology t = Topology.pair().build();
+             CloseFirstServer server = CloseFirstServer.start(t.server(), t.serverAddress(), 0)) {
+            CloseFirstServer.TimeWaitConnection tw = server.connectAndLeaveTimeWait(t.client(), t.clientAddress(), 0);
+            SynCrafter.dropOutgoingRsts(t.client());
+            CompletableFuture<JsonObject> doctor = doctor(t.server().name(), "5s");
+            Thread.sleep(2500); // probes attached and the first sample taken
+            try (SynCrafter c = SynCrafter.open(t.client(), t.clientAddress())) {
+                for (int i = 0; i < 3; i++) {
+                    c.send(Syn.to(t.serverAddress(), server.port(), tw.client().getPort(), 7 + i,
+                            (tw.lastClientTsVal() - 500 + i) & 0xffffffffL));
+                }
+            }
+            JsonObject finding = finding(doctor.get(), "timewait-paws");
+            assertEquals("CRITICAL", finding.get("severity").getAsString(), finding.toString());
+            JsonArray events = finding.getAsJsonObject("evidence").getAsJsonArray("events");
+            assertTrue(events.size() >= 1, "example events as evidence: " + finding);
+            JsonObject e = events.get(0).getAsJsonObject();
+            assertEquals(t.clientAddress().getHostAddress(), e.get("srcAddr").getAsString());
+            assertEquals("TIMEWAIT_PAWS", e.get("reason").getAsString());
+            assertEquals((tw.lastClientTsVal() - 500) & 0xffffffffL, e.get("tsval").getAsLong());
+        }
+    }
+
+    @Test
+    void acceptQueueOverflowIsReported() throws Exception {
+        try (Topology t = Topology.pair().build();
+             TinyBacklogListener l = TinyBacklogListener.open(t.server(), t.serverAddress(), 0, 1)) {
+            CompletableFuture<JsonObject> doctor = doctor(t.server().name(), "5s");
+            Thread.sleep(2500);
+            List<SocketChannel> clients = t.client().call(() -> {
+                List<SocketChannel> cs = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    SocketChannel ch = SocketChannel.open();
+                    ch.configureBlocking(false);
+                    ch.connect(new InetSocketAddress(t.serverAddress(), l.port()));
+                    cs.add(ch);
+                }
+                return cs;
+            });
+            JsonObject finding = finding(doctor.get(), "accept-queue-overflow");
+            assertTrue(finding.toString().contains("ListenOverflows"), finding.toString());
+            for (SocketChannel ch : clients) {
+                ch.close();
+            }
+        }
+    }
+
+    private static CompletableFuture<JsonObject> doctor(String netns, String duration) {
+        return CompletableFuture.supplyAsync(() -> {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int rc = Cli.run(new String[] {"doctor", "--duration", duration, "--netns", netns, "--json"},
+                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+            String text = out.toString(StandardCharsets.UTF_8);
+            if (rc != 0) {
+                throw new AssertionError("doctor exited " + rc + ": " + err.toString(StandardCharsets.UTF_8));
+            }
+            return JsonParser.parseString(text).getAsJsonObject();
+        });
+    }
+
+    private static JsonObject finding(JsonObject diagnosis, String id) {
+        for (JsonElement f : diagnosis.getAsJsonArray("findings")) {
+            if (f.getAsJsonObject().get("id").getAsString().equals(id)) {
+                return f.getAsJsonObject();
+            }
+        }
+        throw new AssertionError("no finding " + id + " in " + diagnosis);
+    }
+}
