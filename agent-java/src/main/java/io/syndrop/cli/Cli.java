@@ -16,7 +16,8 @@ public final class Cli {
         for (Command c : List.<Command>of(
                 new WatchCommand(),
                 new CountersCommand(),
-                new DoctorCommand()
+                new DoctorCommand(),
+                new DemoCommand()
         )) {
             m.put(c.name(), c);
         }

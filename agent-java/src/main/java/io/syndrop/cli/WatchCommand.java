@@ -3,21 +3,14 @@ package io.syndrop.cli;
 import io.syndrop.counters.CounterWatcher;
 import io.syndrop.counters.NetnsTarget;
 import io.syndrop.event.EventFilter;
-import io.syndrop.event.EventJson;
-import io.syndrop.event.EventText;
 import io.syndrop.event.NodeIdentity;
 import io.syndrop.probe.AttachMode;
 import io.syndrop.probe.AttachPlanner;
-import io.syndrop.probe.DropListener;
 import io.syndrop.probe.LiveProbe;
 import io.syndrop.probe.ProbeException;
-import io.syndrop.proto.v1.DropEvent;
-import io.syndrop.proto.v1.LossRecord;
-import io.syndrop.proto.v1.Reason;
 
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -29,9 +22,6 @@ public final class WatchCommand implements Command {
     private static final Set<String> WITH_VALUE = union(FilterOptions.NAMES,
             Set.of("duration", "backend", "ringbuf-bytes"));
     private static final Set<String> FLAGS = Set.of("json", "verbose", "libbpf-debug");
-    /** Reasons that the kernel also counts in TcpExt:ListenDrops. */
-    private static final Set<Reason> LISTENER_REASONS = EnumSet.of(Reason.PEER_UNPROVEN, Reason.SYN_QUEUE_FULL,
-            Reason.ACCEPT_QUEUE_FULL, Reason.CONN_REQUEST_OTHER, Reason.PAWS_PASSIVE_REJECTED);
 
     @Override
     public String name() {
@@ -109,40 +99,12 @@ public final class WatchCommand implements Command {
                 + (plan.refusals().isEmpty() ? "" : " (" + plan.refusals().size() + " better mode(s) refused; --verbose says why)"));
 
         AtomicLong seq = new AtomicLong();
-        AtomicLong listenerEvents = new AtomicLong();
-        AtomicLong lost = new AtomicLong();
-        Object printLock = new Object();
-        if (!json) {
-            out.println(EventText.header());
-            out.flush();
-        }
-        DropListener printer = new DropListener() {
-            @Override
-            public void onEvent(DropEvent e) {
-                if (LISTENER_REASONS.contains(e.getReason())) {
-                    listenerEvents.incrementAndGet();
-                }
-                synchronized (printLock) {
-                    out.println(json ? EventJson.line(e) : EventText.line(e));
-                }
-            }
-
-            @Override
-            public void onLoss(LossRecord l) {
-                lost.addAndGet(l.getCount());
-                synchronized (printLock) {
-                    if (json) {
-                        out.println(EventJson.line(l));
-                    } else {
-                        err.println(EventText.loss(l));
-                    }
-                }
-            }
-        };
-        try (LiveProbe probe = LiveProbe.start(plan.session(), filter, new FlushingListener(printer, out), node, node,
+        EventPrinter printer = new EventPrinter(json, out, err);
+        printer.printHeader();
+        try (LiveProbe probe = LiveProbe.start(plan.session(), filter, printer, node, node,
                 boot, seq);
              CounterFeed gap = plan.mode() == AttachMode.TRACEPOINT
-                     ? CounterFeed.listenDropGap(counterTargets, Duration.ofSeconds(2), origin, listenerEvents, err)
+                     ? CounterFeed.listenDropGap(counterTargets, Duration.ofSeconds(2), origin, printer.listenerEvents(), err)
                      : new CounterFeed()) {
             if (duration != null) {
                 probe.await(duration.toMillis(), TimeUnit.MILLISECONDS);
@@ -151,7 +113,7 @@ public final class WatchCommand implements Command {
             }
         }
         out.flush();
-        err.println("syndrop watch: " + seq.get() + " drop(s) shown, " + lost.get() + " lost in the kernel ring buffer");
+        err.println("syndrop watch: " + printer.shown() + " drop(s) shown, " + printer.lost() + " lost in the kernel ring buffer");
         return 0;
     }
 
@@ -159,28 +121,5 @@ public final class WatchCommand implements Command {
         Set<String> s = new HashSet<>(a);
         s.addAll(b);
         return s;
-    }
-
-    /** Flushes after each batch the drain thread hands over, so lines appear live. */
-    private static final class FlushingListener implements DropListener {
-        private final DropListener next;
-        private final PrintStream out;
-
-        FlushingListener(DropListener next, PrintStream out) {
-            this.next = next;
-            this.out = out;
-        }
-
-        @Override
-        public void onEvent(DropEvent event) {
-            next.onEvent(event);
-            out.flush();
-        }
-
-        @Override
-        public void onLoss(LossRecord loss) {
-            next.onLoss(loss);
-            out.flush();
-        }
     }
 }
