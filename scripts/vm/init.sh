@@ -23,9 +23,10 @@ while read -r m; do
 done </lib/modules/order
 
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 vmio /vmio || fail "cannot mount the vmio share"
-mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostroot /newroot || fail "cannot mount the host root share"
 [ -f /vmio/boot.env ] || fail "no boot.env on the vmio share"
 . /vmio/boot.env
+mount -t 9p -o "trans=virtio,version=9p2000.L,ro,msize=262144${SYNDROP_VM_ROOT_CACHE:+,cache=$SYNDROP_VM_ROOT_CACHE}" hostroot /newroot \
+  || fail "cannot mount the host root share"
 rel=$(uname -r)
 echo "$rel" >/vmio/kernel-release
 

@@ -82,6 +82,7 @@ path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 {
   echo "SYNDROP_VM_MODTREE=$(q "$kdir/pkg/lib/modules")"
   echo "SYNDROP_VM_BOOTDIR=$(q "$kdir/pkg/boot")"
+  echo "SYNDROP_VM_ROOT_CACHE=$(q "${SYNDROP_VM_ROOT_CACHE-loose}")"
   # Network test modules, loaded when the kernel has them as modules; a missing one is only logged.
   echo "SYNDROP_VM_MODULES=$(q "${SYNDROP_VM_MODULES-veth nf_conntrack nf_nat nf_tables nft_chain_nat nft_masq nft_nat nft_compat ip_tables iptable_filter iptable_nat xt_MASQUERADE xt_conntrack sch_netem}")"
 } >"$io/boot.env"
