@@ -14,7 +14,7 @@ with_headers=0
 for a in "$@"; do
   case "$a" in
     --with-headers) with_headers=1 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR>1 && /^#/ {sub(/^# ?/, ""); print; next} NR>1 {exit}' "$0"; exit 0 ;;
     *) echo "prepare.sh: unknown option '$a' (only --with-headers)" >&2; exit 2 ;;
   esac
 done
@@ -119,12 +119,14 @@ build() {
   echo "$pkg" >"$work/package"
   rm -rf "$dir"
   mv "$work" "$dir"
-  touch "$dir/.ready"
+  echo "$recipe" >"$dir/.ready"
   trap - RETURN
 }
 
-# Fast path without the lock; a rebuild (or a change of init.sh) takes the lock.
-stamp_ok() { [ -f "$dir/.ready" ] && [ "$dir/.ready" -nt "$(dirname "$0")/init.sh" ] && [ "$dir/.ready" -nt "$0" ]; }
+# The stamp holds a hash of the scripts that shaped the cache, so a changed init.sh rebuilds it
+# (file times would not do: every fresh clone has new ones).
+recipe=$(cat "$0" "$(dirname "$0")/init.sh" | sha256sum | cut -d' ' -f1)
+stamp_ok() { [ "$(cat "$dir/.ready" 2>/dev/null)" = "$recipe" ]; }
 if ! stamp_ok; then
   exec 9>"$cache_root/.lock"
   flock 9

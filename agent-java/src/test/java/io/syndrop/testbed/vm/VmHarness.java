@@ -37,13 +37,15 @@ public final class VmHarness {
   private final int memoryMb;
   private final Map<String, String> env;
   private final Map<String, String> systemProperties;
+  private final boolean kernelHeaders;
 
   private VmHarness(Path runScript, int memoryMb, Map<String, String> env,
-      Map<String, String> systemProperties) {
+      Map<String, String> systemProperties, boolean kernelHeaders) {
     this.runScript = runScript;
     this.memoryMb = memoryMb;
     this.env = Map.copyOf(env);
     this.systemProperties = Map.copyOf(systemProperties);
+    this.kernelHeaders = kernelHeaders;
   }
 
   /** True in a test JVM that {@link #runTestClass} started inside the VM. */
@@ -66,7 +68,7 @@ public final class VmHarness {
     }
     for (Path candidate : tried) {
       if (Files.isExecutable(candidate)) {
-        return new VmHarness(candidate.normalize(), 1536, Map.of(), Map.of());
+        return new VmHarness(candidate.normalize(), 1536, Map.of(), Map.of(), false);
       }
     }
     throw new IllegalStateException("scripts/vm/run.sh not found (looked at " + tried
@@ -75,21 +77,29 @@ public final class VmHarness {
 
   /** A copy that gives the guest this much memory (default 1536 MB). */
   public VmHarness withMemoryMb(int megabytes) {
-    return new VmHarness(runScript, megabytes, env, systemProperties);
+    return new VmHarness(runScript, megabytes, env, systemProperties, kernelHeaders);
   }
 
   /** A copy that exports this variable to the guest command. */
   public VmHarness withEnv(String name, String value) {
     Map<String, String> copy = new LinkedHashMap<>(env);
     copy.put(name, value);
-    return new VmHarness(runScript, memoryMb, copy, systemProperties);
+    return new VmHarness(runScript, memoryMb, copy, systemProperties, kernelHeaders);
   }
 
   /** A copy whose {@link #runTestClass} JVMs get this extra {@code -Dname=value}. */
   public VmHarness withSystemProperty(String name, String value) {
     Map<String, String> copy = new LinkedHashMap<>(systemProperties);
     copy.put(name, value);
-    return new VmHarness(runScript, memoryMb, env, copy);
+    return new VmHarness(runScript, memoryMb, env, copy, kernelHeaders);
+  }
+
+  /**
+   * A copy that first installs linux-headers for the guest kernel on the host (needs root), for
+   * BCC inside the guest, which compiles against them through the shared root.
+   */
+  public VmHarness withKernelHeaders() {
+    return new VmHarness(runScript, memoryMb, env, systemProperties, true);
   }
 
   /**
@@ -151,7 +161,9 @@ public final class VmHarness {
     cmd.add("--disable-banner");
     cmd.add("--disable-ansi-colors");
     cmd.add("--details=tree");
-    return run(timeout, cmd.toArray(String[]::new));
+    VmResult result = run(timeout, cmd.toArray(String[]::new));
+    System.out.print(result.stdout());
+    return result;
   }
 
   private VmResult runIn(Path out, Duration timeout, String script) {
@@ -164,6 +176,9 @@ public final class VmHarness {
         "--out-dir", io.toString(),
         "--name", "syndrop-vm-java-" + ProcessHandle.current().pid() + "-"
             + RUN_COUNTER.incrementAndGet()));
+    if (kernelHeaders) {
+      argv.add("--with-headers");
+    }
     env.forEach((k, v) -> {
       argv.add("--env");
       argv.add(k + "=" + v);
@@ -195,7 +210,12 @@ public final class VmHarness {
       stop(p);
     }
     Duration wall = Duration.ofNanos(System.nanoTime() - started);
-    return readResult(io, runnerLog, finished, wall);
+    VmResult result = readResult(io, runnerLog, finished, wall);
+    // One line per boot in the test's output: where the time of a slow suite went.
+    System.out.printf("syndrop-vm: %s exit=%d kernel=%s wall=%d ms: %s%n", result.status(),
+        result.exitCode(), result.kernelRelease(), wall.toMillis(),
+        script.length() > 160 ? script.substring(0, 160) + "..." : script);
+    return result;
   }
 
   private static VmResult readResult(Path io, Path runnerLog, boolean finished, Duration wall) {
