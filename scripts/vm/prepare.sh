@@ -22,7 +22,7 @@ done
 say() { echo "syndrop-vm: $*" >&2; }
 die() { say "$*"; exit 1; }
 
-cache_root="${SYNDROP_CACHE:-$HOME/.cache/syndrop}/vm"
+cache_root="${SYNDROP_CACHE:-${HOME:-/root}/.cache/syndrop}/vm"
 mkdir -p "$cache_root"
 
 # Modules the initramfs loads, in this order, to reach the host root over virtio 9p.
