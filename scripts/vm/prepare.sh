@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Prepares "test bed B": Debian's stock kernel (the one linux-image-amd64 points at) plus a tiny
+# busybox initramfs that mounts the host's root read-only over 9p. Cached between runs under
+# ${SYNDROP_CACHE:-$HOME/.cache/syndrop}/vm/<kernel release>/; safe to run again and concurrently.
+# Prints the cache directory of the prepared kernel on stdout (everything else goes to stderr).
+#
+#   scripts/vm/prepare.sh [--with-headers]
+#     --with-headers  also install linux-headers-<release> on the host (BCC inside the VM compiles
+#                     against them through the shared root; needs root)
+#   SYNDROP_VM_KERNEL_PKG=linux-image-6.1.0-NN-amd64 pins the package instead of asking apt.
+set -euo pipefail
+
+with_headers=0
+for a in "$@"; do
+  case "$a" in
+    --with-headers) with_headers=1 ;;
+    -h|--help) awk 'NR>1 && /^#/ {sub(/^# ?/, ""); print; next} NR>1 {exit}' "$0"; exit 0 ;;
+    *) echo "prepare.sh: unknown option '$a' (only --with-headers)" >&2; exit 2 ;;
+  esac
+done
+
+say() { echo "syndrop-vm: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+cache_root="${SYNDROP_CACHE:-${HOME:-/root}/.cache/syndrop}/vm"
+mkdir -p "$cache_root"
+
+# Modules the initramfs loads, in this order, to reach the host root over virtio 9p.
+BOOT_MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
+              netfs fscache 9pnet 9pnet_virtio 9p)
+
+# Which kernel package "linux-image-amd64" means today; apt lists may be missing on a fresh machine.
+resolve_pkg() {
+  if [ -n "${SYNDROP_VM_KERNEL_PKG:-}" ]; then echo "$SYNDROP_VM_KERNEL_PKG"; return; fi
+  local p
+  p=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '$1=="Depends:" && $2 ~ /^linux-image-/ {print $2; exit}')
+  if [ -z "$p" ] && [ "$(id -u)" = 0 ]; then
+    say "apt does not know linux-image-amd64 yet; running apt-get update"
+    apt-get update -q >/dev/null 2>&1 || true
+    p=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '$1=="Depends:" && $2 ~ /^linux-image-/ {print $2; exit}')
+  fi
+  echo "$p"
+}
+
+pkg=$(resolve_pkg)
+if [ -z "$pkg" ]; then
+  # Offline or no apt lists: fall back to the newest kernel prepared earlier.
+  last=$(ls -1d "$cache_root"/*/.ready 2>/dev/null | sort -V | tail -n1 || true)
+  [ -n "$last" ] || die "cannot find out which kernel linux-image-amd64 depends on (apt-cache depends linux-image-amd64 gave nothing) and nothing is cached; run 'apt-get update' as root, or set SYNDROP_VM_KERNEL_PKG=linux-image-6.1.0-NN-amd64"
+  pkg="linux-image-$(basename "$(dirname "$last")")"
+  say "apt cannot tell the current kernel; using the cached $pkg"
+fi
+release=${pkg#linux-image-}
+dir="$cache_root/$release"
+
+install_headers() {
+  local h="linux-headers-$release"
+  if dpkg-query -W -f='${Status}' "$h" 2>/dev/null | grep -q 'install ok installed'; then return; fi
+  [ "$(id -u)" = 0 ] || die "$h is not installed and installing it needs root: sudo apt-get install $h"
+  say "installing $h on the host (BCC in the VM reads it through the shared root)"
+  # apt's own lock serialises concurrent installers; ours keeps them from racing on the check.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$h" >/dev/null \
+    || die "apt-get install $h failed; try 'apt-get update' first"
+}
+
+build() {
+  local work="$dir.tmp.$$"
+  rm -rf "$work"; mkdir -p "$work"
+  trap 'rm -rf "$work"' RETURN
+
+  say "downloading $pkg"
+  (cd "$work" && apt-get download -q "$pkg" >/dev/null 2>"$work/apt.err") \
+    || { cat "$work/apt.err" >&2; die "apt-get download $pkg failed (is the package archive reachable? try apt-get update)"; }
+  local deb; deb=$(ls "$work"/*.deb)
+  dpkg-deb -x "$deb" "$work/pkg"
+  rm -f "$deb" "$work/apt.err"
+
+  local modroot; modroot=$(ls -d "$work"/pkg/lib/modules/* "$work"/pkg/usr/lib/modules/* 2>/dev/null | head -n1 || true)
+  [ -n "$modroot" ] && [ "$(basename "$modroot")" = "$release" ] \
+    || die "the package $pkg has no lib/modules/$release; cannot build the VM"
+  local basedir=${modroot%/lib/modules/*}
+  depmod -b "$basedir" "$release"
+  # As linux-headers-<release> would on a real install; dangling until --with-headers installs them.
+  ln -sfn "/usr/src/linux-headers-$release" "$modroot/build"
+  ln -sfn "/usr/src/linux-headers-${release%-*}-common" "$modroot/source"
+  # Keep the module tree at one fixed place whatever the package's usr-merge state is.
+  if [ "$basedir" != "$work/pkg" ]; then mkdir -p "$work/pkg/lib"; mv "$modroot" "$work/pkg/lib/modules"; fi
+  cp "$work"/pkg/boot/vmlinuz-"$release" "$work/vmlinuz"
+
+  # initramfs: static busybox, the boot modules (decompressed: busybox insmod reads plain .ko),
+  # the /init script and a modprobe that forwards kernel module requests into the shared root.
+  local ir="$work/initramfs"
+  mkdir -p "$ir"/{bin,sbin,proc,sys,dev,newroot,vmio,lib/modules}
+  cp /bin/busybox "$ir/bin/busybox"
+  file_is_static=$(ldd /bin/busybox 2>&1 || true)
+  case "$file_is_static" in *"not a dynamic"*|*"statically"*) ;; *) die "/bin/busybox is not static; install busybox-static" ;; esac
+  ln -s busybox "$ir/bin/sh"
+  local m f
+  for m in "${BOOT_MODULES[@]}"; do
+    f=$(find "$work/pkg/lib/modules/$release/kernel" -name "$m.ko*" | head -n1)
+    if [ -z "$f" ]; then say "boot module $m not in the package (built in?), skipping"; continue; fi
+    case "$f" in
+      *.ko) cp "$f" "$ir/lib/modules/$m.ko" ;;
+      *.ko.xz) xz -dc "$f" >"$ir/lib/modules/$m.ko" ;;
+      *.ko.zst) zstd -qdc "$f" >"$ir/lib/modules/$m.ko" ;;
+      *.ko.gz) gzip -dc "$f" >"$ir/lib/modules/$m.ko" ;;
+      *) die "unknown module format: $f" ;;
+    esac
+    echo "$m" >>"$ir/lib/modules/order"
+  done
+  cp "$(dirname "$0")/init.sh" "$ir/init"
+  chmod 755 "$ir/init"
+  printf '#!/bin/sh\n# Kernel module requests: run the host kmod on the guest kernel'"'"'s modules.\nexec /bin/busybox chroot /newroot /sbin/modprobe "$@"\n' >"$ir/sbin/modprobe"
+  chmod 755 "$ir/sbin/modprobe"
+  # busybox's cpio: the cpio package is not installed everywhere, busybox-static is a dependency anyway.
+  (cd "$ir" && find . | sort | /bin/busybox cpio -o -H newc -R 0:0 2>/dev/null) | gzip -1 >"$work/initramfs.gz"
+  rm -rf "$ir"
+
+  echo "$pkg" >"$work/package"
+  rm -rf "$dir"
+  mv "$work" "$dir"
+  echo "$recipe" >"$dir/.ready"
+  trap - RETURN
+}
+
+# The stamp holds a hash of the scripts that shaped the cache, so a changed init.sh rebuilds it
+# (file times would not do: every fresh clone has new ones).
+recipe=$(cat "$0" "$(dirname "$0")/init.sh" | sha256sum | cut -d' ' -f1)
+stamp_ok() { [ "$(cat "$dir/.ready" 2>/dev/null)" = "$recipe" ]; }
+if ! stamp_ok; then
+  exec 9>"$cache_root/.lock"
+  flock 9
+  if ! stamp_ok; then build; fi
+  flock -u 9
+fi
+if [ "$with_headers" = 1 ]; then
+  exec 8>"$cache_root/.headers.lock"; flock 8; install_headers; flock -u 8
+fi
+echo "$dir"
