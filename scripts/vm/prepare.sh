@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Prepares "test bed B": Debian's stock kernel (the one linux-image-amd64 points at) plus a tiny
 # busybox initramfs that mounts the host's root read-only over 9p. Cached between runs under
-# ${SYNDROP_CACHE:-$HOME/.cache/syndrop}/vm/<kernel release>/; safe to run again and concurrently.
+# ${SYNDROP_CACHE:-$HOME/.cache/syndrop}/vm/<kernel release>-<script hash>/; safe to run again
+# and concurrently.
 # Prints the cache directory of the prepared kernel on stdout (everything else goes to stderr).
 #
 #   scripts/vm/prepare.sh [--with-headers]
 #     --with-headers  also install linux-headers-<release> on the host (BCC inside the VM compiles
 #                     against them through the shared root; needs root)
 #   SYNDROP_VM_KERNEL_PKG=linux-image-6.1.0-NN-amd64 pins the package instead of asking apt.
+# Braces: bash parses the whole script before running it, so editing it mid-run is safe.
+{
 set -euo pipefail
 
 with_headers=0
@@ -42,16 +45,21 @@ resolve_pkg() {
   echo "$p"
 }
 
+# A hash of the scripts that shape the cache names its directory: a changed init.sh gets a new
+# one, and checkouts with different versions of these scripts never pull the files from under
+# each other's running VMs (file times would not do either: every fresh clone has new ones).
+recipe=$(cat "$0" "$(dirname "$0")/init.sh" | sha256sum | cut -c1-12)
+
 pkg=$(resolve_pkg)
 if [ -z "$pkg" ]; then
-  # Offline or no apt lists: fall back to the newest kernel prepared earlier.
-  last=$(ls -1d "$cache_root"/*/.ready 2>/dev/null | sort -V | tail -n1 || true)
+  # Offline or no apt lists: fall back to the kernel prepared most recently.
+  last=$(ls -1td "$cache_root"/*/.ready 2>/dev/null | head -n1 || true)
   [ -n "$last" ] || die "cannot find out which kernel linux-image-amd64 depends on (apt-cache depends linux-image-amd64 gave nothing) and nothing is cached; run 'apt-get update' as root, or set SYNDROP_VM_KERNEL_PKG=linux-image-6.1.0-NN-amd64"
-  pkg="linux-image-$(basename "$(dirname "$last")")"
+  pkg=$(cat "$(dirname "$last")/package")
   say "apt cannot tell the current kernel; using the cached $pkg"
 fi
 release=${pkg#linux-image-}
-dir="$cache_root/$release"
+dir="$cache_root/$release-$recipe"
 
 install_headers() {
   local h="linux-headers-$release"
@@ -117,23 +125,39 @@ build() {
   rm -rf "$ir"
 
   echo "$pkg" >"$work/package"
+  echo "$release" >"$work/release"
   rm -rf "$dir"
   mv "$work" "$dir"
-  echo "$recipe" >"$dir/.ready"
+  touch "$dir/.ready"
   trap - RETURN
+  prune_unused
 }
 
-# The stamp holds a hash of the scripts that shaped the cache, so a changed init.sh rebuilds it
-# (file times would not do: every fresh clone has new ones).
-recipe=$(cat "$0" "$(dirname "$0")/init.sh" | sha256sum | cut -d' ' -f1)
-stamp_ok() { [ "$(cat "$dir/.ready" 2>/dev/null)" = "$recipe" ]; }
+# Caches of other kernels or script versions that nobody used for three days.
+prune_unused() {
+  local d
+  for d in "$cache_root"/*/; do
+    d=${d%/}
+    [ "$d" = "$dir" ] && continue
+    case "$d" in *.tmp.*) [ -n "$(find "$d" -maxdepth 0 -mmin +60)" ] && rm -rf "$d"; continue ;; esac
+    if [ -z "$(find "$d/.ready" "$d/.last-used" -maxdepth 0 -mtime -3 2>/dev/null)" ]; then
+      say "removing the unused cache $d"
+      rm -rf "$d"
+    fi
+  done
+}
+
+stamp_ok() { [ -f "$dir/.ready" ]; }
 if ! stamp_ok; then
   exec 9>"$cache_root/.lock"
   flock 9
   if ! stamp_ok; then build; fi
   flock -u 9
 fi
+touch "$dir/.last-used"
 if [ "$with_headers" = 1 ]; then
   exec 8>"$cache_root/.headers.lock"; flock 8; install_headers; flock -u 8
 fi
 echo "$dir"
+exit
+}

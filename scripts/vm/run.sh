@@ -19,6 +19,8 @@
 # Environment: SYNDROP_CACHE (cache root), SYNDROP_VM_MODULES (modules to load at boot, default
 # the network test set), SYNDROP_VM_ROOT_CACHE (9p cache mode of the shared root, default loose),
 # SYNDROP_VM_APPEND (kernel command line instead of "quiet loglevel=4").
+# Braces: bash parses the whole script before running it, so editing it mid-run is safe.
+{
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -55,7 +57,7 @@ esac
 
 command -v qemu-system-x86_64 >/dev/null || { echo "run.sh: qemu-system-x86_64 missing: apt-get install qemu-system-x86 (scripts/install-deps.sh --test)" >&2; exit 125; }
 kdir=$("$here/prepare.sh" "${prepare_args[@]}") || { echo "run.sh: preparing the kernel failed (see above)" >&2; exit 125; }
-release=$(basename "$kdir")
+release=$(cat "$kdir/release")
 
 # State for the trap: what to kill and what to delete, whatever way we leave.
 qpid="" spid="" io=""
@@ -100,7 +102,8 @@ path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 } >"$io/job.sh"
 
 start=$(date +%s%N)
-qemu-system-x86_64 -name "$name" -nodefaults -no-user-config -display none -no-reboot \
+# pdeathsig: QEMU dies with us even when we are SIGKILLed and no trap can run.
+setpriv --pdeathsig KILL -- qemu-system-x86_64 -name "$name" -nodefaults -no-user-config -display none -no-reboot \
   -accel tcg,thread=multi -cpu max -smp "$cpus" -m "$mem" -nic none \
   -kernel "$kdir/vmlinuz" -initrd "$kdir/initramfs.gz" \
   -append "console=ttyS0 ${SYNDROP_VM_APPEND:-quiet loglevel=4} panic=-1 oops=panic" \
@@ -139,3 +142,5 @@ if [ "$status" = boot-failed ] || [ "$show_console" = 1 ]; then
 fi
 printf 'status=%s\nexit=%s\nwall_ms=%s\nkernel=%s\n' "$status" "$rc" "$wall_ms" "$(cat "$io/kernel-release" 2>/dev/null || true)" >"$io/status"
 exit "$rc"
+exit
+}
