@@ -122,7 +122,8 @@ static __always_inline int parse_tcp(struct sk_buff *skb, struct syndrop_event *
 	__u8 *opts = ((struct scratch *)e)->opts;
 	struct tcphdr th;
 	__u8 ver = 0;
-	int optlen, i;
+	int optlen, j;
+	__u32 i = 0;
 
 	if (!head || nh == (__u16)~0U || th_off == (__u16)~0U)
 		return -1;
@@ -161,10 +162,18 @@ static __always_inline int parse_tcp(struct sk_buff *skb, struct syndrop_event *
 	/* 64-byte buffer, 40 bytes used: indexes are masked with 63 so the verifier sees them bounded. */
 	if (bpf_probe_read_kernel(opts, 40, head + th_off + sizeof(th)))
 		return 0;
-	for (i = 0; i < 40 && i < optlen; ) {
-		__u8 kind = opts[bounded(i)];
-		__u8 len;
+	/*
+	 * At most 20 options (a SYN carries five or six). The offset goes through bounded() on
+	 * every round so the verifier tracks it as a range, not as one constant per path: older
+	 * verifiers (6.1) otherwise explore every NOP/option combination and give up at 1M insns.
+	 */
+	for (j = 0; j < 20; j++) {
+		__u8 kind, len;
 
+		i = bounded(i);
+		if (i >= (__u32)optlen)
+			break;
+		kind = opts[i];
 		if (kind == TCPOPT_EOL)
 			break;
 		if (kind == TCPOPT_NOP) {
@@ -172,9 +181,9 @@ static __always_inline int parse_tcp(struct sk_buff *skb, struct syndrop_event *
 			continue;
 		}
 		len = opts[bounded(i + 1)];
-		if (len < 2)
-			break;
-		if (kind == TCPOPT_TIMESTAMP && len == TCPOLEN_TIMESTAMP && i + TCPOLEN_TIMESTAMP <= optlen) {
+		if (kind == TCPOPT_TIMESTAMP && len == TCPOLEN_TIMESTAMP) {
+			if (i + TCPOLEN_TIMESTAMP > (__u32)optlen)
+				break;
 			e->tsval = ((__u32)opts[bounded(i + 2)] << 24) | ((__u32)opts[bounded(i + 3)] << 16) |
 				   ((__u32)opts[bounded(i + 4)] << 8) | opts[bounded(i + 5)];
 			e->tsecr = ((__u32)opts[bounded(i + 6)] << 24) | ((__u32)opts[bounded(i + 7)] << 16) |
@@ -182,6 +191,8 @@ static __always_inline int parse_tcp(struct sk_buff *skb, struct syndrop_event *
 			e->flags |= SYNDROP_F_HAS_TS;
 			break;
 		}
+		if (len < 2)
+			break;
 		i += len;
 	}
 	return 0;
@@ -270,10 +281,16 @@ static __always_inline void emit(struct syndrop_event *e, __u32 slot)
 
 /* ---- kfree_skb: drops the kernel names itself ------------------------------------------------ */
 
-static __always_inline int is_reason(__u32 reason, int value, int exists)
-{
-	return exists && reason == (__u32)value;
-}
+/*
+ * The value of a drop reason on the running kernel, or -1 where it does not exist. The value's
+ * relocation must stay inside the existence check: libbpf poisons it on kernels that lack the
+ * name, and the verifier accepts the poison only on a branch it can prove dead.
+ */
+#define DROP_REASON(name) ({						\
+	int __v = -1;							\
+	if (bpf_core_enum_value_exists(enum skb_drop_reason, name))	\
+		__v = bpf_core_enum_value(enum skb_drop_reason, name);	\
+	__v; })
 
 static __always_inline void handle_kfree_skb(struct sk_buff *skb, __u32 reason, struct sock *rx_sk)
 {
@@ -281,15 +298,13 @@ static __always_inline void handle_kfree_skb(struct sk_buff *skb, __u32 reason, 
 	int tw_paws, overflow;
 	__u8 fl;
 
-	/* Cheap rejections first: this tracepoint fires for every freed packet on the node. */
-	if (reason <= SKB_DROP_REASON_NOT_SPECIFIED)
+	/* Cheap rejections first: this tracepoint fires for every freed packet on the node.
+	 * Reason numbers differ between kernels (6.1 has no SKB_CONSUMED, so NO_SOCKET is 2 there):
+	 * compare with the running kernel's values, never with the build machine's. */
+	if ((int)reason <= DROP_REASON(SKB_DROP_REASON_NOT_SPECIFIED))
 		return;
-	tw_paws = is_reason(reason,
-			    bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TCP_RFC7323_TW_PAWS),
-			    bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_TCP_RFC7323_TW_PAWS));
-	overflow = is_reason(reason,
-			     bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW),
-			     bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_TCP_LISTEN_OVERFLOW));
+	tw_paws = (int)reason == DROP_REASON(SKB_DROP_REASON_TCP_RFC7323_TW_PAWS);
+	overflow = (int)reason == DROP_REASON(SKB_DROP_REASON_TCP_LISTEN_OVERFLOW);
 	if (tw_paws && !cfg.kfree_reports_tw_paws)
 		return;
 	if (overflow && !cfg.kfree_reports_overflow)
@@ -364,7 +379,7 @@ static __always_inline void conn_request_enter(struct sock *sk, struct sk_buff *
 	st->unproven = 0;
 }
 
-static __always_inline void conn_request_exit(struct sock *sk)
+static __always_inline void conn_request_exit(struct sock *sk, __u8 probe)
 {
 	struct conn_req_state *st;
 	struct sk_buff *skb;
@@ -389,7 +404,7 @@ static __always_inline void conn_request_exit(struct sock *sk)
 	e->accept_qlen = st->accept_qlen;
 	e->drops_before = st->drops_before;
 	e->drops_after = after;
-	e->probe = cfg.probe;
+	e->probe = probe;
 	e->ifindex = BPF_CORE_READ(skb, skb_iif);
 	/* Same order of checks as tcp_conn_request() itself. */
 	if (st->unproven)
@@ -423,7 +438,7 @@ static __always_inline void peer_is_proven_ret(int proven)
  * tw_ts_recent younger than 24 days, and (s32)(tw_ts_recent - tsval) > 0. The kernel then
  * answers with an ACK and counts PAWSEstab (PAWSTimewait on 6.16+).
  */
-static __always_inline void timewait_enter(struct inet_timewait_sock *tw, struct sk_buff *skb)
+static __always_inline void timewait_enter(struct inet_timewait_sock *tw, struct sk_buff *skb, __u8 probe)
 {
 	struct tcp_timewait_sock *tcptw = (struct tcp_timewait_sock *)tw;
 	struct syndrop_event *e;
@@ -450,7 +465,7 @@ static __always_inline void timewait_enter(struct inet_timewait_sock *tw, struct
 	e->reason = SYNDROP_TIMEWAIT_PAWS;
 	e->cached_ts = recent;
 	e->cached_ts_stamp = stamp;
-	e->probe = cfg.probe;
+	e->probe = probe;
 	e->netns_ino = BPF_CORE_READ(tw, __tw_common.skc_net.net, ns.inum);
 	e->ifindex = BPF_CORE_READ(skb, skb_iif);
 	emit(e, SYNDROP_SLOT_TIMEWAIT);
@@ -459,7 +474,7 @@ static __always_inline void timewait_enter(struct inet_timewait_sock *tw, struct
 /* ---- final ACK: *_syn_recv_sock with a full accept queue --------------------------------------- */
 
 /* tcp_v4/v6_syn_recv_sock() test sk_acceptq_is_full() first and drop on it (ListenOverflows). */
-static __always_inline void syn_recv_sock_enter(struct sock *sk, struct sk_buff *skb)
+static __always_inline void syn_recv_sock_enter(struct sock *sk, struct sk_buff *skb, __u8 probe)
 {
 	struct syndrop_event *e;
 
@@ -471,7 +486,7 @@ static __always_inline void syn_recv_sock_enter(struct sock *sk, struct sk_buff 
 	read_listener(sk, e);
 	e->reason = SYNDROP_ACCEPT_QUEUE_FULL;
 	e->flags |= SYNDROP_F_FINAL_ACK;
-	e->probe = cfg.probe;
+	e->probe = probe;
 	e->ifindex = BPF_CORE_READ(skb, skb_iif);
 	emit(e, SYNDROP_SLOT_SYN_RECV_SOCK);
 }
@@ -490,7 +505,7 @@ SEC("fexit/tcp_conn_request")
 int BPF_PROG(fe_conn_request_exit, struct request_sock_ops *rsk_ops,
 	     const struct tcp_request_sock_ops *af_ops, struct sock *sk, struct sk_buff *skb, int ret)
 {
-	conn_request_exit(sk);
+	conn_request_exit(sk, SYNDROP_PROBE_FENTRY);
 	return 0;
 }
 
@@ -504,21 +519,21 @@ int BPF_PROG(fe_peer_is_proven, struct request_sock *req, struct dst_entry *dst,
 SEC("fentry/tcp_timewait_state_process")
 int BPF_PROG(fe_timewait, struct inet_timewait_sock *tw, struct sk_buff *skb)
 {
-	timewait_enter(tw, skb);
+	timewait_enter(tw, skb, SYNDROP_PROBE_FENTRY);
 	return 0;
 }
 
 SEC("fentry/tcp_v4_syn_recv_sock")
 int BPF_PROG(fe_syn_recv_sock_v4, struct sock *sk, struct sk_buff *skb)
 {
-	syn_recv_sock_enter(sk, skb);
+	syn_recv_sock_enter(sk, skb, SYNDROP_PROBE_FENTRY);
 	return 0;
 }
 
 SEC("fentry/tcp_v6_syn_recv_sock")
 int BPF_PROG(fe_syn_recv_sock_v6, struct sock *sk, struct sk_buff *skb)
 {
-	syn_recv_sock_enter(sk, skb);
+	syn_recv_sock_enter(sk, skb, SYNDROP_PROBE_FENTRY);
 	return 0;
 }
 
@@ -541,7 +556,7 @@ int BPF_KRETPROBE(kp_conn_request_exit)
 	/* kretprobes do not see the arguments: the entry recorded the listener. */
 	st = bpf_map_lookup_elem(&conn_req, &zero);
 	if (st && st->sk)
-		conn_request_exit(st->sk);
+		conn_request_exit(st->sk, SYNDROP_PROBE_KPROBE);
 	return 0;
 }
 
@@ -555,20 +570,20 @@ int BPF_KRETPROBE(kp_peer_is_proven, bool ret)
 SEC("kprobe/tcp_timewait_state_process")
 int BPF_KPROBE(kp_timewait, struct inet_timewait_sock *tw, struct sk_buff *skb)
 {
-	timewait_enter(tw, skb);
+	timewait_enter(tw, skb, SYNDROP_PROBE_KPROBE);
 	return 0;
 }
 
 SEC("kprobe/tcp_v4_syn_recv_sock")
 int BPF_KPROBE(kp_syn_recv_sock_v4, struct sock *sk, struct sk_buff *skb)
 {
-	syn_recv_sock_enter(sk, skb);
+	syn_recv_sock_enter(sk, skb, SYNDROP_PROBE_KPROBE);
 	return 0;
 }
 
 SEC("kprobe/tcp_v6_syn_recv_sock")
 int BPF_KPROBE(kp_syn_recv_sock_v6, struct sock *sk, struct sk_buff *skb)
 {
-	syn_recv_sock_enter(sk, skb);
+	syn_recv_sock_enter(sk, skb, SYNDROP_PROBE_KPROBE);
 	return 0;
 }

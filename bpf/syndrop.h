@@ -99,10 +99,9 @@ struct syndrop_config {
 	__u32 src_prefix;
 	__u32 reason_mask;              /* bit (1 << reason); 0 = all */
 	__u64 netns_ino;                /* 0 = all */
-	__u8  probe;                    /* enum syndrop_probe stamped on conn_request/timewait events */
 	__u8  kfree_reports_tw_paws;    /* kfree_skb emits TIMEWAIT_PAWS (no dedicated TIME-WAIT hook) */
 	__u8  kfree_reports_overflow;   /* kfree_skb emits final-ACK ACCEPT_QUEUE_FULL */
-	__u8  pad[5];
+	__u8  pad[6];
 };
 
 #endif /* SYNDROP_H */

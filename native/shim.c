@@ -27,6 +27,7 @@
 struct syndrop {
 	struct bpf_object *obj;
 	struct bpf_link *links[MAX_LINKS];
+	struct bpf_program *attached[MAX_LINKS]; /* the program behind links[i] */
 	int nlinks;
 	int ringbuf_fd;
 	int lost_fd;
@@ -178,8 +179,9 @@ static int wanted(const char *name, int mode, const struct syndrop_config *cfg, 
 	if (mode == SYNDROP_MODE_TRACEPOINT)
 		return 0;
 
-	const char *prefix = mode == SYNDROP_MODE_FENTRY ? "fe_" : "kp_";
-	if (strncmp(name, prefix, 3))
+	/* fentry mode also loads the kprobe twins: a function that refuses a trampoline
+	 * (ENOTSUPP on some builds) falls back to a kprobe for that hook alone. */
+	if (strncmp(name, "kp_", 3) && (mode != SYNDROP_MODE_FENTRY || strncmp(name, "fe_", 3)))
 		return 0;
 	const char *hook = name + 3;
 	if (strstr(hook, "timewait"))
@@ -321,8 +323,6 @@ struct syndrop *syndrop_open(const char *obj_path, const struct syndrop_options 
 	cfg.src_prefix = o->src_prefix;
 	cfg.reason_mask = o->reason_mask;
 	cfg.netns_ino = o->netns_ino;
-	cfg.probe = o->mode == SYNDROP_MODE_FENTRY ? SYNDROP_PROBE_FENTRY
-		  : o->mode == SYNDROP_MODE_KPROBE ? SYNDROP_PROBE_KPROBE : SYNDROP_PROBE_TRACEPOINT;
 
 	kfree_nargs = tp_btf_nargs("kfree_skb");
 	/* With rx_sk (6.12+) and the reason names (6.16+), kfree_skb alone proves a TIME-WAIT PAWS
@@ -361,10 +361,13 @@ struct syndrop *syndrop_open(const char *obj_path, const struct syndrop_options 
 		goto out_err;
 	}
 	bpf_object__for_each_program(prog, s->obj) {
+		const char *name = bpf_program__name(prog);
 		struct bpf_link *link;
 
 		if (!bpf_program__autoload(prog))
 			continue;
+		if (o->mode == SYNDROP_MODE_FENTRY && !strncmp(name, "kp_", 3))
+			continue; /* standby twins, attached below only when needed */
 		if (s->nlinks == MAX_LINKS) {
 			err = -E2BIG;
 			fail(errbuf, errlen, err, "too many programs");
@@ -372,13 +375,27 @@ struct syndrop *syndrop_open(const char *obj_path, const struct syndrop_options 
 		}
 		link = bpf_program__attach(prog);
 		err = libbpf_get_error(link);
+		s->attached[s->nlinks] = prog;
+		if (err && !strncmp(name, "fe_", 3)) {
+			char twin[64];
+			struct bpf_program *kp;
+
+			snprintf(twin, sizeof(twin), "kp_%s", name + 3);
+			kp = bpf_object__find_program_by_name(s->obj, twin);
+			if (kp) {
+				link = bpf_program__attach(kp);
+				if (!libbpf_get_error(link)) {
+					err = 0;
+					s->attached[s->nlinks] = kp;
+				}
+			}
+		}
 		if (err) {
-			fail(errbuf, errlen, err, "attaching %s (%s) failed", bpf_program__name(prog),
-			     bpf_program__section_name(prog));
+			fail(errbuf, errlen, err, "attaching %s (%s) failed", name, bpf_program__section_name(prog));
 			goto out_err;
 		}
 		s->links[s->nlinks++] = link;
-		attached_kfree |= !strncmp(bpf_program__name(prog), "tp_kfree_skb", 12);
+		attached_kfree |= !strncmp(name, "tp_kfree_skb", 12);
 	}
 	if (!attached_kfree && o->mode == SYNDROP_MODE_TRACEPOINT) {
 		err = -EOPNOTSUPP;
@@ -471,20 +488,17 @@ int syndrop_lost(struct syndrop *s, uint64_t *per_slot, int nslots)
 
 int syndrop_programs(struct syndrop *s, char *buf, int len)
 {
-	struct bpf_program *p;
-	int off = 0;
+	int i, off = 0;
 
 	if (len <= 0)
 		return 0;
 	buf[0] = 0;
-	bpf_object__for_each_program(p, s->obj) {
+	for (i = 0; i < s->nlinks; i++) {
+		struct bpf_program *p = s->attached[i];
 		struct bpf_prog_info info;
 		__u32 info_len = sizeof(info);
-		int fd;
+		int fd = bpf_program__fd(p);
 
-		if (!bpf_program__autoload(p))
-			continue;
-		fd = bpf_program__fd(p);
 		memset(&info, 0, sizeof(info));
 		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &info_len))
 			continue;
