@@ -15,6 +15,8 @@ public final class Cli {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
                 // commands register here
+                new AgentCommand(),
+                new CollectCommand()
         )) {
             m.put(c.name(), c);
         }
