@@ -21,28 +21,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Agent -> collector -> JSON file on loopback, in one JVM: every event arrives exactly once and parses back. */
 class WireEndToEndTest {
-    @TempDir
-    Path tmp;
-
-    static CollectorServer insecureCollector(Path sinkFile, Path dedupeDir, Metrics m) throws Exception {
-        return new CollectorServer(new CollectorServer.Config(new HostPort("127.0.0.1", 0), true, null, null, null, null, 0, dedupeDir, 0),
-                List.of(new JsonFileSink(sinkFile, System.out, false, 0, null)), m);
+    static CollectorServer insecureCollector(Path f, Path d, Metrics m) throws Exception {
+        return WireTestKit.insecureCollector(f, d, m);
     }
 
     static Agent.Config agentConfig(String id, int port, Path spool) {
-        return new Agent.Config(id, "node-" + id, new CollectorChannel(new HostPort("127.0.0.1", port), true, null, null, null, null),
-                spool, 64L << 20, false, 100_000, 500, Duration.ofMillis(20), 8, null);
+        return WireTestKit.agentConfig(id, port, spool);
     }
 
-    static void await(String what, long timeoutMs, java.util.function.BooleanSupplier cond) throws InterruptedException {
-        long end = System.currentTimeMillis() + timeoutMs;
-        while (!cond.getAsBoolean()) {
-            if (System.currentTimeMillis() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
+    static void await(String what, long ms, java.util.function.BooleanSupplier c) throws InterruptedException {
+        WireTestKit.await(what, ms, c);
     }
+
+    @TempDir
+    Path tmp;
 
     @Test
     void everyEventArrivesOnceAndParses() throws Exception {
