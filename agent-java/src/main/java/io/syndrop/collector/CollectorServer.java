@@ -80,12 +80,13 @@ public final class CollectorServer implements AutoCloseable {
         }
         AuthInterceptor auth = new AuthInterceptor(cfg.token(), mtls, metrics);
         b.addService(ServerInterceptors.intercept(new CollectorService(committer, live, cfg.window(), metrics), auth));
-        // grpc-netty reports broken connections (bad TLS, garbage, HTTP/1) on this logger; count and
-        // repeat them in plain words.
+        // grpc-netty reports broken connections (garbage, HTTP/1) on this logger; count them and
+        // repeat them in plain words. Failed TLS handshakes are not reported there: refused client
+        // certificates are logged by LoggingTrustManager, plaintext on a TLS port only fails.
         transportLog = new Handler() {
             @Override
             public void publish(LogRecord r) {
-                if (r.getLevel().intValue() < Level.INFO.intValue() || r.getThrown() == null) {
+                if (r.getThrown() == null || r.getLevel().intValue() < Level.INFO.intValue()) {
                     return;
                 }
                 badTransport.increment();

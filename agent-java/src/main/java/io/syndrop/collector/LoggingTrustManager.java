@@ -76,7 +76,7 @@ final class LoggingTrustManager extends X509ExtendedTrustManager {
         try {
             delegate.checkClientTrusted(chain, authType, engine);
         } catch (CertificateException e) {
-            throw refuse(chain, engine == null ? "?" : engine.getPeerHost() + ":" + engine.getPeerPort(), e);
+            throw refuse(chain, engine == null || engine.getPeerHost() == null ? "(address unknown to the TLS engine)" : engine.getPeerHost() + ":" + engine.getPeerPort(), e);
         }
     }
 

@@ -8,7 +8,9 @@ import java.util.List;
 
 /**
  * Test PKI made with Debian's openssl: a CA, a server certificate for 127.0.0.1/localhost, a client
- * certificate from the same CA, and a client certificate from an unrelated CA (the wrong one).
+ * certificate from the same CA, and a client certificate from an impostor CA with the same name but
+ * another key (the wrong one: a TLS client offers it, since its issuer name matches, and only the
+ * signature check can refuse it).
  * Keys are PKCS#8 PEM (what `openssl genpkey` writes).
  */
 public record TestCerts(Path dir, Path ca, Path serverCert, Path serverKey, Path clientCert, Path clientKey,
@@ -20,7 +22,7 @@ public record TestCerts(Path dir, Path ca, Path serverCert, Path serverKey, Path
         issue(dir, "server", "ca", "/CN=localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth");
         issue(dir, "client", "ca", "/CN=agent-1", "extendedKeyUsage=clientAuth");
         openssl(dir, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "rogue-ca.key");
-        openssl(dir, "req", "-x509", "-new", "-key", "rogue-ca.key", "-days", "2", "-subj", "/CN=rogue CA", "-out", "rogue-ca.pem");
+        openssl(dir, "req", "-x509", "-new", "-key", "rogue-ca.key", "-days", "2", "-subj", "/CN=syndrop test CA", "-out", "rogue-ca.pem");
         issue(dir, "rogue", "rogue-ca", "/CN=intruder", "extendedKeyUsage=clientAuth");
         return new TestCerts(dir, dir.resolve("ca.pem"), dir.resolve("server.pem"), dir.resolve("server.key"),
                 dir.resolve("client.pem"), dir.resolve("client.key"), dir.resolve("rogue.pem"), dir.resolve("rogue.key"));
