@@ -29,6 +29,7 @@ public final class Agent implements AutoCloseable {
     public Agent(Config cfg, Metrics metrics) throws IOException {
         spool = new Spool(cfg.spoolDir(), cfg.spoolMaxBytes(), Math.max(64 << 10, Math.min(16 << 20, cfg.spoolMaxBytes() / 8)), cfg.spoolFsync());
         live = new LiveFanout(metrics.counter("syndrop_agent_watch_dropped_total", "Live items a slow Agent.Watch viewer missed."));
+        metrics.gauge("syndrop_agent_watch_viewers", "", "Agent.Watch viewers connected.", live::viewers);
         pipeline = new EventPipeline(cfg.agentId(), cfg.node(), spool, cfg.queueMax(), cfg.batchMax(), cfg.batchLinger(), metrics, live);
         channel = cfg.collector().open();
         publisher = new Publisher(cfg.collector().withToken(channel), spool, cfg.window(), metrics);
