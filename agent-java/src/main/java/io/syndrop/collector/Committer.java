@@ -70,9 +70,9 @@ final class Committer implements AutoCloseable {
             String l = Metrics.label("sink", s.name());
             written.put(s.name(), metrics.counter("syndrop_collector_written_total", l, "Records written and flushed by a sink."));
             sinkErrors.put(s.name(), metrics.counter("syndrop_collector_sink_errors_total", l, "Failed writes or flushes of a sink (the group is retried)."));
-            String cp = state.checkpoint(s.name());
-            s.recover(cp);
-            committed.put(s.name(), cp);
+            s.recover(state.checkpoint(s.name()));
+            // Where a failed group rolls back to; without stored state that is where the sink is now.
+            committed.put(s.name(), s.checkpoint());
         }
         metrics.gauge("syndrop_collector_pending_batches", "", "Batches waiting for the sinks.", queue::size);
         thread = new Thread(this::run, "syndrop-committer");
