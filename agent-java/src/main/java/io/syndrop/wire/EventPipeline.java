@@ -31,6 +31,8 @@ import java.util.logging.Logger;
  */
 public final class EventPipeline implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(EventPipeline.class.getName());
+    /** Keeps every batch far below the collector's default 4 MiB message limit, whatever --batch-max says. */
+    static final int BATCH_MAX_BYTES = 1 << 20;
 
     private final String agentId;
     private final String node;
@@ -176,14 +178,16 @@ public final class EventPipeline implements AutoCloseable {
                 Item first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first != null) {
                     items.add(first);
+                    long bytes = size(first);
                     long deadline = System.nanoTime() + lingerNanos;
-                    while (items.size() < batchMax) {
+                    while (items.size() < batchMax && bytes < BATCH_MAX_BYTES) {
                         long left = deadline - System.nanoTime();
                         Item it = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
                         if (it == null) {
                             break;
                         }
                         items.add(it);
+                        bytes += size(it);
                     }
                 }
                 long overflow = queueOverflow.sumThenReset();
@@ -210,6 +214,10 @@ public final class EventPipeline implements AutoCloseable {
                 sleepQuietly(500);
             }
         }
+    }
+
+    private static long size(Item it) {
+        return ((com.google.protobuf.MessageLite) it.msg).getSerializedSize() + 16;
     }
 
     private List<LossRecord> takePending() {
