@@ -44,6 +44,7 @@ public final class LiveFanout {
         ServerCallStreamObserver<WatchItem> call = (ServerCallStreamObserver<WatchItem>) out;
         Viewer v = new Viewer(filter, call);
         call.setOnCancelHandler(() -> viewers.remove(v));
+        call.setOnReadyHandler(v::drain);
         viewers.add(v);
         LOG.fine("live viewer subscribed; " + viewers.size() + " now");
     }
@@ -61,9 +62,12 @@ public final class LiveFanout {
         viewers.clear();
     }
 
+    /** Per viewer: a bounded backlog that the transport drains as the viewer reads. */
     private final class Viewer {
+        static final int BACKLOG = 16_384;
         final EventFilter filter;
         final ServerCallStreamObserver<WatchItem> call;
+        final java.util.ArrayDeque<WatchItem> backlog = new java.util.ArrayDeque<>();
 
         Viewer(EventFilter filter, ServerCallStreamObserver<WatchItem> call) {
             this.filter = filter;
@@ -78,13 +82,20 @@ public final class LiveFanout {
                 viewers.remove(this);
                 return;
             }
-            // isReady() false means the transport's buffer for this viewer is full.
-            if (!call.isReady()) {
+            if (backlog.size() >= BACKLOG) {
                 dropped.increment();
                 return;
             }
+            backlog.add(item);
+            drain();
+        }
+
+        synchronized void drain() {
             try {
-                call.onNext(item);
+                // isReady() false means the transport's buffer for this viewer is full; onReady calls back.
+                while (!backlog.isEmpty() && call.isReady() && !call.isCancelled()) {
+                    call.onNext(backlog.poll());
+                }
             } catch (RuntimeException e) {
                 viewers.remove(this);
             }

@@ -60,7 +60,7 @@ class CollectorSecurityTest {
             }
             WireTestKit.await(id + " retrying", 20_000, () -> am.value("syndrop_agent_reconnects_total") >= 2);
             assertEquals(0, am.value("syndrop_agent_acknowledged_total"), id + " got acknowledgements");
-            assertEquals(50, a.spool().segmentCount() > 0 ? 50 : 0, id + "'s events stay in its spool");
+            assertTrue(a.spool().segmentCount() > 0, id + "'s events stay in its spool");
         }
         return am;
     }

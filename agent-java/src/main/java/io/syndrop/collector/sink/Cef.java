@@ -54,8 +54,10 @@ public final class Cef {
             ext.put("act", "drop");
             ext.put("reason", e.getReason().name());
             ext.put("externalId", e.getAgentId() + ":" + Long.toUnsignedString(e.getAgentBoot()) + ":" + e.getSeq());
-            ext.put("cs1Label", "kernelReason");
-            ext.put("cs1", e.getKernelReason());
+            if (!e.getKernelReason().isEmpty()) {
+                ext.put("cs1Label", "kernelReason");
+                ext.put("cs1", e.getKernelReason());
+            }
             ext.put("cs2Label", "probe");
             ext.put("cs2", e.getProbe().name());
             ext.put("cn1Label", "tsval");
