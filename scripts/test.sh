@@ -9,4 +9,5 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 scripts/install-deps.sh --test
+scripts/install-node-deps.sh
 exec mvn -B verify "$@"

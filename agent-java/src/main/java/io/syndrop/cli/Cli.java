@@ -15,6 +15,8 @@ public final class Cli {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
                 new WatchCommand(),
+                new AgentCommand(),
+                new CollectCommand(),
                 new CountersCommand(),
                 new DoctorCommand(),
                 new DemoCommand()

@@ -1,0 +1,167 @@
+package io.syndrop.cli;
+
+import io.syndrop.metrics.Metrics;
+import io.syndrop.metrics.MetricsServer;
+import io.syndrop.wire.Agent;
+import io.syndrop.wire.CollectorChannel;
+import io.syndrop.wire.EventSource;
+import io.syndrop.wire.HostPort;
+import io.syndrop.wire.ReplaySource;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/** `syndrop agent`: the long-running agent that streams events to a collector. */
+public final class AgentCommand implements Command {
+    static {
+        LogFormat.install();
+    }
+
+    @Override
+    public String name() {
+        return "agent";
+    }
+
+    @Override
+    public String summary() {
+        return "stream drop events to a collector (spooled, acknowledged, never blocking the kernel)";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                usage: syndrop agent --collector HOST:PORT [options]
+                  --collector HOST:PORT   collector to publish to (TLS unless --insecure)
+                  --insecure              send in plaintext (the collector must run with --insecure too)
+                  --ca FILE               CA bundle (PEM) to verify the collector (default: system trust)
+                  --cert FILE --key FILE  client certificate and PKCS#8 key for mutual TLS
+                  --token-file FILE       bearer token sent with every call
+                  --agent-id ID           default: the host name
+                  --spool-dir DIR         unacknowledged batches (default /var/lib/syndrop/spool)
+                  --spool-max-bytes N     spool bound; beyond it events are dropped and reported (default 256M)
+                  --no-spool-fsync        do not fsync spool appends (survives process crashes, not power loss)
+                  --queue-max N           in-memory queue bound in records (default 65536)
+                  --batch-max N           records per batch (default 1000)
+                  --batch-linger DUR      wait at most this for a batch to fill (default 100ms)
+                  --window N              batches in flight before an acknowledgement (default 8)
+                  --metrics HOST:PORT     serve Prometheus metrics at http://HOST:PORT/metrics
+                  --watch-listen HOST:PORT serve Agent.Watch (plaintext gRPC; bind to loopback)
+                  --replay FILE           event source: a recorded stream (length-delimited DropEvent)
+                  --replay-rate N         events per second for --replay (default 0 = as fast as possible)
+                  --exit-when-done        with --replay: exit once everything was acknowledged""";
+    }
+
+    @Override
+    public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        Args a = Args.parse(argv,
+                Set.of("collector", "ca", "cert", "key", "token-file", "agent-id", "spool-dir", "spool-max-bytes", "queue-max",
+                        "batch-max", "batch-linger", "window", "metrics", "watch-listen", "replay", "replay-rate", "node"),
+                Set.of("insecure", "no-spool-fsync", "exit-when-done"));
+        if (!a.positional().isEmpty()) {
+            throw new UsageException("unexpected argument '" + a.positional().get(0) + "'");
+        }
+        String target = a.get("collector", null);
+        if (target == null) {
+            throw new UsageException("--collector HOST:PORT is required");
+        }
+        boolean insecure = a.flag("insecure");
+        if (insecure && (a.get("ca", null) != null || a.get("cert", null) != null)) {
+            throw new UsageException("--insecure cannot be combined with --ca/--cert (plaintext has no certificates)");
+        }
+        String host = InetAddress.getLocalHost().getHostName();
+        CollectorChannel ch = new CollectorChannel(HostPort.parse("--collector", target), insecure,
+                path(a, "ca"), path(a, "cert"), path(a, "key"), path(a, "token-file"));
+        Agent.Config cfg = new Agent.Config(a.get("agent-id", host), a.get("node", host), ch,
+                Path.of(a.get("spool-dir", "/var/lib/syndrop/spool")), size(a, "spool-max-bytes", 256L << 20),
+                !a.flag("no-spool-fsync"), (int) a.getLong("queue-max", 65536), (int) a.getLong("batch-max", 1000),
+                a.getDuration("batch-linger", Duration.ofMillis(100)), (int) a.getLong("window", 8),
+                a.get("watch-listen", null) == null ? null : HostPort.parse("--watch-listen", a.get("watch-listen", null)));
+        EventSource source = openSource(a);
+        Metrics metrics = new Metrics();
+        MetricsServer ms = a.get("metrics", null) == null ? null
+                : new MetricsServer(HostPort.parse("--metrics", a.get("metrics", null)).socketAddress(), metrics);
+        Agent agent = new Agent(cfg, metrics);
+        err.println("syndrop agent: id " + cfg.agentId() + " boot " + agent.pipeline().boot() + " -> " + ch.target()
+                + (insecure ? " (plaintext)" : " (TLS)") + ", spool " + cfg.spoolDir()
+                + (agent.watchPort() > 0 ? ", watch on port " + agent.watchPort() : "")
+                + (ms != null ? ", metrics on port " + ms.port() : ""));
+        CountDownLatch stop = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            shutdown(source, agent, ms);
+        }, "syndrop-agent-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        source.start(agent.pipeline());
+        if (a.flag("exit-when-done")) {
+            while (!(source.finished() && agent.pipeline().idle() && agent.spool().segmentCount() == 0)) {
+                if (stop.await(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    return 0;
+                }
+            }
+            err.println("syndrop agent: replay finished and acknowledged (" + metrics.value("syndrop_agent_acknowledged_total") + " records)");
+            Runtime.getRuntime().removeShutdownHook(hook);
+            shutdown(source, agent, ms);
+            return 0;
+        }
+        stop.await();
+        return 0;
+    }
+
+    /** The event source. The kernel source is wired in here by the probe package; today only --replay exists. */
+    private static EventSource openSource(Args a) {
+        String replay = a.get("replay", null);
+        if (replay != null) {
+            double rate;
+            try {
+                rate = Double.parseDouble(a.get("replay-rate", "0"));
+            } catch (NumberFormatException e) {
+                throw new UsageException("--replay-rate expects events per second, got '" + a.get("replay-rate", "") + "'");
+            }
+            return new ReplaySource(Path.of(replay), rate);
+        }
+        throw new UsageException("no event source: the kernel source is not available in this build; use --replay FILE");
+    }
+
+    private static void shutdown(EventSource source, Agent agent, MetricsServer ms) {
+        try {
+            source.close();
+        } catch (Exception ignored) {
+            // best effort on the way out
+        }
+        try {
+            agent.close();
+        } catch (Exception ignored) {
+            // the spool keeps what was not acknowledged
+        }
+        if (ms != null) {
+            ms.close();
+        }
+    }
+
+    static Path path(Args a, String name) {
+        String v = a.get(name, null);
+        return v == null ? null : Path.of(v);
+    }
+
+    static long size(Args a, String name, long dflt) {
+        String v = a.get(name, null);
+        if (v == null) {
+            return dflt;
+        }
+        long mult = 1;
+        char u = Character.toUpperCase(v.charAt(v.length() - 1));
+        if (u == 'K' || u == 'M' || u == 'G') {
+            mult = u == 'K' ? 1L << 10 : u == 'M' ? 1L << 20 : 1L << 30;
+            v = v.substring(0, v.length() - 1);
+        }
+        try {
+            return Long.parseLong(v) * mult;
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + name + " expects a size like 256M, got '" + a.get(name, "") + "'");
+        }
+    }
+}

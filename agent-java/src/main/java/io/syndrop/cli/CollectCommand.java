@@ -1,0 +1,113 @@
+package io.syndrop.cli;
+
+import io.syndrop.collector.CollectorServer;
+import io.syndrop.collector.sink.Sink;
+import io.syndrop.collector.sink.Sinks;
+import io.syndrop.metrics.Metrics;
+import io.syndrop.metrics.MetricsServer;
+import io.syndrop.wire.CollectorChannel;
+import io.syndrop.wire.HostPort;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/** `syndrop collect`: receives agents' batches and writes them to SIEM sinks. */
+public final class CollectCommand implements Command {
+    static {
+        LogFormat.install();
+    }
+
+    @Override
+    public String name() {
+        return "collect";
+    }
+
+    @Override
+    public String summary() {
+        return "receive events from agents and write them to JSON files or syslog/CEF";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                usage: syndrop collect --listen HOST:PORT --sink SPEC [--sink SPEC ...] [options]
+                  --listen HOST:PORT       gRPC port for agents and subscribers
+                  --sink json:FILE[?max-bytes=100M&max-age=1h]   JSON lines, fsynced, rotated
+                  --sink json:-            JSON lines on stdout
+                  --sink syslog+tcp://H:P  RFC 5424 + CEF, RFC 6587 octet counting
+                  --sink syslog+tls://H:P[?ca=FILE&cert=FILE&key=FILE]   the same over TLS (RFC 5425)
+                  --sink syslog+udp://H:P  RFC 5424 + CEF, one datagram per event
+                  --ecs                    JSON sinks use Elastic Common Schema field names
+                  --tls-cert FILE --tls-key FILE   serve TLS (required unless --insecure)
+                  --client-ca FILE         require client certificates signed by this CA (mutual TLS)
+                  --token-file FILE        require this bearer token from every client
+                  --insecure               accept plaintext (agents must use --insecure too)
+                  --dedupe-dir DIR         persist dedupe state and sink checkpoints (exactly once into
+                                           JSON files across collector restarts)
+                  --max-message-bytes N    largest gRPC message accepted (default 4M)
+                  --window N               batches in flight per agent before back-pressure (default 8)
+                  --metrics HOST:PORT      serve Prometheus metrics at http://HOST:PORT/metrics""";
+    }
+
+    @Override
+    public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        Args a = Args.parse(argv,
+                Set.of("listen", "sink", "tls-cert", "tls-key", "client-ca", "token-file", "metrics", "max-message-bytes", "dedupe-dir", "window"),
+                Set.of("ecs", "insecure"));
+        if (!a.positional().isEmpty()) {
+            throw new UsageException("unexpected argument '" + a.positional().get(0) + "'");
+        }
+        String listen = a.get("listen", null);
+        if (listen == null) {
+            throw new UsageException("--listen HOST:PORT is required");
+        }
+        if (a.all("sink").isEmpty()) {
+            throw new UsageException("at least one --sink is required");
+        }
+        boolean insecure = a.flag("insecure");
+        Path cert = AgentCommand.path(a, "tls-cert");
+        if (cert == null && !insecure) {
+            throw new UsageException("the collector refuses plaintext: give --tls-cert and --tls-key, or --insecure");
+        }
+        if (insecure && cert != null) {
+            throw new UsageException("--insecure and --tls-cert exclude each other");
+        }
+        if ((cert == null) != (a.get("tls-key", null) == null)) {
+            throw new UsageException("--tls-cert and --tls-key go together");
+        }
+        if (a.get("client-ca", null) != null && cert == null) {
+            throw new UsageException("--client-ca needs TLS (--tls-cert and --tls-key)");
+        }
+        List<Sink> sinks = new ArrayList<>();
+        for (String spec : a.all("sink")) {
+            sinks.add(Sinks.open(spec, a.flag("ecs"), out));
+        }
+        CollectorServer.Config cfg = new CollectorServer.Config(HostPort.parse("--listen", listen), insecure, cert,
+                AgentCommand.path(a, "tls-key"), AgentCommand.path(a, "client-ca"),
+                CollectorChannel.readToken(AgentCommand.path(a, "token-file")),
+                (int) AgentCommand.size(a, "max-message-bytes", 4 << 20), AgentCommand.path(a, "dedupe-dir"),
+                (int) a.getLong("window", 8));
+        Metrics metrics = new Metrics();
+        MetricsServer ms = a.get("metrics", null) == null ? null
+                : new MetricsServer(HostPort.parse("--metrics", a.get("metrics", null)).socketAddress(), metrics);
+        CollectorServer server = new CollectorServer(cfg, sinks, metrics);
+        err.println("syndrop collect: listening on port " + server.port() + (ms != null ? ", metrics on port " + ms.port() : ""));
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.close();
+            } catch (Exception ignored) {
+                // exiting
+            }
+            if (ms != null) {
+                ms.close();
+            }
+            done.countDown();
+        }, "syndrop-collect-shutdown"));
+        done.await();
+        return 0;
+    }
+}

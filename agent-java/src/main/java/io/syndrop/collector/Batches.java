@@ -1,0 +1,104 @@
+package io.syndrop.collector;
+
+import io.syndrop.proto.v1.Batch;
+import io.syndrop.proto.v1.CounterSample;
+import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.LossRecord;
+import io.syndrop.proto.v1.WatchItem;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.List;
+
+/** Checks of what an agent sent, and its records in sequence order. */
+final class Batches {
+    static final int MAX_RECORDS = 100_000;
+
+    private Batches() {}
+
+    /** Null when the batch is well formed, else what is wrong with it (sent back to the agent). */
+    static String problem(Batch b) {
+        if (b.getAgentId().isEmpty() || b.getAgentId().length() > 256) {
+            return "agent_id must be 1-256 characters";
+        }
+        if (b.getAgentBoot() == 0) {
+            return "agent_boot must be set (a new value on every agent start)";
+        }
+        if (b.getFirstSeq() < 1 || b.getLastSeq() < b.getFirstSeq()) {
+            return "need 1 <= first_seq <= last_seq, got " + b.getFirstSeq() + ".." + b.getLastSeq();
+        }
+        long n = (long) b.getEventsCount() + b.getLossesCount() + b.getCountersCount();
+        if (n > MAX_RECORDS) {
+            return "more than " + MAX_RECORDS + " records in one batch";
+        }
+        if (b.getLastSeq() - b.getFirstSeq() + 1 != n) {
+            return "first_seq..last_seq covers " + (b.getLastSeq() - b.getFirstSeq() + 1) + " numbers but the batch holds " + n + " records";
+        }
+        BitSet seen = new BitSet((int) n);
+        for (WatchItem it : items(b)) {
+            long s = seq(it);
+            if (s < b.getFirstSeq() || s > b.getLastSeq() || seen.get((int) (s - b.getFirstSeq()))) {
+                return "record seq " + s + " is outside " + b.getFirstSeq() + ".." + b.getLastSeq() + " or repeated";
+            }
+            seen.set((int) (s - b.getFirstSeq()));
+        }
+        return null;
+    }
+
+    static long seq(WatchItem it) {
+        if (it.hasEvent()) {
+            return it.getEvent().getSeq();
+        }
+        return it.hasLoss() ? it.getLoss().getSeq() : it.getCounters().getSeq();
+    }
+
+    private static List<WatchItem> items(Batch b) {
+        List<WatchItem> out = new ArrayList<>(b.getEventsCount() + b.getLossesCount() + b.getCountersCount());
+        for (DropEvent e : b.getEventsList()) {
+            out.add(WatchItem.newBuilder().setEvent(e).build());
+        }
+        for (LossRecord l : b.getLossesList()) {
+            out.add(WatchItem.newBuilder().setLoss(l).build());
+        }
+        for (CounterSample c : b.getCountersList()) {
+            out.add(WatchItem.newBuilder().setCounters(c).build());
+        }
+        return out;
+    }
+
+    /** The records in sequence order, with agent id, boot and node filled in where a client left them out. */
+    static List<WatchItem> itemsInOrder(Batch b) {
+        List<WatchItem> out = new ArrayList<>();
+        for (WatchItem it : items(b)) {
+            out.add(fill(it, b));
+        }
+        out.sort(Comparator.comparingLong(Batches::seq));
+        return out;
+    }
+
+    private static WatchItem fill(WatchItem it, Batch b) {
+        if (it.hasEvent()) {
+            DropEvent e = it.getEvent();
+            if (!e.getAgentId().isEmpty() && e.getAgentBoot() != 0 && !e.getNode().isEmpty()) {
+                return it;
+            }
+            DropEvent.Builder eb = e.toBuilder().setAgentId(b.getAgentId()).setAgentBoot(b.getAgentBoot());
+            if (eb.getNode().isEmpty()) {
+                eb.setNode(b.getNode());
+            }
+            return WatchItem.newBuilder().setEvent(eb).build();
+        }
+        if (it.hasLoss()) {
+            LossRecord.Builder lb = it.getLoss().toBuilder().setAgentId(b.getAgentId()).setAgentBoot(b.getAgentBoot());
+            if (lb.getNode().isEmpty()) {
+                lb.setNode(b.getNode());
+            }
+            return WatchItem.newBuilder().setLoss(lb).build();
+        }
+        CounterSample.Builder cb = it.getCounters().toBuilder().setAgentId(b.getAgentId()).setAgentBoot(b.getAgentBoot());
+        if (cb.getNode().isEmpty()) {
+            cb.setNode(b.getNode());
+        }
+        return WatchItem.newBuilder().setCounters(cb).build();
+    }
+}

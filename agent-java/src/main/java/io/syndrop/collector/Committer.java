@@ -1,0 +1,230 @@
+package io.syndrop.collector;
+
+import io.syndrop.collector.sink.Sink;
+import io.syndrop.metrics.Metrics;
+import io.syndrop.proto.v1.Ack;
+import io.syndrop.proto.v1.Batch;
+import io.syndrop.proto.v1.WatchItem;
+import io.syndrop.wire.LiveFanout;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The one thread that decides what reaches the sinks. It takes batches from every connection in
+ * groups, drops what the dedupe state says the sinks already hold, writes the rest to every sink,
+ * flushes them, commits the dedupe state together with the sinks' checkpoints, and only then
+ * acknowledges. A sink failure rolls every sink back to its last committed checkpoint and retries
+ * the group after a pause; meanwhile no connection gets more credit (gRPC flow control), so agents
+ * keep their data in their spools instead of the collector growing memory.
+ */
+final class Committer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Committer.class.getName());
+    private static final int GROUP_RECORDS = 20_000;
+
+    /** A connection's side of an accepted batch: acknowledgement and flow-control credit go back through it. */
+    interface Origin {
+        void ack(Ack ack);
+
+        void fail(io.grpc.Status status);
+
+        String peer();
+    }
+
+    record Pending(Batch batch, Origin origin) {}
+
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final List<Sink> sinks;
+    private final DedupeState state;
+    private final LiveFanout live;
+    private final Thread thread;
+    private final Map<String, String> committed = new HashMap<>();
+    private volatile boolean closed;
+
+    private final LongAdder received;
+    private final LongAdder deduplicated;
+    private final LongAdder acknowledged;
+    private final LongAdder gaps;
+    private final LongAdder lost;
+    private final Map<String, LongAdder> written = new HashMap<>();
+    private final Map<String, LongAdder> sinkErrors = new HashMap<>();
+
+    Committer(List<Sink> sinks, DedupeState state, LiveFanout live, Metrics metrics) throws IOException {
+        this.sinks = sinks;
+        this.state = state;
+        this.live = live;
+        received = metrics.counter("syndrop_collector_received_total", "Records received from agents (duplicates included).");
+        deduplicated = metrics.counter("syndrop_collector_deduplicated_total", "Records dropped because the sinks already held them.");
+        acknowledged = metrics.counter("syndrop_collector_acknowledged_total", "Records acknowledged to agents after every sink flushed them.");
+        gaps = metrics.counter("syndrop_collector_seq_gap_total", "Sequence numbers an agent skipped (lost before the collector).");
+        lost = metrics.counter("syndrop_collector_reported_lost_total", "Events agents reported lost in loss records.");
+        for (Sink s : sinks) {
+            String l = Metrics.label("sink", s.name());
+            written.put(s.name(), metrics.counter("syndrop_collector_written_total", l, "Records written and flushed by a sink."));
+            sinkErrors.put(s.name(), metrics.counter("syndrop_collector_sink_errors_total", l, "Failed writes or flushes of a sink (the group is retried)."));
+            s.recover(state.checkpoint(s.name()));
+            // Where a failed group rolls back to; without stored state that is where the sink is now.
+            committed.put(s.name(), s.checkpoint());
+        }
+        metrics.gauge("syndrop_collector_pending_batches", "", "Batches waiting for the sinks.", queue::size);
+        thread = new Thread(this::run, "syndrop-committer");
+        thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    void submit(Pending p) {
+        received.add(p.batch.getLastSeq() - p.batch.getFirstSeq() + 1);
+        queue.add(p);
+    }
+
+    private void run() {
+        List<Pending> group = new ArrayList<>();
+        while (!closed) {
+            try {
+                group.clear();
+                Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                group.add(first);
+                int records = records(first.batch);
+                Pending p;
+                while (records < GROUP_RECORDS && (p = queue.poll()) != null) {
+                    group.add(p);
+                    records += records(p.batch);
+                }
+                process(group);
+            } catch (InterruptedException e) {
+                break;
+            } catch (RuntimeException e) {
+                LOG.log(Level.SEVERE, "committer failed on a group; its connections are closed and their agents resend", e);
+                for (Pending p : group) {
+                    p.origin.fail(io.grpc.Status.INTERNAL.withDescription("collector error: " + e));
+                }
+            }
+        }
+        for (Pending p; (p = queue.poll()) != null; ) {
+            p.origin.fail(io.grpc.Status.UNAVAILABLE.withDescription("collector shutting down"));
+        }
+    }
+
+    private static int records(Batch b) {
+        return b.getEventsCount() + b.getLossesCount() + b.getCountersCount();
+    }
+
+    private void process(List<Pending> group) throws InterruptedException {
+        Map<String, TreeMap<Long, Long>> before = state.snapshot();
+        List<WatchItem> out = new ArrayList<>();
+        long[] ackSeq = new long[group.size()];
+        long dups = 0;
+        for (int i = 0; i < group.size(); i++) {
+            Batch b = group.get(i).batch;
+            long h = state.hwm(b.getAgentId(), b.getAgentBoot());
+            if (h == 0 && state.forgotten(b.getAgentId(), b.getAgentBoot())) {
+                LOG.warning("agent " + b.getAgentId() + " resent boot " + b.getAgentBoot() + ", older than every boot remembered; it may duplicate");
+            }
+            if (b.getLastSeq() <= h) {
+                dups += records(b);
+                ackSeq[i] = h;
+                continue;
+            }
+            if (b.getFirstSeq() > h + 1) {
+                gaps.add(b.getFirstSeq() - h - 1);
+                LOG.warning("agent " + b.getAgentId() + " boot " + b.getAgentBoot() + ": sequence " + (h + 1) + ".." + (b.getFirstSeq() - 1)
+                        + " never arrived (lost before the collector)");
+            }
+            List<WatchItem> items = Batches.itemsInOrder(b);
+            for (WatchItem it : items) {
+                long seq = Batches.seq(it);
+                if (seq <= h) {
+                    dups++;
+                    continue;
+                }
+                if (it.hasLoss()) {
+                    lost.add(it.getLoss().getCount());
+                }
+                out.add(it);
+            }
+            state.setHwm(b.getAgentId(), b.getAgentBoot(), b.getLastSeq());
+            ackSeq[i] = b.getLastSeq();
+        }
+        if (!out.isEmpty()) {
+            long pause = 100;
+            while (true) {
+                Sink failing = null;
+                try {
+                    for (Sink s : sinks) {
+                        failing = s;
+                        s.write(out);
+                    }
+                    for (Sink s : sinks) {
+                        failing = s;
+                        s.flush();
+                    }
+                    failing = null;
+                    for (Sink s : sinks) {
+                        state.setCheckpoint(s.name(), s.checkpoint());
+                    }
+                    state.commit();
+                    for (Sink s : sinks) {
+                        committed.put(s.name(), s.checkpoint());
+                    }
+                    break;
+                } catch (IOException | RuntimeException e) {
+                    String who = failing == null ? "dedupe state" : failing.name();
+                    if (failing != null) {
+                        sinkErrors.get(failing.name()).increment();
+                    }
+                    LOG.log(Level.WARNING, who + " failed: " + e.getMessage() + "; rolling back and retrying in " + pause + " ms (agents keep spooling)");
+                    for (Sink s : sinks) {
+                        try {
+                            s.recover(committed.get(s.name()));
+                            state.setCheckpoint(s.name(), committed.get(s.name()));
+                        } catch (IOException re) {
+                            LOG.log(Level.WARNING, s.name() + ": rollback failed: " + re.getMessage(), re);
+                        }
+                    }
+                    if (closed) {
+                        state.restore(before);
+                        for (Pending p : group) {
+                            p.origin.fail(io.grpc.Status.UNAVAILABLE.withDescription("collector shutting down; sinks failing"));
+                        }
+                        return;
+                    }
+                    Thread.sleep(pause);
+                    pause = Math.min(5000, pause * 2);
+                }
+            }
+            for (Sink s : sinks) {
+                written.get(s.name()).add(out.size());
+            }
+            if (live.viewers() > 0) {
+                out.forEach(live::publish);
+            }
+        }
+        deduplicated.add(dups);
+        for (int i = 0; i < group.size(); i++) {
+            Batch b = group.get(i).batch;
+            acknowledged.add(records(b));
+            group.get(i).origin.ack(Ack.newBuilder().setAgentId(b.getAgentId()).setAgentBoot(b.getAgentBoot()).setAckedSeq(ackSeq[i]).build());
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        closed = true;
+        thread.interrupt();
+        thread.join(5000);
+    }
+}

@@ -1,0 +1,36 @@
+package io.syndrop.collector.sink;
+
+import io.syndrop.proto.v1.WatchItem;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Where the collector hands records. The collector acknowledges a range to the agent only after
+ * {@link #flush()} returned for every sink, so flush means "durable as far as this sink can tell"
+ * (fsync for files, written to the socket for syslog/TCP).
+ */
+public interface Sink extends AutoCloseable {
+    /** A short name for logs and metric labels, e.g. {@code json:/var/log/syndrop.json}. */
+    String name();
+
+    void write(List<WatchItem> items) throws IOException;
+
+    void flush() throws IOException;
+
+    /**
+     * An opaque marker of what is durable after the last successful flush, stored with the
+     * collector's dedupe state; empty when the sink cannot be rolled back.
+     */
+    default String checkpoint() {
+        return "";
+    }
+
+    /**
+     * Drops what was written after the checkpoint, which was never acknowledged (the agent resends
+     * it): called after a restart and after a failed group before it is retried.
+     */
+    default void recover(String checkpoint) throws IOException {}
+
+    @Override
+    void close() throws IOException;
+}

@@ -1,0 +1,108 @@
+package io.syndrop.collector.sink;
+
+import io.syndrop.cli.Args;
+import io.syndrop.cli.UsageException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Parses `--sink` specifications:
+ * <ul>
+ * <li>{@code json:FILE[?max-bytes=N&max-age=DURATION]} and {@code json:-} (stdout)</li>
+ * <li>{@code syslog+tcp://HOST:PORT}, {@code syslog+udp://HOST:PORT},
+ *     {@code syslog+tls://HOST:PORT[?ca=FILE&cert=FILE&key=FILE]}</li>
+ * </ul>
+ */
+public final class Sinks {
+    private Sinks() {}
+
+    public static Sink open(String spec, boolean ecs, PrintStream stdout) throws IOException {
+        if (spec.startsWith("json:")) {
+            String rest = spec.substring(5);
+            Map<String, String> q = new LinkedHashMap<>();
+            int qm = rest.indexOf('?');
+            if (qm >= 0) {
+                q = query(spec, rest.substring(qm + 1));
+                rest = rest.substring(0, qm);
+            }
+            if (rest.isEmpty()) {
+                throw new UsageException("--sink json: needs a file name or - for stdout");
+            }
+            long maxBytes = 0;
+            Duration maxAge = null;
+            for (Map.Entry<String, String> e : q.entrySet()) {
+                switch (e.getKey()) {
+                    case "max-bytes" -> maxBytes = parseBytes(spec, e.getValue());
+                    case "max-age" -> maxAge = Args.parseDuration("--sink " + spec + " max-age", e.getValue());
+                    default -> throw new UsageException("--sink " + spec + ": unknown parameter '" + e.getKey() + "' (max-bytes, max-age)");
+                }
+            }
+            return new JsonFileSink(rest.equals("-") ? null : Path.of(rest), stdout, ecs, maxBytes, maxAge);
+        }
+        if (spec.startsWith("syslog+")) {
+            URI u;
+            try {
+                u = new URI(spec);
+            } catch (URISyntaxException e) {
+                throw new UsageException("--sink " + spec + ": not a syslog URI like syslog+tcp://host:514");
+            }
+            if (u.getHost() == null || u.getPort() < 0) {
+                throw new UsageException("--sink " + spec + ": needs HOST:PORT, e.g. syslog+tcp://127.0.0.1:514");
+            }
+            Map<String, String> q = u.getRawQuery() == null ? Map.of() : query(spec, u.getRawQuery());
+            SyslogSink.Transport t = switch (u.getScheme()) {
+                case "syslog+tcp" -> SyslogSink.Transport.TCP;
+                case "syslog+udp" -> SyslogSink.Transport.UDP;
+                case "syslog+tls" -> SyslogSink.Transport.TLS;
+                default -> throw new UsageException("--sink " + spec + ": transport must be syslog+tcp, syslog+tls or syslog+udp");
+            };
+            for (String k : q.keySet()) {
+                if (!k.equals("ca") && !k.equals("cert") && !k.equals("key")) {
+                    throw new UsageException("--sink " + spec + ": unknown parameter '" + k + "' (ca, cert, key)");
+                }
+            }
+            if (t != SyslogSink.Transport.TLS && !q.isEmpty()) {
+                throw new UsageException("--sink " + spec + ": ca/cert/key only apply to syslog+tls");
+            }
+            return new SyslogSink(t, u.getHost(), u.getPort(),
+                    q.containsKey("ca") ? Path.of(q.get("ca")) : null,
+                    q.containsKey("cert") ? Path.of(q.get("cert")) : null,
+                    q.containsKey("key") ? Path.of(q.get("key")) : null);
+        }
+        throw new UsageException("--sink " + spec + ": expected json:FILE, json:-, syslog+tcp://H:P, syslog+tls://H:P or syslog+udp://H:P");
+    }
+
+    private static Map<String, String> query(String spec, String q) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String kv : q.split("&")) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new UsageException("--sink " + spec + ": parameters are name=value separated by &");
+            }
+            m.put(kv.substring(0, eq), java.net.URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+        return m;
+    }
+
+    static long parseBytes(String spec, String v) {
+        long mult = 1;
+        String n = v;
+        char u = Character.toUpperCase(v.charAt(v.length() - 1));
+        if (u == 'K' || u == 'M' || u == 'G') {
+            mult = u == 'K' ? 1L << 10 : u == 'M' ? 1L << 20 : 1L << 30;
+            n = v.substring(0, v.length() - 1);
+        }
+        try {
+            return Long.parseLong(n) * mult;
+        } catch (NumberFormatException e) {
+            throw new UsageException("--sink " + spec + ": '" + v + "' is not a size like 100M");
+        }
+    }
+}

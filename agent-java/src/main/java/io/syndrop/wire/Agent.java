@@ -1,0 +1,75 @@
+package io.syndrop.wire;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.syndrop.metrics.Metrics;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running agent: pipeline, spool, publisher to the collector and, optionally, the Agent.Watch
+ * server. Events come in through {@link #pipeline()} from whatever {@link EventSource} is plugged in.
+ */
+public final class Agent implements AutoCloseable {
+    /** Everything `syndrop agent` configures. */
+    public record Config(String agentId, String node, CollectorChannel collector, Path spoolDir, long spoolMaxBytes,
+                         boolean spoolFsync, int queueMax, int batchMax, Duration batchLinger, int window,
+                         HostPort watchListen) {}
+
+    private final Spool spool;
+    private final EventPipeline pipeline;
+    private final ManagedChannel channel;
+    private final Publisher publisher;
+    private final Server watchServer;
+    private final LiveFanout live;
+
+    public Agent(Config cfg, Metrics metrics) throws IOException {
+        spool = new Spool(cfg.spoolDir(), cfg.spoolMaxBytes(), Math.max(64 << 10, Math.min(16 << 20, cfg.spoolMaxBytes() / 8)), cfg.spoolFsync());
+        live = new LiveFanout(metrics.counter("syndrop_agent_watch_dropped_total", "Live items a slow Agent.Watch viewer missed."));
+        metrics.gauge("syndrop_agent_watch_viewers", "", "Agent.Watch viewers connected.", live::viewers);
+        pipeline = new EventPipeline(cfg.agentId(), cfg.node(), spool, cfg.queueMax(), cfg.batchMax(), cfg.batchLinger(), metrics, live);
+        channel = cfg.collector().open();
+        publisher = new Publisher(cfg.collector().withToken(channel), spool, cfg.window(), metrics);
+        if (cfg.watchListen() != null) {
+            watchServer = NettyServerBuilder.forAddress(cfg.watchListen().socketAddress())
+                    .addService(new AgentWatchService(live)).build().start();
+        } else {
+            watchServer = null;
+        }
+        pipeline.start();
+        publisher.start();
+    }
+
+    public EventPipeline pipeline() {
+        return pipeline;
+    }
+
+    public Spool spool() {
+        return spool;
+    }
+
+    public Publisher publisher() {
+        return publisher;
+    }
+
+    public int watchPort() {
+        return watchServer == null ? -1 : watchServer.getPort();
+    }
+
+    /** Stops taking events, spools what is queued, stops sending; the spool keeps what is unacknowledged. */
+    @Override
+    public void close() throws Exception {
+        if (watchServer != null) {
+            live.closeAll();
+            watchServer.shutdownNow();
+        }
+        pipeline.close();
+        publisher.close();
+        channel.shutdownNow();
+        channel.awaitTermination(2, TimeUnit.SECONDS);
+        spool.close();
+    }
+}

@@ -1,0 +1,334 @@
+package io.syndrop.wire;
+
+import io.syndrop.metrics.Metrics;
+import io.syndrop.proto.v1.Batch;
+import io.syndrop.proto.v1.CounterSample;
+import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.LossRecord;
+import io.syndrop.proto.v1.WatchItem;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The agent-side entry for events: the kernel drain (or any {@link EventSource}) hands events in
+ * with {@link #offer}, which never blocks; one batcher thread numbers them, groups them into
+ * {@link Batch}es by size and time and appends those to the {@link Spool}, from which the
+ * {@link Publisher} sends them.
+ *
+ * <p>Sequence numbers: one sequence per (agent id, boot) over every record (events, loss records,
+ * counter samples), starting at 1, assigned by the batcher only to records that reach the spool,
+ * so there are no gaps. A record dropped because the in-memory queue or the spool was full is
+ * counted and reported as a {@link LossRecord} instead.
+ */
+public final class EventPipeline implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(EventPipeline.class.getName());
+    /** Keeps every batch far below the collector's default 4 MiB message limit, whatever --batch-max says. */
+    static final int BATCH_MAX_BYTES = 1 << 20;
+
+    private final String agentId;
+    private final String node;
+    private final long boot;
+    private final Spool spool;
+    private final ArrayBlockingQueue<Item> queue;
+    private final int batchMax;
+    private final long lingerNanos;
+    private final LiveFanout live;
+    private final Thread batcher;
+    private volatile boolean stopping;
+    private long nextSeq = 1;
+    // Records accepted by offer*() and not yet spooled or counted lost.
+    private final java.util.concurrent.atomic.AtomicLong inPipeline = new java.util.concurrent.atomic.AtomicLong();
+
+    // Losses that happened before they could be numbered; the batcher turns them into LossRecords.
+    private final LongAdder queueOverflow = new LongAdder();
+    private final Object pendingLock = new Object();
+    private final Map<LossRecord.Stage, Long> pendingLoss = new EnumMap<>(LossRecord.Stage.class);
+    private final Map<LossRecord.Stage, String> pendingDetail = new EnumMap<>(LossRecord.Stage.class);
+
+    private final LongAdder drained;
+    private final LongAdder queued;
+    private final LongAdder queueLost;
+    private final LongAdder kernelLost;
+    private final LongAdder spooled;
+    private final LongAdder spoolLost;
+    private final LongAdder lossRecords;
+
+    private record Item(Object msg, long sourcePosition) {}
+
+    public EventPipeline(String agentId, String node, Spool spool, int queueMax, int batchMax, Duration linger,
+                         Metrics metrics, LiveFanout live) throws IOException {
+        this.agentId = agentId;
+        this.node = node;
+        this.spool = spool;
+        // A fresh boot value on every start, larger than any this agent used before (the spool remembers).
+        this.boot = Math.max(System.currentTimeMillis() * 1_000_000L + (System.nanoTime() % 1_000_000L + 1_000_000L) % 1_000_000L,
+                spool.maxBoot() + 1);
+        spool.recordBoot(boot);
+        this.queue = new ArrayBlockingQueue<>(Math.max(1, queueMax));
+        this.batchMax = Math.max(1, batchMax);
+        this.lingerNanos = Math.max(0, linger.toNanos());
+        this.live = live;
+        drained = metrics.counter("syndrop_agent_drained_total", "Events handed to the pipeline by the event source (kernel drain).");
+        queued = metrics.counter("syndrop_agent_queued_total", "Events accepted into the in-memory queue.");
+        queueLost = metrics.counter("syndrop_agent_queue_lost_total", "Events dropped because the in-memory queue was full.");
+        kernelLost = metrics.counter("syndrop_agent_kernel_lost_total", "Events the kernel reported lost (ring buffer full).");
+        spooled = metrics.counter("syndrop_agent_spooled_total", "Records (events, losses, counters) written to the spool.");
+        spoolLost = metrics.counter("syndrop_agent_spool_lost_total", "Records dropped because the spool was full.");
+        lossRecords = metrics.counter("syndrop_agent_loss_records_total", "Loss records emitted.");
+        metrics.gauge("syndrop_agent_queue_depth", "", "Records waiting in the in-memory queue.", queue::size);
+        metrics.gauge("syndrop_agent_spool_bytes", "", "Bytes held in the spool.", spool::bytes);
+        metrics.gauge("syndrop_agent_boot", "", "This agent's boot value.", () -> boot);
+        batcher = new Thread(this::runBatcher, "syndrop-batcher");
+        batcher.setDaemon(true);
+    }
+
+    public EventPipeline start() {
+        batcher.start();
+        return this;
+    }
+
+    public String agentId() {
+        return agentId;
+    }
+
+    public long boot() {
+        return boot;
+    }
+
+    /** Where a replayable source should resume: the position after the last one that reached the spool. */
+    public long resumePosition() {
+        return spool.lastSourcePosition() + 1;
+    }
+
+    /** Takes an event; never blocks. False when the queue was full (the loss is counted and reported). */
+    public boolean offer(DropEvent e) {
+        return offer(e, -1);
+    }
+
+    /** As {@link #offer(DropEvent)}, with the event's position in a replayable source (see {@link #resumePosition()}). */
+    public boolean offer(DropEvent e, long sourcePosition) {
+        drained.increment();
+        inPipeline.incrementAndGet();
+        if (queue.offer(new Item(e, sourcePosition))) {
+            queued.increment();
+            return true;
+        }
+        inPipeline.decrementAndGet();
+        queueLost.increment();
+        queueOverflow.increment();
+        return false;
+    }
+
+    /** True when everything offered so far has reached the spool or was counted lost. */
+    public boolean idle() {
+        return inPipeline.get() == 0;
+    }
+
+    public boolean offer(DropEvent.Builder e) {
+        return offer(e.build(), -1);
+    }
+
+    /** Reports events lost before the pipeline (e.g. the kernel ring buffer); never blocks, never lost itself (merged). */
+    public void offerLoss(LossRecord r) {
+        if (r.getStage() == LossRecord.Stage.KERNEL_RINGBUF) {
+            kernelLost.add(r.getCount());
+        }
+        inPipeline.incrementAndGet();
+        if (!queue.offer(new Item(r, -1))) {
+            inPipeline.decrementAndGet();
+            addPending(r.getStage(), r.getCount(), r.getDetail());
+        }
+    }
+
+    /** A procfs counter sample; dropped (and counted as a queue loss) when the queue is full. */
+    public boolean offerCounters(CounterSample s) {
+        inPipeline.incrementAndGet();
+        if (queue.offer(new Item(s, -1))) {
+            return true;
+        }
+        inPipeline.decrementAndGet();
+        queueLost.increment();
+        queueOverflow.increment();
+        return false;
+    }
+
+    private void addPending(LossRecord.Stage stage, long count, String detail) {
+        synchronized (pendingLock) {
+            pendingLoss.merge(stage, count, Long::sum);
+            if (detail != null && !detail.isEmpty()) {
+                pendingDetail.put(stage, detail);
+            }
+        }
+    }
+
+    private void runBatcher() {
+        List<Item> items = new ArrayList<>(batchMax);
+        while (true) {
+            try {
+                items.clear();
+                Item first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    items.add(first);
+                    long bytes = size(first);
+                    long deadline = System.nanoTime() + lingerNanos;
+                    while (items.size() < batchMax && bytes < BATCH_MAX_BYTES) {
+                        long left = deadline - System.nanoTime();
+                        Item it = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
+                        if (it == null) {
+                            break;
+                        }
+                        items.add(it);
+                        bytes += size(it);
+                    }
+                }
+                long overflow = queueOverflow.sumThenReset();
+                if (overflow > 0) {
+                    addPending(LossRecord.Stage.AGENT_QUEUE, overflow, "in-memory queue full");
+                }
+                List<LossRecord> losses = takePending();
+                if (!items.isEmpty() || !losses.isEmpty()) {
+                    try {
+                        spoolBatch(items, losses);
+                    } finally {
+                        inPipeline.addAndGet(-items.size());
+                    }
+                } else if (stopping && queue.isEmpty()) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                // The spool failing (disk error) must not kill the drain; what was in hand is lost and counted.
+                LOG.log(Level.SEVERE, "spool write failed; " + items.size() + " records lost: " + e.getMessage(), e);
+                spoolLost.add(items.size());
+                addPending(LossRecord.Stage.AGENT_SPOOL, items.size(), "spool write failed: " + e.getMessage());
+                sleepQuietly(500);
+            }
+        }
+    }
+
+    private static long size(Item it) {
+        return ((com.google.protobuf.MessageLite) it.msg).getSerializedSize() + 16;
+    }
+
+    private List<LossRecord> takePending() {
+        synchronized (pendingLock) {
+            if (pendingLoss.isEmpty()) {
+                return List.of();
+            }
+            List<LossRecord> out = new ArrayList<>();
+            long now = now();
+            pendingLoss.forEach((stage, count) -> out.add(LossRecord.newBuilder().setStage(stage).setCount(count)
+                    .setTimeUnixNano(now).setDetail(pendingDetail.getOrDefault(stage, "")).build()));
+            pendingLoss.clear();
+            pendingDetail.clear();
+            return out;
+        }
+    }
+
+    private void spoolBatch(List<Item> items, List<LossRecord> losses) throws IOException {
+        long firstSeq = nextSeq;
+        long seq = firstSeq;
+        long pos = -1;
+        Batch.Builder b = Batch.newBuilder().setAgentId(agentId).setAgentBoot(boot).setNode(node);
+        List<WatchItem> liveItems = live != null && live.viewers() > 0 ? new ArrayList<>() : null;
+        int eventCount = 0;
+        for (Item it : items) {
+            pos = Math.max(pos, it.sourcePosition);
+            if (it.msg instanceof DropEvent e) {
+                DropEvent.Builder eb = e.toBuilder().setSeq(seq++).setAgentId(agentId).setAgentBoot(boot);
+                if (eb.getNode().isEmpty()) {
+                    eb.setNode(node);
+                }
+                b.addEvents(eb);
+                eventCount++;
+            } else if (it.msg instanceof LossRecord l) {
+                b.addLosses(stamp(l.toBuilder(), seq++));
+            } else if (it.msg instanceof CounterSample c) {
+                CounterSample.Builder cb = c.toBuilder().setSeq(seq++).setAgentId(agentId).setAgentBoot(boot);
+                if (cb.getNode().isEmpty()) {
+                    cb.setNode(node);
+                }
+                b.addCounters(cb);
+            }
+        }
+        for (LossRecord l : losses) {
+            b.addLosses(stamp(l.toBuilder(), seq++));
+        }
+        Batch batch = b.setFirstSeq(firstSeq).setLastSeq(seq - 1).build();
+        if (spool.append(batch, pos)) {
+            nextSeq = seq;
+            spooled.add(seq - firstSeq);
+            lossRecords.add(batch.getLossesCount());
+            if (liveItems != null) {
+                batch.getEventsList().forEach(e -> live.publish(WatchItem.newBuilder().setEvent(e).build()));
+                batch.getLossesList().forEach(l -> live.publish(WatchItem.newBuilder().setLoss(l).build()));
+                batch.getCountersList().forEach(c -> live.publish(WatchItem.newBuilder().setCounters(c).build()));
+            }
+            return;
+        }
+        // Spool full: the numbers go back unused (no gap); the records become one AGENT_SPOOL loss,
+        // and loss records that were in the batch stay pending so they are reported once space frees.
+        int dropped = items.size();
+        for (Item it : items) {
+            if (it.msg instanceof LossRecord l) {
+                addPending(l.getStage(), l.getCount(), l.getDetail());
+                dropped--;
+            }
+        }
+        for (LossRecord l : losses) {
+            addPending(l.getStage(), l.getCount(), l.getDetail());
+        }
+        if (dropped > 0) {
+            spoolLost.add(dropped);
+            addPending(LossRecord.Stage.AGENT_SPOOL, dropped, "spool full (" + spool.bytes() + " bytes)");
+        }
+        if (eventCount > 0 || dropped > 0) {
+            LOG.warning("spool full: dropped " + dropped + " records; they are reported as a loss record");
+        }
+        // Do not spin while the spool stays full.
+        sleepQuietly(50);
+    }
+
+    private LossRecord stamp(LossRecord.Builder l, long seq) {
+        if (l.getTimeUnixNano() == 0) {
+            l.setTimeUnixNano(now());
+        }
+        if (l.getNode().isEmpty()) {
+            l.setNode(node);
+        }
+        return l.setSeq(seq).setAgentId(agentId).setAgentBoot(boot).build();
+    }
+
+    static long now() {
+        java.time.Instant i = java.time.Instant.now();
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Spools what is still queued, then stops the batcher. */
+    @Override
+    public void close() throws InterruptedException {
+        stopping = true;
+        batcher.join(10_000);
+        if (batcher.isAlive()) {
+            batcher.interrupt();
+        }
+    }
+}

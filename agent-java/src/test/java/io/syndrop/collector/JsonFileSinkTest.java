@@ -1,0 +1,102 @@
+package io.syndrop.collector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.syndrop.collector.sink.JsonFileSink;
+import io.syndrop.collector.sink.JsonLines;
+import io.syndrop.proto.v1.WatchItem;
+import io.syndrop.wire.TestEvents;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JsonFileSinkTest {
+    @TempDir
+    Path tmp;
+
+    static List<WatchItem> items(int from, int n) {
+        List<WatchItem> l = new ArrayList<>();
+        for (int i = from; i < from + n; i++) {
+            l.add(WatchItem.newBuilder().setEvent(TestEvents.event(i).toBuilder().setSeq(i + 1)).build());
+        }
+        return l;
+    }
+
+    static long lines(Path dir) throws Exception {
+        long n = 0;
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                n += Files.readAllLines(p).size();
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void rotatesBySizeBetweenGroupsAndRecoversToTheCheckpoint() throws Exception {
+        Path f = tmp.resolve("out/events.json");
+        String cp;
+        try (JsonFileSink s = new JsonFileSink(f, System.out, false, 4096, null)) {
+            for (int g = 0; g < 10; g++) {
+                s.write(items(g * 10, 10));
+                s.flush();
+            }
+            cp = s.checkpoint();
+            s.write(items(100, 10)); // written, never committed
+        }
+        try (Stream<Path> l = Files.list(f.getParent())) {
+            assertTrue(l.count() > 2, "rotated into several files");
+        }
+        assertEquals(110, lines(f.getParent()));
+        try (JsonFileSink s = new JsonFileSink(f, System.out, false, 4096, null)) {
+            s.recover(cp);
+        }
+        assertEquals(100, lines(f.getParent()), "the uncommitted group was cut off");
+        assertTrue(Files.exists(f.resolveSibling("events.json.000001")));
+    }
+
+    @Test
+    void recoversWhenTheUncommittedGroupStartedANewFile() throws Exception {
+        Path f = tmp.resolve("r/events.json");
+        String cp;
+        try (JsonFileSink s = new JsonFileSink(f, System.out, false, 1, null)) { // every group rotates
+            s.write(items(0, 5));
+            s.flush();
+            s.write(items(5, 5));
+            s.flush();
+            cp = s.checkpoint();
+            s.write(items(10, 5)); // rotates first, then writes into a fresh file
+        }
+        assertEquals(15, lines(f.getParent()));
+        try (JsonFileSink s = new JsonFileSink(f, System.out, false, 1, null)) {
+            s.recover(cp);
+            assertEquals(10, lines(f.getParent()));
+            s.write(items(10, 5));
+            s.flush();
+        }
+        assertEquals(15, lines(f.getParent()));
+    }
+
+    @Test
+    void ecsNames() {
+        String line = new JsonLines(true).format(WatchItem.newBuilder().setEvent(TestEvents.event(7).toBuilder()
+                .setSeq(8).setNode("web-1").setAgentId("a").setAgentBoot(3)).build());
+        JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+        assertEquals("10.1.0.8", o.getAsJsonObject("source").get("ip").getAsString());
+        assertEquals(30007, o.getAsJsonObject("source").get("port").getAsInt());
+        assertEquals("10.0.0.1", o.getAsJsonObject("destination").get("ip").getAsString());
+        assertEquals(8080, o.getAsJsonObject("destination").get("port").getAsInt());
+        assertEquals("ACCEPT_QUEUE_FULL", o.getAsJsonObject("event").get("reason").getAsString());
+        assertEquals("tcp-syn-dropped", o.getAsJsonObject("event").get("action").getAsString());
+        assertEquals("web-1", o.getAsJsonObject("observer").get("hostname").getAsString());
+        assertEquals(JsonLines.isoTime(TestEvents.event(7).getTimeUnixNano()), o.get("@timestamp").getAsString());
+        assertEquals(7, o.getAsJsonObject("syndrop").get("tsval").getAsInt());
+    }
+}
