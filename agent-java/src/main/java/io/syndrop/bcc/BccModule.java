@@ -27,7 +27,8 @@ public final class BccModule implements AutoCloseable {
     /** Compiles text with the given clang flags (e.g. -DNAME=VALUE). */
     public static BccModule compile(LibBcc lib, String text, List<String> cflags) throws BccException {
         String[] flags = cflags.toArray(new String[0]);
-        NativeOutputCapture.Result<Pointer> r = NativeOutputCapture.run(
+        // stdout too: BCC prints "Unable to find kernel headers" with std::cout.
+        NativeOutputCapture.Result<Pointer> r = NativeOutputCapture.run(true,
                 () -> lib.bpf_module_create_c_from_string(text, 0, flags, flags.length, (byte) 1, null));
         if (r.value() == null) {
             throw compileFailure(r.output());

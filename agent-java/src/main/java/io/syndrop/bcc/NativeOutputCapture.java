@@ -10,9 +10,10 @@ import java.util.function.Supplier;
 /**
  * libbcc reports through stdout/stderr, not through its API: "Unable to find kernel headers"
  * goes to std::cout, clang's diagnostics and attach failures to stderr. To hand those words to
- * the user inside an error, file descriptors 1 and 2 are pointed at a temporary file for the
- * duration of one call. This is process-wide, so other threads' output in that window lands in
- * the capture too; the calls wrapped here (compile, load, attach) happen once, at start-up.
+ * the user inside an error, file descriptor 2 (and for the compile, 1) is pointed at a
+ * temporary file for the duration of one call. This is process-wide, so other threads' output
+ * in that window lands in the capture too; the calls wrapped here (compile, load, attach)
+ * happen once, at start-up. stdout is only taken when asked, since it may carry a protocol.
  */
 final class NativeOutputCapture {
     private static final Object LOCK = new Object();
@@ -23,7 +24,12 @@ final class NativeOutputCapture {
     private NativeOutputCapture() {
     }
 
+    /** Captures stderr only. */
     static <T> Result<T> run(Supplier<T> call) {
+        return run(false, call);
+    }
+
+    static <T> Result<T> run(boolean stdoutToo, Supplier<T> call) {
         synchronized (LOCK) {
             Libc libc = Libc.INSTANCE;
             Path file;
@@ -40,9 +46,11 @@ final class NativeOutputCapture {
                 if (fd < 0) {
                     return new Result<>(call.get(), "");
                 }
-                int savedOut = libc.dup(1);
+                int savedOut = stdoutToo ? libc.dup(1) : -1;
                 int savedErr = libc.dup(2);
-                libc.dup2(fd, 1);
+                if (stdoutToo) {
+                    libc.dup2(fd, 1);
+                }
                 libc.dup2(fd, 2);
                 libc.close(fd);
                 T value;
@@ -50,9 +58,11 @@ final class NativeOutputCapture {
                     value = call.get();
                 } finally {
                     libc.fflush(Pointer.NULL);
-                    libc.dup2(savedOut, 1);
+                    if (stdoutToo) {
+                        libc.dup2(savedOut, 1);
+                        libc.close(savedOut);
+                    }
                     libc.dup2(savedErr, 2);
-                    libc.close(savedOut);
                     libc.close(savedErr);
                 }
                 return new Result<>(value, Files.readString(file, StandardCharsets.UTF_8));

@@ -82,7 +82,19 @@ class BccBindingTest {
                 assertTrue(m.load(p, LibBcc.BPF_PROG_TYPE_KPROBE) >= 0, p);
             }
             assertTrue(m.tableFd("events") >= 0);
-            assertTrue(m.tableFd("lost") >= 0);
+            int lost = m.tableFd("lost");
+            assertTrue(lost >= 0);
+            // bpf_update_elem / bpf_lookup_elem on the per-slot loss array (u32 key, u64 value).
+            com.sun.jna.Memory key = new com.sun.jna.Memory(4);
+            com.sun.jna.Memory value = new com.sun.jna.Memory(8);
+            key.setInt(0, 3);
+            value.setLong(0, 0x1_0000_0007L);
+            assertEquals(0, lib.bpf_update_elem(lost, key, value, 0L));
+            value.setLong(0, 0);
+            assertEquals(0, lib.bpf_lookup_elem(lost, key, value));
+            assertEquals(0x1_0000_0007L, value.getLong(0));
+            key.setInt(0, BccBackend.SLOT_MAX);
+            assertTrue(lib.bpf_lookup_elem(lost, key, value) < 0, "slot past the end must fail");
             assertThrows(BccException.class, () -> m.tableFd("no_such_map"));
             assertThrows(BccException.class, () -> m.load("no_such_function", LibBcc.BPF_PROG_TYPE_KPROBE));
         }

@@ -11,7 +11,9 @@ import java.util.concurrent.TimeUnit;
  * Headers of a real kernel for BCC on a host whose running kernel has none: Debian's 6.1
  * headers (linux-headers-amd64, installed by scripts/install-deps.sh --test) come split into
  * -amd64 and -common trees; BCC's $BCC_KERNEL_SOURCE wants one tree, so they are merged into
- * a symlink farm (cp -rs) under a temporary directory. Fails loudly when the package is absent.
+ * a symlink farm (cp -rs), kept in ~/.cache/syndrop/bcc-headers/ for later runs (built under a
+ * temporary name, then renamed, so a half-built tree is never used). Fails loudly when the
+ * package is absent.
  */
 final class KernelHeadersFixture {
     private static Path farm;
@@ -35,14 +37,23 @@ final class KernelHeadersFixture {
         if (!Files.isDirectory(common)) {
             throw new IllegalStateException(common + " missing next to " + arch + ": reinstall linux-headers-amd64");
         }
-        Path dir = Files.createTempDirectory("syndrop-khdr-");
-        run(List.of("cp", "-rs", common + "/.", dir + "/"));
-        run(List.of("cp", "-rs", "--remove-destination", arch + "/.", dir + "/"));
-        if (!Files.isRegularFile(dir.resolve("include/linux/kconfig.h"))
-                || !Files.isRegularFile(dir.resolve("include/generated/autoconf.h"))) {
-            throw new IllegalStateException("merged header tree " + dir + " is incomplete");
+        Path cache = Path.of(System.getProperty("user.home"), ".cache/syndrop/bcc-headers");
+        Path dir = cache.resolve(arch.getFileName().toString().replace("linux-headers-", ""));
+        if (!Files.isRegularFile(dir.resolve("include/linux/kconfig.h"))) {
+            Files.createDirectories(cache);
+            Path tmp = Files.createTempDirectory(cache, "building-");
+            run(List.of("cp", "-rs", common + "/.", tmp + "/"));
+            run(List.of("cp", "-rs", "--remove-destination", arch + "/.", tmp + "/"));
+            if (!Files.isRegularFile(tmp.resolve("include/linux/kconfig.h"))
+                    || !Files.isRegularFile(tmp.resolve("include/generated/autoconf.h"))) {
+                throw new IllegalStateException("merged header tree " + tmp + " is incomplete");
+            }
+            try {
+                Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
+                run(List.of("rm", "-rf", tmp.toString()));
+            }
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> run(List.of("rm", "-rf", dir.toString()))));
         farm = dir;
         return farm;
     }
