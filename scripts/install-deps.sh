@@ -5,7 +5,7 @@ set -euo pipefail
 
 BUILD_PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make gcc pkg-config dpkg-dev)
 TEST_PKGS=(iproute2 iptables kmod busybox-static qemu-system-x86 rsyslog tcpdump bpftrace
-           libbpfcc linux-perf procps nodejs rsyslog-gnutls openssl)
+           libbpfcc libbpfcc-dev linux-headers-amd64 linux-perf procps nodejs rsyslog-gnutls openssl)
 
 want=("${BUILD_PKGS[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${TEST_PKGS[@]}"); fi

@@ -1,0 +1,192 @@
+package io.syndrop.bcc;
+
+import com.sun.jna.Memory;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * syndrop's probes through BCC, for kernels without BTF: compiles bpf/syndrop_bcc.c on the node,
+ * loads its kprobes, attaches them where this kernel has the functions, and hands out events
+ * as 128-byte struct syndrop_event records, the same bytes the CO-RE path delivers, so one
+ * decoder serves both.
+ */
+public final class BccBackend implements AutoCloseable {
+    /** Same as SYNDROP_EVENT_SIZE in bpf/syndrop.h. */
+    public static final int EVENT_SIZE = 128;
+    /** Same as SYNDROP_SLOT_MAX. */
+    public static final int SLOT_MAX = 8;
+
+    static final String CONN_REQUEST = "tcp_conn_request";
+    static final String V4_CONN_REQUEST = "tcp_v4_conn_request";
+    static final String V6_CONN_REQUEST = "tcp_v6_conn_request";
+    static final String PEER_IS_PROVEN = "tcp_peer_is_proven";
+    static final String TIMEWAIT = "tcp_timewait_state_process";
+    static final String V4_SYN_RECV_SOCK = "tcp_v4_syn_recv_sock";
+    static final String V6_SYN_RECV_SOCK = "tcp_v6_syn_recv_sock";
+    static final String TCPM_HASH = "tcp_metrics_hash";
+    static final String TCPM_HASH_LOG = "tcp_metrics_hash_log";
+
+    public record Options(int reasonMask, long netnsIno, int perfPagesPerCpu, int queueRecords) {
+        public static Options defaults() {
+            return new Options(0, 0, 64, 65536);
+        }
+    }
+
+    /** One planned attachment: program function, kernel function, entry or return. */
+    record Probe(String program, String kernelFunction, boolean isReturn, boolean required) {
+    }
+
+    private final LibBcc lib;
+    private final BccModule module;
+    private final List<KprobeAttachment> attachments;
+    private final PerfEventReader reader;
+    private final int lostFd;
+
+    private BccBackend(LibBcc lib, BccModule module, List<KprobeAttachment> attachments, PerfEventReader reader,
+                       int lostFd) {
+        this.lib = lib;
+        this.module = module;
+        this.attachments = attachments;
+        this.reader = reader;
+        this.lostFd = lostFd;
+    }
+
+    public static BccAvailability availability() {
+        return BccAvailability.probe();
+    }
+
+    public static BccBackend open(Options options) throws BccException {
+        LibBcc lib;
+        try {
+            lib = LibBcc.load();
+        } catch (UnsatisfiedLinkError e) {
+            throw new BccException("libbcc does not load", e.getMessage(),
+                    "install it: apt-get install libbpfcc (Debian/Ubuntu) or yum install bcc (RHEL)");
+        }
+        Map<String, Long> syms;
+        try {
+            syms = KernelInfo.kallsyms(Set.of(CONN_REQUEST, V4_CONN_REQUEST, V6_CONN_REQUEST, PEER_IS_PROVEN, TIMEWAIT,
+                    V4_SYN_RECV_SOCK, V6_SYN_RECV_SOCK, TCPM_HASH, TCPM_HASH_LOG));
+        } catch (IOException e) {
+            throw new BccException("cannot read /proc/kallsyms", e.toString(), "mount procfs at /proc and run as root");
+        }
+        List<String> missing = missingRequired(syms.keySet());
+        if (!missing.isEmpty()) {
+            throw new BccException("this kernel lacks functions syndrop's BCC probes attach to", String.join(", ", missing),
+                    "check /proc/kallsyms (as root); kernel " + KernelInfo.release() + " may be too old or too new for "
+                            + "the BCC backend, try the CO-RE backend or counters");
+        }
+        BccProgram.Settings settings = new BccProgram.Settings(options.reasonMask(), options.netnsIno(),
+                syms.getOrDefault(TCPM_HASH, 0L), syms.getOrDefault(TCPM_HASH_LOG, 0L));
+        BccModule module = BccModule.compile(lib, BccProgram.text(), BccProgram.cflags(settings));
+        List<KprobeAttachment> attached = new ArrayList<>();
+        PerfEventReader reader = null;
+        try {
+            for (Probe p : plan(syms.keySet())) {
+                if (!syms.containsKey(p.kernelFunction())) {
+                    continue;
+                }
+                int fd = module.load(p.program(), LibBcc.BPF_PROG_TYPE_KPROBE);
+                attached.add(KprobeAttachment.attach(lib, fd, p.kernelFunction(), p.isReturn()));
+            }
+            reader = new PerfEventReader(lib, module.tableFd("events"), EVENT_SIZE, options.perfPagesPerCpu(),
+                    options.queueRecords());
+            return new BccBackend(lib, module, attached, reader, module.tableFd("lost"));
+        } catch (BccException | RuntimeException e) {
+            if (reader != null) {
+                reader.close();
+            }
+            attached.forEach(KprobeAttachment::close);
+            module.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Which program goes where on a kernel with these symbols. Kernels since 3.17 run both
+     * families through tcp_conn_request(); older ones only have the per-family functions, whose
+     * arguments sit in other registers, hence a second entry program. Required probes missing
+     * from the kernel make {@link #open} fail.
+     */
+    static List<Probe> plan(Set<String> kernelSymbols) {
+        List<Probe> plan = new ArrayList<>();
+        if (kernelSymbols.contains(CONN_REQUEST)) {
+            plan.add(new Probe("conn_request_entry", CONN_REQUEST, false, true));
+            plan.add(new Probe("conn_request_return", CONN_REQUEST, true, true));
+        } else {
+            plan.add(new Probe("af_conn_request_entry", V4_CONN_REQUEST, false, true));
+            plan.add(new Probe("conn_request_return", V4_CONN_REQUEST, true, true));
+            plan.add(new Probe("af_conn_request_entry", V6_CONN_REQUEST, false, false));
+            plan.add(new Probe("conn_request_return", V6_CONN_REQUEST, true, false));
+        }
+        plan.add(new Probe("peer_is_proven_entry", PEER_IS_PROVEN, false, true));
+        plan.add(new Probe("peer_is_proven_return", PEER_IS_PROVEN, true, true));
+        plan.add(new Probe("timewait_entry", TIMEWAIT, false, true));
+        plan.add(new Probe("syn_recv_sock_entry", V4_SYN_RECV_SOCK, false, true));
+        // ipv6 may be a module that is not loaded: then there is nothing to watch there.
+        plan.add(new Probe("syn_recv_sock_entry", V6_SYN_RECV_SOCK, false, false));
+        return plan;
+    }
+
+    /** Which required kernel functions are absent (for error messages and doctor). */
+    static List<String> missingRequired(Set<String> kernelSymbols) {
+        List<String> missing = new ArrayList<>();
+        for (Probe p : plan(kernelSymbols)) {
+            if (p.required() && !kernelSymbols.contains(p.kernelFunction()) && !missing.contains(p.kernelFunction())) {
+                missing.add(p.kernelFunction());
+            }
+        }
+        return missing;
+    }
+
+    /**
+     * Copies up to maxEvents events (EVENT_SIZE bytes each, struct syndrop_event) into buf at its
+     * position, waiting up to timeoutMs for the first one (0 = no wait). Returns the number copied;
+     * events that do not fit stay for the next call. Mirrors the shim's syndrop_drain().
+     */
+    public int drain(ByteBuffer buf, int maxEvents, int timeoutMs) {
+        return reader.drain(buf, maxEvents, timeoutMs);
+    }
+
+    /** Events the BPF side could not submit (perf buffer full), per program slot (enum syndrop_prog_slot). */
+    public long[] lostPerSlot() {
+        long[] out = new long[SLOT_MAX];
+        Memory key = new Memory(4);
+        Memory value = new Memory(8);
+        for (int slot = 0; slot < SLOT_MAX; slot++) {
+            key.setInt(0, slot);
+            value.setLong(0, 0);
+            if (lib.bpf_lookup_elem(lostFd, key, value) == 0) {
+                out[slot] = value.getLong(0);
+            }
+        }
+        return out;
+    }
+
+    /** Records the kernel reported lost in the perf buffers (all programs together). */
+    public long perfLost() {
+        return reader.perfLost();
+    }
+
+    /** Records dropped in user space because the drain queue was full (the reader fell behind). */
+    public long queueOverflow() {
+        return reader.queueOverflow();
+    }
+
+    public List<String> attached() {
+        return attachments.stream().map(KprobeAttachment::toString).toList();
+    }
+
+    @Override
+    public void close() {
+        for (KprobeAttachment a : attachments) {
+            a.close();
+        }
+        reader.close();
+        module.close();
+    }
+}

@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * syndrop's BCC flavour: the probes of syndrop.bpf.c for kernels without BTF, compiled on the
+ * node by libbcc against that kernel's headers. Java (io.syndrop.bcc.BccProgram) prepends
+ * its -D settings and bpf/syndrop.h, so the events are exactly struct syndrop_event.
+ *
+ * Version differences go through LINUX_VERSION_CODE. Only headers that every kernel since
+ * 3.10 ships are included, and fields are read with explicit bpf_probe_read() calls of a
+ * fixed size (BCC's rewriter leaves those alone; the size follows the field's type on the
+ * kernel in question). Kernel-facing entry points take their arguments from PT_REGS_PARMn.
+ *
+ * Settings Java passes (-D): SYNDROP_REASON_MASK, SYNDROP_NETNS_INO (0 = all),
+ * SYNDROP_TCPM_HASH_ADDR / SYNDROP_TCPM_HASH_LOG_ADDR (addresses of tcp_metrics.c's static
+ * tcp_metrics_hash and tcp_metrics_hash_log from /proc/kallsyms, 0 when unknown).
+ */
+#ifndef SYNDROP_SYNTAX_CHECK
+#include <uapi/linux/ptrace.h>
+#include <linux/version.h>
+#include <linux/hash.h>
+#include <net/sock.h>
+#include <net/inet_sock.h>
+#include <net/inet_connection_sock.h>
+#include <net/inet_timewait_sock.h>
+#include <net/request_sock.h>
+#include <net/netns/hash.h>
+#include <linux/tcp.h>
+#endif
+
+#ifndef SYNDROP_REASON_MASK
+#define SYNDROP_REASON_MASK 0
+#endif
+#ifndef SYNDROP_NETNS_INO
+#define SYNDROP_NETNS_INO 0
+#endif
+#ifndef SYNDROP_TCPM_HASH_ADDR
+#define SYNDROP_TCPM_HASH_ADDR 0
+#endif
+#ifndef SYNDROP_TCPM_HASH_LOG_ADDR
+#define SYNDROP_TCPM_HASH_LOG_ADDR 0
+#endif
+
+#define SD_AF_INET 2
+#define SD_IPPROTO_TCP 6
+#define SD_FLAG_SYN 0x02
+#define SD_FLAG_RST 0x04
+#define SD_FLAG_ACK 0x10
+#define SD_TCPOPT_EOL 0
+#define SD_TCPOPT_NOP 1
+#define SD_TCPOPT_TIMESTAMP 8
+#define SD_TCPOLEN_TIMESTAMP 10
+#define SD_TCP_STATE_TIME_WAIT 6
+#define SD_PAWS_24DAYS (60 * 60 * 24 * 24)
+#define SD_NSEC_PER_SEC 1000000000ULL
+#define SD_TCPM_CHAIN_MAX 8
+
+BPF_PERF_OUTPUT(events);
+/* Events lost because perf_submit failed (ring full), per program slot, as in the CO-RE path. */
+BPF_ARRAY(lost, u64, SYNDROP_SLOT_MAX);
+
+/* Entry-to-exit state of tcp_conn_request, keyed by CPU: the call runs in softirq and does not
+ * nest on one CPU. A hash keyed by CPU, not a per-CPU array, so kernels before 4.6 work too. */
+struct conn_req_state {
+	struct sock *sk;
+	struct sk_buff *skb;
+	struct request_sock *req;
+	u32 drops_before;
+	u32 syn_qlen;
+	u32 accept_qlen;
+	u32 max_ack_backlog;
+	u32 ts_recent;
+	u32 cached_ts;
+	s32 cached_ts_stamp;
+	u8 unproven;
+	u8 paws_check;
+	u8 paws_rejected;
+	u8 active;
+};
+BPF_HASH(conn_req, u32, struct conn_req_state, 1024);
+
+/* ---- reads whose width depends on the kernel ----------------------------------------------- */
+
+static __always_inline u32 sd_sk_drops(struct sock *sk)
+{
+	int v = 0;
+
+	bpf_probe_read(&v, sizeof(v), &sk->sk_drops);
+	return (u32)v;
+}
+
+static __always_inline u32 sd_ack_backlog(struct sock *sk)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 5, 0)
+	u32 v = 0;
+#else
+	u16 v = 0;
+#endif
+	bpf_probe_read(&v, sizeof(v), &sk->sk_ack_backlog);
+	return v;
+}
+
+static __always_inline u32 sd_max_ack_backlog(struct sock *sk)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 5, 0)
+	u32 v = 0;
+#else
+	u16 v = 0;
+#endif
+	bpf_probe_read(&v, sizeof(v), &sk->sk_max_ack_backlog);
+	return v;
+}
+
+static __always_inline u32 sd_syn_qlen(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = (struct inet_connection_sock *)sk;
+	int v = 0;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(4, 4, 0)
+	bpf_probe_read(&v, sizeof(v), &icsk->icsk_accept_queue.qlen);
+#else
+	struct listen_sock *lopt = NULL;
+
+	bpf_probe_read(&lopt, sizeof(lopt), &icsk->icsk_accept_queue.listen_opt);
+	if (lopt)
+		bpf_probe_read(&v, sizeof(v), &lopt->qlen);
+#endif
+	return (u32)v;
+}
+
+/* skc_net is possible_net_t (4.1+) or a struct net * (older): one pointer either way. */
+static __always_inline struct net *sd_sock_net(struct sock_common *skc)
+{
+	struct net *net = NULL;
+
+	bpf_probe_read(&net, sizeof(net), &skc->skc_net);
+	return net;
+}
+
+static __always_inline u64 sd_net_ino(struct net *net)
+{
+	unsigned int ino = 0;
+
+	if (!net)
+		return 0;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(3, 19, 0)
+	bpf_probe_read(&ino, sizeof(ino), &net->ns.inum);
+#else
+	bpf_probe_read(&ino, sizeof(ino), &net->proc_inum);
+#endif
+	return ino;
+}
+
+/* ---- the segment ----------------------------------------------------------------------------- */
+
+/* Addresses, ports, flags and the timestamp option of the TCP segment in skb. Options are read
+ * byte by byte from kernel memory: old verifiers refuse variable offsets into the stack. */
+static __always_inline int sd_parse_tcp(struct sk_buff *skb, struct syndrop_event *e)
+{
+	unsigned char *head = NULL;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(3, 11, 0)
+	u16 nh = 0, th_off = 0;
+#else
+	u32 nh = 0, th_off = 0;
+#endif
+	u8 ver = 0, doff = 0, proto = 0;
+	u16 port = 0;
+	unsigned char *opt;
+	int optlen, i;
+
+	bpf_probe_read(&head, sizeof(head), &skb->head);
+	bpf_probe_read(&nh, sizeof(nh), &skb->network_header);
+	bpf_probe_read(&th_off, sizeof(th_off), &skb->transport_header);
+	if (!head || nh == (typeof(nh))~0U || th_off == (typeof(th_off))~0U)
+		return -1;
+	if (bpf_probe_read(&ver, 1, head + nh))
+		return -1;
+	ver >>= 4;
+	if (ver == 4) {
+		bpf_probe_read(&proto, 1, head + nh + 9);
+		if (proto != SD_IPPROTO_TCP)
+			return -1;
+		bpf_probe_read(e->saddr, 4, head + nh + 12);
+		bpf_probe_read(e->daddr, 4, head + nh + 16);
+	} else if (ver == 6) {
+		bpf_probe_read(&proto, 1, head + nh + 6);
+		if (proto != SD_IPPROTO_TCP)
+			return -1;
+		bpf_probe_read(e->saddr, 16, head + nh + 8);
+		bpf_probe_read(e->daddr, 16, head + nh + 24);
+		e->flags |= SYNDROP_F_IPV6;
+	} else {
+		return -1;
+	}
+	bpf_probe_read(&port, 2, head + th_off);
+	e->sport = ntohs(port);
+	bpf_probe_read(&port, 2, head + th_off + 2);
+	e->dport = ntohs(port);
+	bpf_probe_read(&doff, 1, head + th_off + 12);
+	bpf_probe_read(&e->tcp_flags, 1, head + th_off + 13);
+
+	optlen = (doff >> 4) * 4 - 20;
+	opt = head + th_off + 20;
+	i = 0;
+#pragma unroll
+	for (int n = 0; n < 10; n++) {
+		u8 kind = 0, len = 0;
+
+		if (i >= optlen || i >= 40)
+			break;
+		bpf_probe_read(&kind, 1, opt + i);
+		if (kind == SD_TCPOPT_EOL)
+			break;
+		if (kind == SD_TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		bpf_probe_read(&len, 1, opt + i + 1);
+		if (len < 2)
+			break;
+		if (kind == SD_TCPOPT_TIMESTAMP && len == SD_TCPOLEN_TIMESTAMP && i + SD_TCPOLEN_TIMESTAMP <= optlen) {
+			u32 v = 0;
+
+			bpf_probe_read(&v, 4, opt + i + 2);
+			e->tsval = ntohl(v);
+			bpf_probe_read(&v, 4, opt + i + 6);
+			e->tsecr = ntohl(v);
+			e->flags |= SYNDROP_F_HAS_TS;
+			break;
+		}
+		i += len;
+	}
+	return 0;
+}
+
+static __always_inline void sd_read_listener(struct sock *sk, struct syndrop_event *e)
+{
+	struct net *net = sd_sock_net(&sk->__sk_common);
+
+	e->syn_qlen = sd_syn_qlen(sk);
+	e->syn_qmax = sd_max_ack_backlog(sk);
+	e->accept_qlen = sd_ack_backlog(sk);
+	e->accept_qmax = e->syn_qmax;
+	e->netns_ino = sd_net_ino(net);
+	e->syncookies = 0xff;
+	if (net) {
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(4, 15, 0)
+		int backlog = 0;
+
+		bpf_probe_read(&backlog, sizeof(backlog), &net->ipv4.sysctl_max_syn_backlog);
+		e->max_syn_backlog = (u32)backlog;
+#endif
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(4, 6, 0)
+		/* int before 5.17, u8 since: the first byte is the value on little-endian either way. */
+		bpf_probe_read(&e->syncookies, 1, &net->ipv4.sysctl_tcp_syncookies);
+#endif
+	}
+	e->flags |= SYNDROP_F_HAS_QUEUES;
+}
+
+static __always_inline int sd_filtered_out(const struct syndrop_event *e)
+{
+	if (SYNDROP_REASON_MASK && !(SYNDROP_REASON_MASK & (1U << e->reason)))
+		return 1;
+	if (SYNDROP_NETNS_INO && e->netns_ino != SYNDROP_NETNS_INO)
+		return 1;
+	return 0;
+}
+
+static __always_inline void sd_emit(struct pt_regs *ctx, struct syndrop_event *e, u32 slot)
+{
+	u64 now;
+
+	if (sd_filtered_out(e))
+		return;
+	now = bpf_ktime_get_ns();
+	e->ktime_ns = now;
+	e->ktime_sec_at = now / SD_NSEC_PER_SEC;
+	e->probe = SYNDROP_PROBE_BCC;
+	if (events.perf_submit(ctx, e, sizeof(*e)) < 0)
+		lost.increment(slot);
+}
+
+/* ---- tcp_conn_request: SYNs consumed without a SYN-ACK --------------------------------------- */
+
+static __always_inline void sd_conn_request_enter(struct sock *sk, struct sk_buff *skb)
+{
+	struct conn_req_state st = {};
+	u32 cpu = bpf_get_smp_processor_id();
+
+	st.sk = sk;
+	st.skb = skb;
+	st.drops_before = sd_sk_drops(sk);
+	st.syn_qlen = sd_syn_qlen(sk);
+	st.accept_qlen = sd_ack_backlog(sk);
+	st.max_ack_backlog = sd_max_ack_backlog(sk);
+	st.active = 1;
+	conn_req.update(&cpu, &st);
+}
+
+/* 3.17+: tcp_conn_request(rsk_ops, af_ops, sk, skb) serves both families. */
+int conn_request_entry(struct pt_regs *ctx)
+{
+	sd_conn_request_enter((struct sock *)PT_REGS_PARM3(ctx), (struct sk_buff *)PT_REGS_PARM4(ctx));
+	return 0;
+}
+
+/* Older kernels: tcp_v4_conn_request(sk, skb) / tcp_v6_conn_request(sk, skb). */
+int af_conn_request_entry(struct pt_regs *ctx)
+{
+	sd_conn_request_enter((struct sock *)PT_REGS_PARM1(ctx), (struct sk_buff *)PT_REGS_PARM2(ctx));
+	return 0;
+}
+
+int conn_request_return(struct pt_regs *ctx)
+{
+	struct syndrop_event e = {};
+	struct conn_req_state *st;
+	u32 cpu = bpf_get_smp_processor_id();
+	u32 after;
+	struct sock *sk;
+
+	st = conn_req.lookup(&cpu);
+	if (!st || !st->active)
+		return 0;
+	st->active = 0;
+	sk = st->sk;
+	after = sd_sk_drops(sk);
+	/* Kernels before 4.7 do not count listener drops in sk_drops: the peer checks, which
+	 * always end in a drop when they fail, are the signal there. */
+	if (after == st->drops_before && !st->unproven && !st->paws_rejected)
+		return 0;
+	if (sd_parse_tcp(st->skb, &e))
+		return 0;
+	sd_read_listener(sk, &e);
+	/* The queue state that decided the drop is the one at entry. */
+	e.syn_qlen = st->syn_qlen;
+	e.accept_qlen = st->accept_qlen;
+	e.drops_before = st->drops_before;
+	e.drops_after = after;
+	bpf_probe_read(&e.ifindex, sizeof(e.ifindex), &st->skb->skb_iif);
+	/* Same order of checks as tcp_conn_request() itself. */
+	if (st->paws_rejected) {
+		e.reason = SYNDROP_PAWS_PASSIVE_REJECTED;
+		e.cached_ts = st->cached_ts;
+		e.cached_ts_stamp = st->cached_ts_stamp;
+		if (!(e.flags & SYNDROP_F_HAS_TS))
+			e.tsval = st->ts_recent;
+	} else if (st->unproven) {
+		e.reason = SYNDROP_PEER_UNPROVEN;
+	} else if (st->syn_qlen >= st->max_ack_backlog && e.syncookies != 1) {
+		e.reason = SYNDROP_SYN_QUEUE_FULL;
+	} else if (st->accept_qlen > st->max_ack_backlog) {
+		e.reason = SYNDROP_ACCEPT_QUEUE_FULL;
+	} else {
+		e.reason = SYNDROP_CONN_REQUEST_OTHER;
+	}
+	sd_emit(ctx, &e, SYNDROP_SLOT_CONN_REQUEST);
+	return 0;
+}
+
+/* ---- tcp_peer_is_proven ------------------------------------------------------------------------ */
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(4, 12, 0)
+/*
+ * struct tcp_metrics_block is private to net/ipv4/tcp_metrics.c, so its head is mirrored here
+ * (the fields up to tcpm_ts_stamp, unchanged from 3.6 to 4.11 except that 4.1 added tcpm_net
+ * when the table became global). inetpeer_addr is 16 address bytes and a u16 family.
+ */
+struct sd_peer_addr {
+	u32 a[4];
+	u16 family;
+};
+
+struct sd_tcpm_block {
+	void *tcpm_next;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(4, 1, 0)
+	void *tcpm_net;
+#endif
+	struct sd_peer_addr tcpm_saddr;
+	struct sd_peer_addr tcpm_daddr;
+	unsigned long tcpm_stamp;
+	u32 tcpm_ts;
+	u32 tcpm_ts_stamp;
+};
+
+/*
+ * The kernel's __tcp_get_metrics_req() for IPv4, redone: bucket hash_32(rmt ^ net_hash_mix(net),
+ * log), then the chain. net_hash_mix() and hash_32() come from this kernel's own headers.
+ * IPv6 peers are not looked up (cached_ts stays 0).
+ */
+static __always_inline void sd_tcpm_lookup(struct conn_req_state *st, struct request_sock *req)
+{
+	struct inet_request_sock *ireq = (struct inet_request_sock *)req;
+	struct net *net = sd_sock_net(&st->sk->__sk_common);
+	struct sd_tcpm_block tm = {};
+	void *table = NULL, *cur = NULL;
+	unsigned int log = 0;
+	u32 loc = 0, rmt = 0, hash;
+	u16 family = 0;
+
+	bpf_probe_read(&family, sizeof(family), &req->__req_common.skc_family);
+	if (family != SD_AF_INET)
+		return;
+	bpf_probe_read(&loc, sizeof(loc), &ireq->ir_loc_addr);
+	bpf_probe_read(&rmt, sizeof(rmt), &ireq->ir_rmt_addr);
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(4, 1, 0)
+	if (!SYNDROP_TCPM_HASH_ADDR || !SYNDROP_TCPM_HASH_LOG_ADDR)
+		return;
+	bpf_probe_read(&table, sizeof(table), (void *)SYNDROP_TCPM_HASH_ADDR);
+	bpf_probe_read(&log, sizeof(log), (void *)SYNDROP_TCPM_HASH_LOG_ADDR);
+#else
+	bpf_probe_read(&table, sizeof(table), &net->ipv4.tcp_metrics_hash);
+	bpf_probe_read(&log, sizeof(log), &net->ipv4.tcp_metrics_hash_log);
+#endif
+	if (!table || log == 0 || log > 31)
+		return;
+	hash = rmt ^ net_hash_mix(net);
+	hash = hash_32(hash, log);
+	/* struct tcpm_hash_bucket is a single chain pointer. */
+	bpf_probe_read(&cur, sizeof(cur), (char *)table + (u64)hash * sizeof(void *));
+#pragma unroll
+	for (int n = 0; n < SD_TCPM_CHAIN_MAX; n++) {
+		if (!cur)
+			return;
+		bpf_probe_read(&tm, sizeof(tm), cur);
+		if (tm.tcpm_saddr.family == SD_AF_INET && tm.tcpm_saddr.a[0] == loc &&
+		    tm.tcpm_daddr.a[0] == rmt
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(4, 1, 0)
+		    && tm.tcpm_net == (void *)net
+#endif
+		    ) {
+			st->cached_ts = tm.tcpm_ts;
+			st->cached_ts_stamp = (s32)tm.tcpm_ts_stamp;
+			return;
+		}
+		cur = tm.tcpm_next;
+	}
+}
+#endif
+
+/* Entry: remembers req, and before 4.12 the paws_check argument (tcp_tw_recycle's PAWS test). */
+int peer_is_proven_entry(struct pt_regs *ctx)
+{
+	struct conn_req_state *st;
+	u32 cpu = bpf_get_smp_processor_id();
+
+	st = conn_req.lookup(&cpu);
+	if (!st || !st->active)
+		return 0;
+	st->req = (struct request_sock *)PT_REGS_PARM1(ctx);
+#if LINUX_VERSION_CODE < KERNEL_VERSION(4, 12, 0)
+	st->paws_check = (u8)(PT_REGS_PARM3(ctx) & 0xff);
+#endif
+	return 0;
+}
+
+int peer_is_proven_return(struct pt_regs *ctx)
+{
+	struct conn_req_state *st;
+	u32 cpu = bpf_get_smp_processor_id();
+
+	if (PT_REGS_RC(ctx) & 0xff)
+		return 0;
+	st = conn_req.lookup(&cpu);
+	if (!st || !st->active)
+		return 0;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(4, 12, 0)
+	if (st->paws_check) {
+		struct request_sock *req = st->req;
+
+		/* tcp_v4_conn_request(): tw_recycle, the peer's cached timestamp is newer than
+		 * this SYN's (req->ts_recent) and younger than TCP_PAWS_MSL: PAWSPassive. */
+		st->paws_rejected = 1;
+		if (req) {
+			bpf_probe_read(&st->ts_recent, sizeof(st->ts_recent), &req->ts_recent);
+			sd_tcpm_lookup(st, req);
+		}
+		return 0;
+	}
+#endif
+	st->unproven = 1;
+	return 0;
+}
+
+/* ---- TIME-WAIT: a SYN whose TSval is older than the TIME-WAIT socket's tw_ts_recent ---------- */
+
+/* tcp_timewait_state_process(tw, skb, th): the kernel's tcp_paws_reject() rule, decided at entry. */
+int timewait_entry(struct pt_regs *ctx)
+{
+	struct inet_timewait_sock *tw = (struct inet_timewait_sock *)PT_REGS_PARM1(ctx);
+	struct sk_buff *skb = (struct sk_buff *)PT_REGS_PARM2(ctx);
+	struct tcp_timewait_sock *tcptw = (struct tcp_timewait_sock *)tw;
+	struct syndrop_event e = {};
+	u8 substate = 0;
+	u32 recent = 0;
+	s32 stamp = 0;
+
+	bpf_probe_read(&substate, 1, (void *)&tw->tw_substate);
+	if (substate != SD_TCP_STATE_TIME_WAIT)
+		return 0;
+	bpf_probe_read(&recent, sizeof(recent), &tcptw->tw_ts_recent);
+	/* long before 4.19, int since: the low 32 bits first on little-endian either way. */
+	bpf_probe_read(&stamp, sizeof(stamp), &tcptw->tw_ts_recent_stamp);
+	if (!recent)
+		return 0;
+	if (sd_parse_tcp(skb, &e))
+		return 0;
+	if ((e.tcp_flags & (SD_FLAG_SYN | SD_FLAG_RST)) != SD_FLAG_SYN || !(e.flags & SYNDROP_F_HAS_TS))
+		return 0;
+	if ((s32)(recent - e.tsval) <= 0)
+		return 0;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(4, 19, 0)
+	/* Since 4.19 the stamp is ktime_get_seconds(), comparable with our clock: skip stale ones.
+	 * Before, it is wall-clock get_seconds(), which BPF cannot read; the 24-day rule is skipped. */
+	{
+		u64 now_sec = bpf_ktime_get_ns() / SD_NSEC_PER_SEC;
+
+		if ((s32)((u32)now_sec - (u32)(stamp + SD_PAWS_24DAYS)) >= 0)
+			return 0;
+	}
+#endif
+	e.reason = SYNDROP_TIMEWAIT_PAWS;
+	e.cached_ts = recent;
+	e.cached_ts_stamp = stamp;
+	e.netns_ino = sd_net_ino(sd_sock_net((struct sock_common *)tw));
+	bpf_probe_read(&e.ifindex, sizeof(e.ifindex), &skb->skb_iif);
+	sd_emit(ctx, &e, SYNDROP_SLOT_TIMEWAIT);
+	return 0;
+}
+
+/* ---- final ACK: *_syn_recv_sock with a full accept queue ------------------------------------- */
+
+/* tcp_v4/v6_syn_recv_sock(sk, skb, ...) test sk_acceptq_is_full() first and drop on it. */
+int syn_recv_sock_entry(struct pt_regs *ctx)
+{
+	struct sock *sk = (struct sock *)PT_REGS_PARM1(ctx);
+	struct sk_buff *skb = (struct sk_buff *)PT_REGS_PARM2(ctx);
+	struct syndrop_event e = {};
+
+	if (sd_ack_backlog(sk) <= sd_max_ack_backlog(sk))
+		return 0;
+	if (sd_parse_tcp(skb, &e))
+		return 0;
+	sd_read_listener(sk, &e);
+	e.reason = SYNDROP_ACCEPT_QUEUE_FULL;
+	e.flags |= SYNDROP_F_FINAL_ACK;
+	bpf_probe_read(&e.ifindex, sizeof(e.ifindex), &skb->skb_iif);
+	sd_emit(ctx, &e, SYNDROP_SLOT_SYN_RECV_SOCK);
+	return 0;
+}
