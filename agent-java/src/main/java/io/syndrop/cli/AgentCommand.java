@@ -5,7 +5,10 @@ import io.syndrop.metrics.MetricsServer;
 import io.syndrop.wire.Agent;
 import io.syndrop.wire.CollectorChannel;
 import io.syndrop.wire.EventSource;
+import io.syndrop.counters.NetnsTarget;
+import io.syndrop.probe.AttachMode;
 import io.syndrop.wire.HostPort;
+import io.syndrop.wire.KernelEventSource;
 import io.syndrop.wire.ReplaySource;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -50,7 +53,14 @@ public final class AgentCommand implements Command {
                   --window N              batches in flight before an acknowledgement (default 8)
                   --metrics HOST:PORT     serve Prometheus metrics at http://HOST:PORT/metrics
                   --watch-listen HOST:PORT serve Agent.Watch (plaintext gRPC; bind to loopback)
+                  --backend B             kernel source: auto (default), fentry, kprobe, tracepoint, counters
+                  --port, --src, --netns, --reason   filters, as for `syndrop watch`
+                  --ringbuf-bytes N       kernel ring buffer size, a power of two (default 4194304)
+                  --counters-interval D   how often to send counter samples (default 10s)
+                  --duration D            stop after D (default: until SIGTERM)
+                  --print                 also print each event, as `syndrop watch` does (--json: as JSON)
                   --replay FILE           event source: a recorded stream (length-delimited DropEvent)
+                                          instead of the kernel
                   --replay-rate N         events per second for --replay (default 0 = as fast as possible)
                   --exit-when-done        with --replay: exit once everything was acknowledged""";
     }
@@ -59,8 +69,9 @@ public final class AgentCommand implements Command {
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
         Args a = Args.parse(argv,
                 Set.of("collector", "ca", "cert", "key", "token-file", "agent-id", "spool-dir", "spool-max-bytes", "queue-max",
-                        "batch-max", "batch-linger", "window", "metrics", "watch-listen", "replay", "replay-rate", "node"),
-                Set.of("insecure", "no-spool-fsync", "exit-when-done"));
+                        "batch-max", "batch-linger", "window", "metrics", "watch-listen", "replay", "replay-rate", "node",
+                        "backend", "port", "src", "netns", "reason", "ringbuf-bytes", "counters-interval", "duration"),
+                Set.of("insecure", "no-spool-fsync", "exit-when-done", "print", "json"));
         if (!a.positional().isEmpty()) {
             throw new UsageException("unexpected argument '" + a.positional().get(0) + "'");
         }
@@ -80,7 +91,7 @@ public final class AgentCommand implements Command {
                 !a.flag("no-spool-fsync"), (int) a.getLong("queue-max", 65536), (int) a.getLong("batch-max", 1000),
                 a.getDuration("batch-linger", Duration.ofMillis(100)), (int) a.getLong("window", 8),
                 a.get("watch-listen", null) == null ? null : HostPort.parse("--watch-listen", a.get("watch-listen", null)));
-        EventSource source = openSource(a);
+        EventSource source = openSource(a, out, err);
         Metrics metrics = new Metrics();
         MetricsServer ms = a.get("metrics", null) == null ? null
                 : new MetricsServer(HostPort.parse("--metrics", a.get("metrics", null)).socketAddress(), metrics);
@@ -107,12 +118,18 @@ public final class AgentCommand implements Command {
             shutdown(source, agent, ms);
             return 0;
         }
-        stop.await();
+        Duration duration = a.getDuration("duration", null);
+        if (duration == null) {
+            stop.await();
+        } else if (!stop.await(duration.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            shutdown(source, agent, ms);
+        }
         return 0;
     }
 
     /** The event source. The kernel source is wired in here by the probe package; today only --replay exists. */
-    private static EventSource openSource(Args a) {
+    private static EventSource openSource(Args a, PrintStream out, PrintStream err) {
         String replay = a.get("replay", null);
         if (replay != null) {
             double rate;
@@ -123,7 +140,25 @@ public final class AgentCommand implements Command {
             }
             return new ReplaySource(Path.of(replay), rate);
         }
-        throw new UsageException("no event source: the kernel source is not available in this build; use --replay FILE");
+        AttachMode forced;
+        try {
+            forced = a.get("backend", "auto").equals("auto") ? null : AttachMode.parse(a.get("backend", "auto"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        List<NetnsTarget> targets;
+        try {
+            targets = CounterFeed.targets(a.all("netns"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--netns: " + e.getMessage());
+        }
+        EventPrinter printer = null;
+        if (a.flag("print")) {
+            printer = new EventPrinter(a.flag("json"), out, err);
+            printer.printHeader();
+        }
+        return new KernelEventSource(forced, FilterOptions.parse(a), (int) a.getLong("ringbuf-bytes", 0), targets,
+                a.getDuration("counters-interval", Duration.ofSeconds(10)), printer, err);
     }
 
     private static void shutdown(EventSource source, Agent agent, MetricsServer ms) {

@@ -42,11 +42,20 @@ public final class WatchCommand implements Command {
                 + FilterOptions.USAGE
                 + "  --ringbuf-bytes N    kernel ring buffer size, a power of two (default 4194304)\n"
                 + "  --verbose            say which attach mode was chosen and why others were not\n"
+                + "  --collector H:P      also publish every event to a collector; takes the options of\n"
+                + "                       `syndrop agent` (--insecure, --ca, --cert, --key, --token-file, ...)\n"
                 + "  --libbpf-debug       print libbpf's debug log (verifier output) to stderr";
     }
 
     @Override
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        if (argv.stream().anyMatch(s -> s.equals("--collector") || s.startsWith("--collector="))) {
+            // Watching and publishing at once is the agent with its events printed.
+            List<String> agentArgs = new java.util.ArrayList<>(argv);
+            agentArgs.removeIf(s -> s.equals("--verbose") || s.equals("--libbpf-debug"));
+            agentArgs.add("--print");
+            return new AgentCommand().run(agentArgs, out, err);
+        }
         Args a = Args.parse(argv, WITH_VALUE, FLAGS);
         if (!a.positional().isEmpty()) {
             throw new UsageException("unexpected argument '" + a.positional().get(0) + "'");

@@ -18,14 +18,8 @@ public final class Cidr {
     public static Cidr parse(String s) {
         String a = s.trim();
         int slash = a.indexOf('/');
-        String host = slash < 0 ? a : a.substring(0, slash);
-        if (host.isEmpty() || !(host.indexOf(':') >= 0 || host.chars().allMatch(c -> c == '.' || Character.isDigit(c)))) {
-            throw new IllegalArgumentException("'" + s + "' is not an address or CIDR (10.0.0.0/8, fd00::/8)");
-        }
-        byte[] bytes;
-        try {
-            bytes = InetAddress.getByName(host).getAddress(); // literal only: checked above, no DNS
-        } catch (UnknownHostException e) {
+        byte[] bytes = literal(slash < 0 ? a : a.substring(0, slash));
+        if (bytes == null) {
             throw new IllegalArgumentException("'" + s + "' is not an address or CIDR (10.0.0.0/8, fd00::/8)");
         }
         int max = bytes.length * 8;
@@ -71,13 +65,19 @@ public final class Cidr {
 
     /** Matches an address in the text form events carry. */
     public boolean contains(String address) {
-        if (address == null || address.isEmpty()) {
-            return false;
+        byte[] a = address == null ? null : literal(address);
+        return a != null && contains(a);
+    }
+
+    /** The bytes of an address literal, or null: a filter must never cause a DNS lookup. */
+    static byte[] literal(String s) {
+        if (s.isEmpty() || !(s.indexOf(':') >= 0 || s.chars().allMatch(c -> c == '.' || Character.isDigit(c)))) {
+            return null;
         }
         try {
-            return contains(InetAddress.getByName(address).getAddress());
+            return InetAddress.getByName(s).getAddress();
         } catch (UnknownHostException e) {
-            return false;
+            return null;
         }
     }
 

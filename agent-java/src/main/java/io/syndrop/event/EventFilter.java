@@ -3,6 +3,7 @@ package io.syndrop.event;
 import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.Filter;
 import io.syndrop.proto.v1.Reason;
+import io.syndrop.proto.v1.WatchItem;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -68,6 +69,11 @@ public final class EventFilter {
             }
         }
         throw new IllegalArgumentException("unknown reason '" + s + "'; one of " + names);
+    }
+
+    /** Loss records and counter samples always pass: they explain gaps in what a viewer sees. */
+    public boolean matches(WatchItem item) {
+        return !item.hasEvent() || matches(item.getEvent());
     }
 
     public boolean matches(DropEvent e) {

@@ -1,5 +1,7 @@
 package io.syndrop.wire;
 
+import io.syndrop.event.EventFilter;
+
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -36,7 +38,7 @@ public final class LiveFanout {
     public void subscribe(WatchRequest req, StreamObserver<WatchItem> out) {
         EventFilter filter;
         try {
-            filter = new EventFilter(req.getFilter());
+            filter = EventFilter.fromProto(req.getFilter());
         } catch (IllegalArgumentException e) {
             out.onError(Status.INVALID_ARGUMENT.withDescription("bad filter: " + e.getMessage()).asRuntimeException());
             return;
