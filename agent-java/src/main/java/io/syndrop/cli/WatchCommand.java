@@ -38,7 +38,7 @@ public final class WatchCommand implements Command {
         return "usage: syndrop watch [options]\n"
                 + "  --json               one JSON object per drop (proto3 JSON of syndrop.v1.DropEvent)\n"
                 + "  --duration D         stop after D (30s, 10m); default: until Ctrl-C or SIGTERM\n"
-                + "  --backend B          auto (default), fentry, kprobe, tracepoint, counters\n"
+                + "  --backend B          auto (default), fentry, kprobe, tracepoint, bcc, counters\n"
                 + FilterOptions.USAGE
                 + "  --ringbuf-bytes N    kernel ring buffer size, a power of two (default 4194304)\n"
                 + "  --verbose            say which attach mode was chosen and why others were not\n"

@@ -1,5 +1,7 @@
 package io.syndrop.probe;
 
+import io.syndrop.bcc.BccAvailability;
+import io.syndrop.bcc.BccBackend;
 import io.syndrop.event.EventFilter;
 
 import java.nio.file.Files;
@@ -17,7 +19,7 @@ public final class AttachPlanner {
     private AttachPlanner() {}
 
     /** Outcome: the chosen mode, its session (null for counters), and the refusals before it. */
-    public record Plan(AttachMode mode, ProbeSession session, List<Refusal> refusals) {
+    public record Plan(AttachMode mode, KernelProbe session, List<Refusal> refusals) {
         public String explain() {
             StringBuilder sb = new StringBuilder("attached: " + mode.name().toLowerCase() + " - " + mode.description);
             for (Refusal r : refusals) {
@@ -40,8 +42,8 @@ public final class AttachPlanner {
                 return new Plan(forced, null, refusals);
             }
             if (forced == AttachMode.BCC) {
-                throw new ProbeException("bcc: the BCC backend is not part of this build", 0,
-                        "use --backend auto");
+                rootOnly(forced);
+                return new Plan(forced, BccProbe.open(filter), refusals);
             }
             preflight(forced);
             return new Plan(forced, ProbeSession.open(forced, KernelFilter.toOptions(filter, ringbufBytes)), refusals);
@@ -54,14 +56,34 @@ public final class AttachPlanner {
                 refusals.add(new Refusal(m, e.summary()));
             }
         }
+        // BCC compiles on the node against its headers: the way in for kernels without BTF.
+        if (!Files.isReadable(BTF)) {
+            BccAvailability bcc = BccBackend.availability();
+            if (bcc.available()) {
+                try {
+                    rootOnly(AttachMode.BCC);
+                    return new Plan(AttachMode.BCC, BccProbe.open(filter), refusals);
+                } catch (ProbeException e) {
+                    refusals.add(new Refusal(AttachMode.BCC, e.summary()));
+                }
+            } else {
+                refusals.add(new Refusal(AttachMode.BCC, bcc.describe()));
+            }
+        } else {
+            refusals.add(new Refusal(AttachMode.BCC, "not tried: this kernel has BTF, CO-RE is preferred (--backend bcc forces it)"));
+        }
         return new Plan(AttachMode.COUNTERS, null, refusals);
     }
 
-    private static void preflight(AttachMode m) throws ProbeException {
+    private static void rootOnly(AttachMode m) throws ProbeException {
         if (!Privileges.isRoot() && !Privileges.hasBpfCapability()) {
             throw new ProbeException(m.name().toLowerCase() + ": not permitted", 1,
                     "syndrop needs root (or CAP_BPF + CAP_PERFMON + CAP_NET_ADMIN): run it with sudo");
         }
+    }
+
+    private static void preflight(AttachMode m) throws ProbeException {
+        rootOnly(m);
         if (!Files.isReadable(BTF)) {
             throw new ProbeException(m.name().toLowerCase() + ": no BTF at " + BTF, 2,
                     "this kernel lacks CONFIG_DEBUG_INFO_BTF; use --backend bcc or --backend counters");

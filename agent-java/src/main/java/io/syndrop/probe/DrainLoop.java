@@ -19,19 +19,19 @@ public final class DrainLoop implements Runnable {
     private static final int BATCH = 512;
     private static final int POLL_MS = 100;
 
-    private final ProbeSession session;
+    private final KernelProbe session;
     private final EventDecoder decoder;
     private final EventFilter filter;
     private final DropListener listener;
     private final String agentId;
     private final long agentBoot;
     private final ByteBuffer buf = ByteBuffer.allocateDirect(BATCH * EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
-    private final long[] lostSeen = new long[ProbeSession.SLOT_NAMES.length];
+    private final long[] lostSeen;
     private final AtomicLong seq;
     private final AtomicLong drained = new AtomicLong();
     private volatile boolean stop;
 
-    public DrainLoop(ProbeSession session, EventDecoder decoder, EventFilter filter, DropListener listener,
+    public DrainLoop(KernelProbe session, EventDecoder decoder, EventFilter filter, DropListener listener,
                      String agentId, long agentBoot, AtomicLong seq) {
         this.session = session;
         this.decoder = decoder;
@@ -40,6 +40,7 @@ public final class DrainLoop implements Runnable {
         this.agentId = agentId;
         this.agentBoot = agentBoot;
         this.seq = seq;
+        this.lostSeen = new long[session.lossPlaces().size()];
     }
 
     @Override
@@ -73,7 +74,7 @@ public final class DrainLoop implements Runnable {
     }
 
     void reportLosses() {
-        long[] now = session.lostPerSlot();
+        long[] now = session.lost();
         for (int i = 0; i < now.length; i++) {
             long delta = now[i] - lostSeen[i];
             if (delta > 0) {
@@ -84,7 +85,7 @@ public final class DrainLoop implements Runnable {
                         .setTimeUnixNano(System.currentTimeMillis() * 1_000_000L)
                         .setAgentId(agentId)
                         .setAgentBoot(agentBoot)
-                        .setDetail("ring buffer full at " + ProbeSession.SLOT_NAMES[i])
+                        .setDetail(session.lossPlaces().get(i))
                         .build());
             }
         }

@@ -12,12 +12,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * Ctrl-C or SIGTERM) drains what is left in the ring and then detaches every program.
  */
 public final class LiveProbe implements AutoCloseable {
-    private final ProbeSession session;
+    private final KernelProbe session;
     private final DrainLoop loop;
     private final CountDownLatch done = new CountDownLatch(1);
     private final Thread hook;
 
-    private LiveProbe(ProbeSession session, DrainLoop loop) {
+    private LiveProbe(KernelProbe session, DrainLoop loop) {
         this.session = session;
         this.loop = loop;
         Thread t = new Thread(() -> {
@@ -33,7 +33,7 @@ public final class LiveProbe implements AutoCloseable {
     }
 
     /** Starts draining {@code session}; events get numbers from {@code seq}. */
-    public static LiveProbe start(ProbeSession session, EventFilter filter, DropListener listener, String node,
+    public static LiveProbe start(KernelProbe session, EventFilter filter, DropListener listener, String node,
                                   String agentId, long agentBoot, AtomicLong seq) {
         EventDecoder decoder = new EventDecoder(node, agentId, agentBoot, new KernelReasonNames());
         return new LiveProbe(session, new DrainLoop(session, decoder, filter, listener, agentId, agentBoot, seq));
@@ -44,7 +44,7 @@ public final class LiveProbe implements AutoCloseable {
         return done.await(timeout, unit);
     }
 
-    public ProbeSession session() {
+    public KernelProbe session() {
         return session;
     }
 

@@ -14,9 +14,10 @@ import java.util.List;
  * {@link #close()} may come from another thread (a signal handler) and waits for the drain to
  * return, so the shim never frees memory under a running drain.
  */
-public final class ProbeSession implements AutoCloseable {
+public final class ProbeSession implements KernelProbe {
     /** Per-program slots of the loss counters (enum syndrop_prog_slot). */
-    public static final String[] SLOT_NAMES = {"kfree_skb", "conn_request", "timewait", "syn_recv_sock"};
+    public static final List<String> SLOT_NAMES = List.of("ring buffer full at kfree_skb",
+            "ring buffer full at conn_request", "ring buffer full at timewait", "ring buffer full at syn_recv_sock");
 
     private final ShimLibrary shim;
     private final AttachMode mode;
@@ -48,6 +49,7 @@ public final class ProbeSession implements AutoCloseable {
         return new ProbeSession(bundle.shim(), mode, h);
     }
 
+    @Override
     public AttachMode mode() {
         return mode;
     }
@@ -56,6 +58,7 @@ public final class ProbeSession implements AutoCloseable {
      * Copies up to buf.capacity()/128 events into {@code buf} (direct, little-endian), waiting up to
      * timeoutMs for the first. Returns the number of events; 0 after close.
      */
+    @Override
     public int drain(ByteBuffer buf, int timeoutMs) {
         if (!buf.isDirect()) {
             throw new IllegalArgumentException("drain needs a direct buffer");
@@ -72,9 +75,15 @@ public final class ProbeSession implements AutoCloseable {
         }
     }
 
+    @Override
+    public List<String> lossPlaces() {
+        return SLOT_NAMES;
+    }
+
     /** Events lost at ring-buffer reserve since attach, per program slot ({@link #SLOT_NAMES}). */
-    public long[] lostPerSlot() {
-        long[] out = new long[SLOT_NAMES.length];
+    @Override
+    public long[] lost() {
+        long[] out = new long[SLOT_NAMES.size()];
         synchronized (lock) {
             if (handle != null) {
                 int n = shim.syndrop_lost(handle, out, out.length);
@@ -88,13 +97,14 @@ public final class ProbeSession implements AutoCloseable {
 
     public long lostTotal() {
         long t = 0;
-        for (long v : lostPerSlot()) {
+        for (long v : lost()) {
             t += v;
         }
         return t;
     }
 
     /** The attached programs, with run counts (run time needs kernel.bpf_stats_enabled=1). */
+    @Override
     public List<ProgramStats> programs() {
         byte[] buf = new byte[8192];
         synchronized (lock) {

@@ -22,6 +22,13 @@ class KernelProbesVmTest {
     }
 
     @Test
+    void bccBackendOnDebian61() {
+        VmResult r = VmHarness.forThisCheckout().withKernelHeaders().withMemoryMb(2048)
+                .runTestClass(BccProbeScenarios.class, Duration.ofMinutes(15));
+        r.assertSucceeded();
+    }
+
+    @Test
     void kprobeModeOnDebian61() {
         VmResult r = VmHarness.forThisCheckout().withSystemProperty("syndrop.mode", "kprobe")
                 .runTestClass(KernelProbeScenarios.class, LIMIT);

@@ -16,13 +16,38 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** Attaches the real programs in one mode and records what the drain thread delivers. */
 public final class ProbeRecorder implements AutoCloseable {
-    private final ProbeSession session;
+    private final KernelProbe session;
     private final DrainLoop loop;
     private final Thread thread;
-    private final List<DropEvent> events = new ArrayList<>();
-    private final List<LossRecord> losses = new ArrayList<>();
+    private final List<DropEvent> events;
+    private final List<LossRecord> losses;
+    private final boolean owner;
+    /** Events before this index belong to an earlier user of a shared recorder (inodes get reused). */
+    private final int firstEvent;
 
-    private ProbeRecorder(ProbeSession session, EventFilter filter, boolean drain) {
+    /** A view of a shared recorder: same events, but closing it leaves the probe attached. */
+    private ProbeRecorder(ProbeRecorder shared) {
+        this.session = shared.session;
+        this.loop = shared.loop;
+        this.thread = shared.thread;
+        this.events = shared.events;
+        this.losses = shared.losses;
+        this.owner = false;
+        synchronized (shared.events) {
+            this.firstEvent = shared.events.size();
+        }
+    }
+
+    /** The shared recorder's view when there is one, else a new recorder for this namespace. */
+    public static ProbeRecorder startOrShare(AttachMode mode, ProbeRecorder shared, long netnsIno) throws ProbeException {
+        return shared != null ? new ProbeRecorder(shared) : start(mode, netnsIno);
+    }
+
+    private ProbeRecorder(KernelProbe session, EventFilter filter, boolean drain) {
+        this.events = new ArrayList<>();
+        this.losses = new ArrayList<>();
+        this.owner = true;
+        this.firstEvent = 0;
         this.session = session;
         DropListener l = new DropListener() {
             @Override
@@ -54,8 +79,25 @@ public final class ProbeRecorder implements AutoCloseable {
     }
 
     public static ProbeRecorder start(AttachMode mode, long netnsIno, int ringbufBytes, boolean drain) throws ProbeException {
-        EventFilter f = new EventFilter(List.of(), List.of(), List.of(netnsIno), EnumSet.noneOf(Reason.class));
-        return new ProbeRecorder(ProbeSession.open(mode, KernelFilter.toOptions(f, ringbufBytes)), f, drain);
+        EventFilter f = new EventFilter(List.of(), List.of(), netnsIno == 0 ? List.of() : List.of(netnsIno),
+                EnumSet.noneOf(Reason.class));
+        return new ProbeRecorder(AttachPlanner.plan(mode, f, ringbufBytes).session(), f, drain);
+    }
+
+    /** Waits until at least n events of namespace {@code netnsIno} arrived (plus a short grace), returns those. */
+    public List<DropEvent> awaitIn(long netnsIno, int n, Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (eventsIn(netnsIno).size() < n && System.nanoTime() < end) {
+            synchronized (events) {
+                events.wait(100);
+            }
+        }
+        Thread.sleep(300);
+        return eventsIn(netnsIno);
+    }
+
+    public List<DropEvent> eventsIn(long netnsIno) {
+        return events().stream().filter(e -> e.getNetnsIno() == netnsIno).toList();
     }
 
     /** Waits until at least n events arrived, then a little longer so extra ones would show. */
@@ -72,7 +114,7 @@ public final class ProbeRecorder implements AutoCloseable {
 
     public List<DropEvent> events() {
         synchronized (events) {
-            return List.copyOf(events);
+            return List.copyOf(events.subList(firstEvent, events.size()));
         }
     }
 
@@ -94,12 +136,15 @@ public final class ProbeRecorder implements AutoCloseable {
         return loop;
     }
 
-    public ProbeSession session() {
+    public KernelProbe session() {
         return session;
     }
 
     @Override
     public void close() throws InterruptedException {
+        if (!owner) {
+            return;
+        }
         loop.stop();
         if (thread.isAlive()) {
             thread.join(5000);

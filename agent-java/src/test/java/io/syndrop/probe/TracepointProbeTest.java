@@ -174,7 +174,7 @@ class TracepointProbeTest {
             assertTrue(delivered > 0, "what fitted was delivered");
             assertEquals(n, delivered + lost, "delivered " + delivered + " + lost " + lost);
             assertEquals(LossRecord.Stage.KERNEL_RINGBUF, rec.losses().get(0).getStage());
-            assertEquals(lost, rec.session().lostPerSlot()[0], "all at the kfree_skb program's slot");
+            assertEquals(lost, rec.session().lost()[0], "all at the kfree_skb program's slot");
         }
     }
 

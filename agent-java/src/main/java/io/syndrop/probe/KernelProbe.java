@@ -1,0 +1,26 @@
+package io.syndrop.probe;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * Attached kernel programs that deliver 128-byte drop records (bpf/syndrop.h) in batches: the
+ * CO-RE shim ({@link ProbeSession}) or BCC ({@link BccProbe}). One thread drains; close may come
+ * from another.
+ */
+public interface KernelProbe extends AutoCloseable {
+    AttachMode mode();
+
+    /** Copies up to buf.capacity()/128 records into buf (direct, little-endian); waits up to timeoutMs for the first. */
+    int drain(ByteBuffer buf, int timeoutMs);
+
+    /** Names of the places where records can be lost; {@link #lost()} counts per name, since attach. */
+    List<String> lossPlaces();
+
+    long[] lost();
+
+    List<ProbeSession.ProgramStats> programs();
+
+    @Override
+    void close();
+}

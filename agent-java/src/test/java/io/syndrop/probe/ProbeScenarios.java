@@ -1,0 +1,183 @@
+package io.syndrop.probe;
+
+import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.Probe;
+import io.syndrop.proto.v1.Reason;
+import io.syndrop.testbed.netns.CloseFirstServer;
+import io.syndrop.testbed.netns.Nstat;
+import io.syndrop.testbed.netns.Syn;
+import io.syndrop.testbed.netns.SynCrafter;
+import io.syndrop.testbed.netns.TinyBacklogListener;
+import io.syndrop.testbed.netns.Topology;
+import io.syndrop.testbed.vm.VmHarness;
+
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Drop scenarios for the modes that see inside tcp_conn_request (fentry, kprobe, bcc), each
+ * reconciled with the kernel's counters of its namespace. Run inside the VM harness by
+ * {@link KernelProbeScenarios} and {@link BccProbeScenarios}. With a shared recorder (one BCC
+ * compile for all scenarios) each scenario counts only the events of its own namespace.
+ */
+final class ProbeScenarios {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private ProbeScenarios() {}
+
+    static void requireVm() {
+        if (!VmHarness.inVm()) {
+            throw new AssertionError("run by KernelProbesVmTest inside the VM harness, not on this kernel");
+        }
+    }
+
+    private static Probe expectedProbe(AttachMode mode) {
+        return mode == AttachMode.KPROBE ? Probe.KPROBE : mode == AttachMode.BCC ? Probe.BCC : Probe.FENTRY;
+    }
+
+    static void acceptQueueFull(AttachMode mode, ProbeRecorder shared) throws Exception {
+        try (Topology t = Topology.pair().build();
+             TinyBacklogListener l = TinyBacklogListener.open(t.server(), t.serverAddress(), 0, 1);
+             ProbeRecorder rec = ProbeRecorder.startOrShare(mode, shared, t.server().inode())) {
+            Nstat before = Nstat.read(t.server());
+            List<SocketChannel> clients = t.client().call(() -> {
+                List<SocketChannel> cs = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    SocketChannel ch = SocketChannel.open();
+                    ch.configureBlocking(false);
+                    ch.connect(new InetSocketAddress(t.serverAddress(), l.port()));
+                    cs.add(ch);
+                }
+                return cs;
+            });
+            Thread.sleep(4000); // SYN retransmissions at 1 s and 3 s are dropped again
+            Map<String, Long> delta = Nstat.read(t.server()).minus(before).nonZero();
+            List<DropEvent> events = rec.awaitIn(t.server().inode(), delta.getOrDefault("TcpExt:ListenDrops", 0L).intValue(), WAIT);
+            for (SocketChannel ch : clients) {
+                ch.close();
+            }
+            long overflows = delta.getOrDefault("TcpExt:ListenOverflows", 0L);
+            assertTrue(overflows > 0, "the accept queue overflowed: " + delta);
+            assertEquals(delta.getOrDefault("TcpExt:ListenDrops", 0L), (long) events.size(),
+                    "one event per listener drop: " + events + " counters " + delta);
+            assertEquals(overflows, count(events, Reason.ACCEPT_QUEUE_FULL), "every overflow explained: " + events);
+            for (DropEvent e : events) {
+                // On 6.1 tcp_v4_syn_recv_sock refuses a trampoline: its final-ACK hook is a kprobe twin.
+                assertTrue(e.getProbe() == expectedProbe(mode) || e.getProbe() == Probe.KPROBE, e.toString());
+                assertEquals(1, e.getAcceptQueueMax(), "listen(fd, 1)");
+                assertTrue(e.getAcceptQueueLen() > e.getAcceptQueueMax(), "queue was over its limit: " + e);
+                assertEquals(t.clientAddress().getHostAddress(), e.getSrcAddr());
+                assertEquals(l.port(), e.getDstPort());
+            }
+        }
+    }
+
+    static void unprovenPeers(AttachMode mode, ProbeRecorder shared) throws Exception {
+        try (Topology t = Topology.pair().serverSysctl("net.ipv4.tcp_syncookies", "0")
+                .serverSysctl("net.ipv4.tcp_max_syn_backlog", "8").build();
+             TinyBacklogListener l = TinyBacklogListener.open(t.server(), t.serverAddress(), 0, 64)) {
+            SynCrafter.dropOutgoingRsts(t.client()); // half-open connections stay in the SYN queue
+            try (ProbeRecorder rec = ProbeRecorder.startOrShare(mode, shared, t.server().inode());
+                 SynCrafter c = SynCrafter.open(t.client(), t.clientAddress())) {
+                Nstat before = Nstat.read(t.server());
+                for (int i = 0; i < 20; i++) {
+                    c.send(Syn.to(t.serverAddress(), l.port(), 42000 + i, 1000L * i, 100 + i));
+                    Thread.sleep(20);
+                }
+                Thread.sleep(500);
+                Map<String, Long> delta = Nstat.read(t.server()).minus(before).nonZero();
+                long drops = delta.getOrDefault("TcpExt:ListenDrops", 0L);
+                List<DropEvent> events = rec.awaitIn(t.server().inode(), (int) drops, WAIT);
+                assertTrue(drops >= 10, "with max_syn_backlog 8, SYNs past the 3/4 mark are dropped: " + delta);
+                assertEquals(drops, (long) events.size(), "one event per drop: " + events);
+                assertEquals(drops, count(events, Reason.PEER_UNPROVEN), "all of them unproven peers: " + events);
+                for (DropEvent e : events) {
+                    assertEquals(expectedProbe(mode), e.getProbe());
+                    assertTrue(e.getSynQueueLen() >= 6, "SYN queue over 3/4 of 8: " + e);
+                    assertTrue(e.getTsval() >= 100 && e.getTsval() < 120, "the crafted SYN's TSval: " + e);
+                }
+            }
+        }
+    }
+
+    static void synQueueFull(AttachMode mode, ProbeRecorder shared) throws Exception {
+        try (Topology t = Topology.pair().serverSysctl("net.ipv4.tcp_syncookies", "0").build();
+             TinyBacklogListener l = TinyBacklogListener.open(t.server(), t.serverAddress(), 0, 4)) {
+            SynCrafter.dropOutgoingRsts(t.client());
+            try (ProbeRecorder rec = ProbeRecorder.startOrShare(mode, shared, t.server().inode());
+                 SynCrafter c = SynCrafter.open(t.client(), t.clientAddress())) {
+                Nstat before = Nstat.read(t.server());
+                for (int i = 0; i < 12; i++) {
+                    c.send(Syn.to(t.serverAddress(), l.port(), 43000 + i, 1000L * i, 500 + i));
+                    Thread.sleep(20);
+                }
+                Thread.sleep(500);
+                Map<String, Long> delta = Nstat.read(t.server()).minus(before).nonZero();
+                long drops = delta.getOrDefault("TcpExt:ListenDrops", 0L);
+                List<DropEvent> events = rec.awaitIn(t.server().inode(), (int) drops, WAIT);
+                assertTrue(drops >= 7, "SYNs past a SYN queue of 4 are dropped: " + delta);
+                assertEquals(drops, (long) events.size(), "one event per drop: " + events);
+                assertEquals(delta.getOrDefault("TcpExt:TCPReqQFullDrop", 0L), count(events, Reason.SYN_QUEUE_FULL),
+                        "each TCPReqQFullDrop is a SYN_QUEUE_FULL event: " + events);
+                assertEquals(drops, count(events, Reason.SYN_QUEUE_FULL));
+            }
+        }
+    }
+
+    static void timeWaitPaws(AttachMode mode, ProbeRecorder shared) throws Exception {
+        try (Topology t = Topology.pair().build();
+             CloseFirstServer server = CloseFirstServer.start(t.server(), t.serverAddress(), 0)) {
+            CloseFirstServer.TimeWaitConnection tw = server.connectAndLeaveTimeWait(t.client(), t.clientAddress(), 0);
+            SynCrafter.dropOutgoingRsts(t.client());
+            try (ProbeRecorder rec = ProbeRecorder.startOrShare(mode, shared, t.server().inode());
+                 SynCrafter c = SynCrafter.open(t.client(), t.clientAddress())) {
+                Nstat before = Nstat.read(t.server());
+                long tsval = (tw.lastClientTsVal() - 1000) & 0xffffffffL;
+                c.send(Syn.to(t.serverAddress(), server.port(), tw.client().getPort(), 77, tsval));
+                c.send(Syn.to(t.serverAddress(), server.port(), tw.client().getPort(), 78, tsval + 1));
+                List<DropEvent> events = rec.awaitIn(t.server().inode(), 2, WAIT);
+                Map<String, Long> delta = Nstat.read(t.server()).minus(before).nonZero();
+                long paws = delta.getOrDefault("TcpExt:PAWSTimewait", 0L) + delta.getOrDefault("TcpExt:PAWSEstab", 0L);
+                assertEquals(2, paws, "6.1 counts TIME-WAIT PAWS rejects as PAWSEstab: " + delta);
+                assertEquals(2, count(events, Reason.TIMEWAIT_PAWS), "one event per reject: " + events);
+                DropEvent e = events.stream().filter(x -> x.getReason() == Reason.TIMEWAIT_PAWS).findFirst().orElseThrow();
+                assertEquals(tsval, Integer.toUnsignedLong(e.getTsval()));
+                assertEquals(tw.lastClientTsVal(), Integer.toUnsignedLong(e.getCachedTs()));
+                assertEquals(expectedProbe(mode), e.getProbe());
+                assertEquals(t.clientAddress().getHostAddress(), e.getSrcAddr());
+            }
+        }
+    }
+
+    static void closedPort(AttachMode mode, ProbeRecorder shared) throws Exception {
+        try (Topology t = Topology.pair().build();
+             ProbeRecorder rec = ProbeRecorder.startOrShare(mode, shared, t.server().inode())) {
+            Nstat before = Nstat.read(t.server());
+            t.client().call(() -> {
+                for (int i = 0; i < 5; i++) {
+                    try (java.net.Socket s = new java.net.Socket()) {
+                        s.connect(new InetSocketAddress(t.serverAddress(), 9), 3000);
+                    } catch (java.net.ConnectException expected) {
+                        // RST
+                    }
+                }
+                return null;
+            });
+            List<DropEvent> events = rec.awaitIn(t.server().inode(), 5, WAIT);
+            assertEquals(5L, Nstat.read(t.server()).minus(before).get("Tcp:OutRsts"));
+            assertEquals(5, count(events, Reason.KERNEL_REASON), events.toString());
+            assertTrue(events.stream().allMatch(e -> e.getKernelReason().equals("NO_SOCKET")), events.toString());
+        }
+    }
+
+    private static long count(List<DropEvent> events, Reason r) {
+        return events.stream().filter(e -> e.getReason() == r).count();
+    }
+}
