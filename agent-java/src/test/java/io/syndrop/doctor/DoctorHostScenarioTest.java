@@ -16,10 +16,8 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -64,16 +62,7 @@ class DoctorHostScenarioTest {
              TinyBacklogListener l = TinyBacklogListener.open(t.server(), t.serverAddress(), 0, 1)) {
             CompletableFuture<JsonObject> doctor = doctor(t.server().name(), "5s");
             Thread.sleep(2500);
-            List<SocketChannel> clients = t.client().call(() -> {
-                List<SocketChannel> cs = new ArrayList<>();
-                for (int i = 0; i < 6; i++) {
-                    SocketChannel ch = SocketChannel.open();
-                    ch.configureBlocking(false);
-                    ch.connect(new InetSocketAddress(t.serverAddress(), l.port()));
-                    cs.add(ch);
-                }
-                return cs;
-            });
+            List<SocketChannel> clients = l.connectMany(t.client(), t.serverAddress(), 6);
             JsonObject finding = finding(doctor.get(), "accept-queue-overflow");
             assertTrue(finding.toString().contains("ListenOverflows"), finding.toString());
             for (SocketChannel ch : clients) {

@@ -14,7 +14,6 @@ import io.syndrop.testbed.vm.VmHarness;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -47,16 +46,7 @@ final class ProbeScenarios {
              TinyBacklogListener l = TinyBacklogListener.open(t.server(), t.serverAddress(), 0, 1);
              ProbeRecorder rec = ProbeRecorder.startOrShare(mode, shared, t.server().inode())) {
             Nstat before = Nstat.read(t.server());
-            List<SocketChannel> clients = t.client().call(() -> {
-                List<SocketChannel> cs = new ArrayList<>();
-                for (int i = 0; i < 6; i++) {
-                    SocketChannel ch = SocketChannel.open();
-                    ch.configureBlocking(false);
-                    ch.connect(new InetSocketAddress(t.serverAddress(), l.port()));
-                    cs.add(ch);
-                }
-                return cs;
-            });
+            List<SocketChannel> clients = l.connectMany(t.client(), t.serverAddress(), 6);
             Thread.sleep(4000); // SYN retransmissions at 1 s and 3 s are dropped again
             Map<String, Long> delta = Nstat.read(t.server()).minus(before).nonZero();
             List<DropEvent> events = rec.awaitIn(t.server().inode(), delta.getOrDefault("TcpExt:ListenDrops", 0L).intValue(), WAIT);
@@ -86,13 +76,7 @@ final class ProbeScenarios {
             SynCrafter.dropOutgoingRsts(t.client()); // half-open connections stay in the SYN queue
             try (ProbeRecorder rec = ProbeRecorder.startOrShare(mode, shared, t.server().inode());
                  SynCrafter c = SynCrafter.open(t.client(), t.clientAddress())) {
-                Nstat before = Nstat.read(t.server());
-                for (int i = 0; i < 20; i++) {
-                    c.send(Syn.to(t.serverAddress(), l.port(), 42000 + i, 1000L * i, 100 + i));
-                    Thread.sleep(20);
-                }
-                Thread.sleep(500);
-                Map<String, Long> delta = Nstat.read(t.server()).minus(before).nonZero();
+                Map<String, Long> delta = synBurst(t, c, l.port(), 42000, 20, 100);
                 long drops = delta.getOrDefault("TcpExt:ListenDrops", 0L);
                 List<DropEvent> events = rec.awaitIn(t.server().inode(), (int) drops, WAIT);
                 assertTrue(drops >= 10, "with max_syn_backlog 8, SYNs past the 3/4 mark are dropped: " + delta);
@@ -113,13 +97,7 @@ final class ProbeScenarios {
             SynCrafter.dropOutgoingRsts(t.client());
             try (ProbeRecorder rec = ProbeRecorder.startOrShare(mode, shared, t.server().inode());
                  SynCrafter c = SynCrafter.open(t.client(), t.clientAddress())) {
-                Nstat before = Nstat.read(t.server());
-                for (int i = 0; i < 12; i++) {
-                    c.send(Syn.to(t.serverAddress(), l.port(), 43000 + i, 1000L * i, 500 + i));
-                    Thread.sleep(20);
-                }
-                Thread.sleep(500);
-                Map<String, Long> delta = Nstat.read(t.server()).minus(before).nonZero();
+                Map<String, Long> delta = synBurst(t, c, l.port(), 43000, 12, 500);
                 long drops = delta.getOrDefault("TcpExt:ListenDrops", 0L);
                 List<DropEvent> events = rec.awaitIn(t.server().inode(), (int) drops, WAIT);
                 assertTrue(drops >= 7, "SYNs past a SYN queue of 4 are dropped: " + delta);
@@ -175,6 +153,21 @@ final class ProbeScenarios {
             assertEquals(5, count(events, Reason.KERNEL_REASON), events.toString());
             assertTrue(events.stream().allMatch(e -> e.getKernelReason().equals("NO_SOCKET")), events.toString());
         }
+    }
+
+    /**
+     * n crafted SYNs from distinct source ports that never complete (the client's RSTs are dropped),
+     * TSvals firstTsval, firstTsval+1, ...; returns the server namespace's counter deltas.
+     */
+    private static Map<String, Long> synBurst(Topology t, SynCrafter c, int port, int firstSrcPort, int n,
+                                              long firstTsval) throws Exception {
+        Nstat before = Nstat.read(t.server());
+        for (int i = 0; i < n; i++) {
+            c.send(Syn.to(t.serverAddress(), port, firstSrcPort + i, 1000L * i, firstTsval + i));
+            Thread.sleep(20);
+        }
+        Thread.sleep(500);
+        return Nstat.read(t.server()).minus(before).nonZero();
     }
 
     private static long count(List<DropEvent> events, Reason r) {

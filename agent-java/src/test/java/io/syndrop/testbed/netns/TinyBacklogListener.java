@@ -6,6 +6,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A listener that never accepts, with a tiny backlog: once its accept queue holds backlog + 1
@@ -49,6 +52,21 @@ public final class TinyBacklogListener implements AutoCloseable {
 
     public int backlog() {
         return backlog;
+    }
+
+    /** Starts n non-blocking connects from {@code client} to this listener; the caller closes them. */
+    public List<SocketChannel> connectMany(Netns client, InetAddress address, int n) throws Exception {
+        int port = port();
+        return client.call(() -> {
+            List<SocketChannel> cs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                SocketChannel ch = SocketChannel.open();
+                ch.configureBlocking(false);
+                ch.connect(new InetSocketAddress(address, port));
+                cs.add(ch);
+            }
+            return cs;
+        });
     }
 
     /** Accepts one queued connection and closes it, making room for one more. */
