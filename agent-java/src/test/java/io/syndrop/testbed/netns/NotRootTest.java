@@ -20,11 +20,13 @@ class NotRootTest {
     @Test
     void buildingATopologyAsNobodyFailsLoudly() throws Exception {
         // nobody may not be able to read the checkout or root's Maven repository: give it a
-        // world-readable copy of the test classes and of JNA, and a directory to start in.
+        // world-readable copy of the main and test classes and of JNA, and a directory to start in.
         Path dir = Files.createTempDirectory("sdt-notroot", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         try {
             Path classes = dir.resolve("classes");
             copyTree(Path.of(NotRootTest.class.getProtectionDomain().getCodeSource().getLocation().toURI()), classes);
+            // The test bed's core lives in the main classes (the demo uses it too).
+            copyTree(Path.of(Topology.class.getProtectionDomain().getCodeSource().getLocation().toURI()), classes);
             Path jna = Files.copy(Path.of(com.sun.jna.Native.class.getProtectionDomain().getCodeSource().getLocation().toURI()),
                     dir.resolve("jna.jar"), StandardCopyOption.REPLACE_EXISTING);
             Files.setPosixFilePermissions(jna, PosixFilePermissions.fromString("rw-r--r--"));
