@@ -110,6 +110,11 @@ public final class DemoCommand implements Command {
                 public void onLoss(LossRecord loss) {
                     printer.onLoss(loss);
                 }
+
+                @Override
+                public void onBatchEnd() {
+                    printer.onBatchEnd();
+                }
             };
             String node = NodeIdentity.nodeName();
             CounterReader counters = new CounterReader(NetnsTarget.parse(server.name()), true);

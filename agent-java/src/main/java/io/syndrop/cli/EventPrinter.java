@@ -13,8 +13,8 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Prints drops as they come: the human table or one JSON object per line, flushed per event so a
- * terminal or a pipe sees each drop at once. Loss records go to stderr in the table form.
+ * Prints drops as they come: the human table or one JSON object per line, flushed after each
+ * drained batch so a terminal or a pipe sees each drop at once without a flush per line. Loss records go to stderr in the table form.
  */
 final class EventPrinter implements DropListener {
     /** Reasons that the kernel also counts in TcpExt:ListenDrops. */
@@ -51,6 +51,12 @@ final class EventPrinter implements DropListener {
         shown.incrementAndGet();
         synchronized (out) {
             out.println(json ? EventJson.line(e) : EventText.line(e));
+        }
+    }
+
+    @Override
+    public void onBatchEnd() {
+        synchronized (out) {
             out.flush();
         }
     }

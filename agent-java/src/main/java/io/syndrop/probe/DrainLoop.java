@@ -70,6 +70,9 @@ public final class DrainLoop implements Runnable {
             }
         }
         drained.addAndGet(n);
+        if (n > 0) {
+            listener.onBatchEnd();
+        }
         return n;
     }
 

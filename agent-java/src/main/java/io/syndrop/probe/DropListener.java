@@ -8,4 +8,7 @@ public interface DropListener {
     void onEvent(DropEvent event);
 
     void onLoss(LossRecord loss);
+
+    /** After each drained batch: the moment to flush what onEvent buffered. */
+    default void onBatchEnd() {}
 }

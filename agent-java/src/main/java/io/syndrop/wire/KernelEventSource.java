@@ -71,6 +71,13 @@ public final class KernelEventSource implements EventSource {
                         tee.onLoss(loss);
                     }
                 }
+
+                @Override
+                public void onBatchEnd() {
+                    if (tee != null) {
+                        tee.onBatchEnd();
+                    }
+                }
             }, node, pipeline.agentId(), pipeline.boot(), new AtomicLong());
         } else {
             err.println("syndrop: no eBPF attach mode: sending counter samples only");
