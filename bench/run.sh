@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 TOP=$PWD
 QUICK=0
 [[ "${1:-}" == "--quick" ]] && QUICK=1
-if [[ $QUICK == 1 ]]; then ROUNDS=${BENCH_ROUNDS:-3}; DUR=${BENCH_DUR:-4}; IDLE=20; else ROUNDS=5; DUR=10; IDLE=60; fi
+if [[ $QUICK == 1 ]]; then ROUNDS=${BENCH_ROUNDS:-3}; DUR=${BENCH_DUR:-4}; else ROUNDS=5; DUR=10; fi
+IDLE=${BENCH_IDLE:-60}
 [[ $(id -u) == 0 ]] || { echo "bench/run.sh: needs root (raw sockets, BPF, namespaces); run it with sudo" >&2; exit 1; }
 
 JAR=$TOP/agent-java/target/syndrop.jar
@@ -104,6 +105,12 @@ stop_peer() {
     PEER_PID=""
 }
 
+# TcpExt:PAWSTimewait of namespace $1, read from /proc/net/netstat (nstat's history file would be shared
+# between namespaces).
+paws_timewait() {
+    ip netns exec "$1" awk '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) k[i] = $i; h = 1 } else { for (i = 1; i <= NF; i++) if (k[i] == "PAWSTimewait") print $i } }' /proc/net/netstat
+}
+
 prog_totals() { python3 bench/progstats.py stats $PEER_PROGS | awk '{c+=$3; t+=$4} END {print c+0, t+0}'; }
 
 # Sets up the TIME-WAIT PAWS load in namespace $1: raw timestamps (tcp_timestamps=2, so a TSval of 5
@@ -135,14 +142,14 @@ kernel_cost() {
                 out=$WORK/s1-$load-$peer-$rnd.out
                 start_peer "$peer" "$out"
                 read -r c0 t0 < <(prog_totals)
-                local n0; n0=$(ip netns exec "$ns" nstat -az TcpExtPAWSTimewait | awk '/PAWSTimewait/ {print $2}')
+                local n0; n0=$(paws_timewait "$ns")
                 if [[ $load == closed ]]; then
                     sent=$(ip netns exec "$ns" "$WORK/bin/synflood" 127.0.0.1 127.0.0.1 9 20000 20000 0 0 "$DUR")
                 else
                     sent=$(ip netns exec "$ns" "$WORK/bin/synflood" 127.0.0.1 127.0.0.1 8080 40000 16 5 0 "$DUR")
                 fi
                 read -r c1 t1 < <(prog_totals)
-                local n1; n1=$(ip netns exec "$ns" nstat -az TcpExtPAWSTimewait | awk '/PAWSTimewait/ {print $2}')
+                local n1; n1=$(paws_timewait "$ns")
                 stop_peer
                 ip netns del "$ns"
                 local calls=$((c1 - c0)) ns_per=0
