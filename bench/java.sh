@@ -101,20 +101,23 @@ scenario_footprint() {
         sleep 5
         for phase in idle 10k_per_s; do
             c0=$(cpu_ticks "$jpid"); t0=$(date +%s.%N); maxrss=0
+            local load=""
             if [[ $phase == 10k_per_s ]]; then
                 ip netns exec "$ns" "$WORK/bin/synflood" 127.0.0.1 127.0.0.1 9 20000 20000 0 10000 "$IDLE" > /dev/null &
+                load=$!
             fi
             for _ in $(seq 1 "$IDLE"); do
                 sleep 1
-                rss=$(rss_kib "$jpid"); (( rss > maxrss )) && maxrss=$rss
+                rss=$(rss_kib "$jpid")
+                if (( rss > maxrss )); then maxrss=$rss; fi
             done
-            wait $(jobs -p | grep -v "^$agent$" | grep -v "^$coll$") 2>/dev/null || true
+            if [[ -n $load ]]; then wait "$load" || true; fi
             c1=$(cpu_ticks "$jpid"); t1=$(date +%s.%N)
             record "footprint_$phase" cpu_pct_of_one_core agent "$rnd" "$(awk -v c=$((c1 - c0)) -v hz="$hz" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", 100 * c / hz / (b - a)}')" "%"
             record "footprint_$phase" rss_max agent "$rnd" "$(awk -v r="$maxrss" 'BEGIN {printf "%.1f", r / 1024}')" MiB
             log "footprint $phase round $rnd: cpu ticks $((c1 - c0)) rss max ${maxrss} KiB"
         done
-        kill -TERM "$agent" "$coll" 2>/dev/null || true
+        kill -TERM "$jpid" "$agent" "$coll" 2>/dev/null || true
         wait "$agent" "$coll" 2>/dev/null || true
         ip netns del "$ns"
     done
