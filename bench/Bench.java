@@ -63,6 +63,7 @@ public class Bench {
         final AtomicLong drops = new AtomicLong();
         final AtomicLong lossRecords = new AtomicLong();
         final AtomicLong lostReported = new AtomicLong();
+        volatile long lastDropWriteNanos; // System.nanoTime of the last write holding a drop
         long[] latUs = new long[1 << 16];
         int nLat;
 
@@ -79,6 +80,7 @@ public class Bench {
             long nowNs = now.getEpochSecond() * 1_000_000_000L + now.getNano();
             for (WatchItem it : items) {
                 if (it.hasEvent()) {
+                    lastDropWriteNanos = System.nanoTime();
                     drops.incrementAndGet();
                     if (nLat == latUs.length) latUs = Arrays.copyOf(latUs, nLat * 2);
                     latUs[nLat++] = (nowNs - it.getEvent().getTimeUnixNano()) / 1000;
@@ -190,6 +192,7 @@ public class Bench {
         try (Rig rig = Rig.start("kernel", false)) {
             EventPipeline p = rig.agent.pipeline();
             LiveProbe probe = attach(netnsIno, p, new AtomicLong());
+            long loadStart = System.nanoTime();
             Process load = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out;
             try (BufferedReader r = new BufferedReader(new InputStreamReader(load.getInputStream()))) {
@@ -214,11 +217,13 @@ public class Bench {
             long queueLost = rig.agentMetrics.value("syndrop_agent_queue_lost_total");
             long spoolLost = rig.agentMetrics.value("syndrop_agent_spool_lost_total");
             long delivered = rig.sink.drops.get();
+            // Delivery may go on after the load stopped: rate over the load's start to the last drop written.
+            double busy = Math.max(seconds, (rig.sink.lastDropWriteNanos - loadStart) / 1e9);
             System.out.printf("{\"generated\":%d,\"load_rate\":%.0f,\"drained\":%d,\"delivered\":%d,\"lost_kernel_ringbuf\":%d,"
                             + "\"lost_agent_queue\":%d,\"lost_agent_spool\":%d,\"lost_reported_in_sink\":%d,\"unaccounted\":%d,"
-                            + "\"delivered_per_s\":%.0f,%s}%n",
+                            + "\"delivery_seconds\":%.3f,\"delivered_per_s\":%.0f,%s}%n",
                     generated, rate, drained, delivered, kernelLost, queueLost, spoolLost, rig.sink.lostReported.get(),
-                    generated - delivered - kernelLost - queueLost - spoolLost, delivered / seconds, rig.sink.latencyJson());
+                    generated - delivered - kernelLost - queueLost - spoolLost, busy, delivered / busy, rig.sink.latencyJson());
         }
     }
 
