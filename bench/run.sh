@@ -31,6 +31,7 @@ cleanup() {
     sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS" || true
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM   # so the EXIT trap runs (namespaces, bpf_stats_enabled) on Ctrl-C too
 
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 # record SCENARIO METRIC PEER ROUND VALUE UNIT [EXTRA_JSON]
