@@ -1,0 +1,242 @@
+// Benchmark driver for bench/run.sh; single-file source launch against the shaded jar:
+//   java -cp agent-java/target/syndrop.jar bench/Bench.java MODE ...
+// Modes (each prints one JSON object on stdout, diagnostics on stderr):
+//   pipeline EVENTS                    recorded stream -> agent pipeline -> spool -> gRPC -> collector -> JSON file
+//   kernel NETNS_INO SECONDS -- CMD... kernel (tracepoint mode, this netns only) -> agent -> collector -> JSON file
+//                                      while CMD (the load, prints sent=N) runs; latency drop -> sink write
+//   agent NETNS_INO PORT SECONDS       an agent process alone (kernel source) publishing to a collector at PORT
+// Not a test and not built by Maven: it uses only the jar's public classes.
+
+import io.syndrop.collector.CollectorServer;
+import io.syndrop.collector.sink.JsonFileSink;
+import io.syndrop.collector.sink.Sink;
+import io.syndrop.event.EventFilter;
+import io.syndrop.metrics.Metrics;
+import io.syndrop.probe.AttachMode;
+import io.syndrop.probe.DropListener;
+import io.syndrop.probe.LiveProbe;
+import io.syndrop.probe.ProbeSession;
+import io.syndrop.probe.ShimOptions;
+import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.LossRecord;
+import io.syndrop.proto.v1.Reason;
+import io.syndrop.proto.v1.WatchItem;
+import io.syndrop.wire.Agent;
+import io.syndrop.wire.CollectorChannel;
+import io.syndrop.wire.EventPipeline;
+import io.syndrop.wire.EventStreamFile;
+import io.syndrop.wire.HostPort;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+public class Bench {
+    public static void main(String[] args) throws Exception {
+        Locale.setDefault(Locale.ROOT);
+        switch (args.length == 0 ? "" : args[0]) {
+            case "pipeline" -> pipeline(Long.parseLong(args[1]), args.length > 2 && args[2].equals("null-sink"));
+            case "kernel" -> kernel(Long.parseLong(args[1]), Double.parseDouble(args[2]),
+                    Arrays.asList(args).subList(Arrays.asList(args).indexOf("--") + 1, args.length));
+            case "agent" -> agentAlone(Long.parseLong(args[1]), Integer.parseInt(args[2]), Double.parseDouble(args[3]));
+            default -> {
+                System.err.println("usage: Bench pipeline EVENTS | kernel NETNS_INO SECONDS -- CMD... | agent NETNS_INO PORT SECONDS");
+                System.exit(2);
+            }
+        }
+        System.exit(0);
+    }
+
+    /** The JSON sink, timing each drop from its kernel time to the moment the sink wrote it. */
+    static final class TimedSink implements Sink {
+        final JsonFileSink inner;
+        final AtomicLong drops = new AtomicLong();
+        final AtomicLong lossRecords = new AtomicLong();
+        final AtomicLong lostReported = new AtomicLong();
+        volatile long lastDropWriteNanos; // System.nanoTime of the last write holding a drop
+        long[] latUs = new long[1 << 16];
+        int nLat;
+
+        TimedSink(Path file) throws IOException {
+            // null: no JSON at all, to see what the JSON formatting costs (the pipeline ceiling's hot spot)
+            inner = file == null ? null : new JsonFileSink(file, System.out, false, 0, null);
+        }
+
+        public String name() { return inner == null ? "null" : inner.name(); }
+
+        public synchronized void write(List<WatchItem> items) throws IOException {
+            if (inner != null) inner.write(items);
+            Instant now = Instant.now();
+            long nowNs = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+            for (WatchItem it : items) {
+                if (it.hasEvent()) {
+                    lastDropWriteNanos = System.nanoTime();
+                    drops.incrementAndGet();
+                    if (nLat == latUs.length) latUs = Arrays.copyOf(latUs, nLat * 2);
+                    latUs[nLat++] = (nowNs - it.getEvent().getTimeUnixNano()) / 1000;
+                } else if (it.hasLoss()) {
+                    lossRecords.incrementAndGet();
+                    lostReported.addAndGet(it.getLoss().getCount());
+                }
+            }
+        }
+
+        public void flush() throws IOException { if (inner != null) inner.flush(); }
+        public String checkpoint() { return inner == null ? "" : inner.checkpoint(); }
+        public void recover(String c) throws IOException { if (inner != null) inner.recover(c); }
+        public void close() throws IOException { if (inner != null) inner.close(); }
+
+        synchronized String latencyJson() {
+            long[] l = Arrays.copyOf(latUs, nLat);
+            Arrays.sort(l);
+            if (l.length == 0) return "\"lat_n\":0";
+            return String.format("\"lat_n\":%d,\"lat_p50_us\":%d,\"lat_p99_us\":%d,\"lat_max_us\":%d",
+                    l.length, l[l.length / 2], l[(int) Math.min(l.length - 1, Math.ceil(l.length * 0.99) - 1)], l[l.length - 1]);
+        }
+    }
+
+    record Rig(Path dir, Metrics agentMetrics, Metrics collectorMetrics, TimedSink sink, CollectorServer collector, Agent agent)
+            implements AutoCloseable {
+        static Rig start(String tag, boolean nullSink) throws Exception {
+            Path dir = Files.createTempDirectory("syndrop-bench-" + tag);
+            Metrics cm = new Metrics();
+            TimedSink sink = new TimedSink(nullSink ? null : dir.resolve("events.json"));
+            CollectorServer c = new CollectorServer(new CollectorServer.Config(new HostPort("127.0.0.1", 0), true,
+                    null, null, null, null, 0, null, 0), List.of(sink), cm);
+            Metrics am = new Metrics();
+            Agent a = new Agent(agentConfig(dir, c.port()), am);
+            return new Rig(dir, am, cm, sink, c, a);
+        }
+
+        long acked() { return agentMetrics.value("syndrop_agent_acknowledged_total"); }
+
+        public void close() throws Exception {
+            agent.close();
+            collector.close();
+            try (var s = Files.walk(dir)) {
+                s.sorted((x, y) -> y.compareTo(x)).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** The product's defaults (syndrop agent), except the spool lives in a temp dir. */
+    static Agent.Config agentConfig(Path dir, int port) {
+        return new Agent.Config("bench", "bench", new CollectorChannel(new HostPort("127.0.0.1", port), true, null, null, null, null),
+                dir.resolve("spool"), 256L << 20, true, 65536, 1000, Duration.ofMillis(100), 8, null);
+    }
+
+    static long wallNanos() {
+        Instant t = Instant.now();
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
+    static DropEvent sample(long i) {
+        return DropEvent.newBuilder().setTimeUnixNano(0).setNode("bench").setReason(Reason.KERNEL_REASON)
+                .setKernelReason("NO_SOCKET").setSrcAddr("192.0.2." + (1 + i % 200)).setSrcPort((int) (20000 + i % 40000))
+                .setDstAddr("198.51.100.2").setDstPort(8080).setTsval((int) (1_000_000 + i)).setNetnsIno(4026532177L)
+                .build();
+    }
+
+    /** Pipeline ceiling: a recorded stream offered as fast as the queue takes it, paced so nothing is refused. */
+    static void pipeline(long n, boolean nullSink) throws Exception {
+        Path rec = Files.createTempFile("syndrop-bench", ".events");
+        List<DropEvent> events = new ArrayList<>();
+        for (long i = 0; i < Math.min(n, 100_000); i++) events.add(sample(i));
+        EventStreamFile.write(rec, events);
+        List<DropEvent> recorded = EventStreamFile.readAll(rec);
+        Files.delete(rec);
+        try (Rig rig = Rig.start("pipeline", nullSink)) {
+            EventPipeline p = rig.agent.pipeline();
+            long start = System.nanoTime();
+            long refused = 0;
+            for (long i = 0; i < n; i++) {
+                while (rig.agentMetrics.value("syndrop_agent_queue_depth") > 60_000) {
+                    LockSupport.parkNanos(50_000);
+                }
+                DropEvent e = recorded.get((int) (i % recorded.size()));
+                if (!p.offer(e.toBuilder().setTimeUnixNano(wallNanos()).build())) refused++;
+            }
+            long offeredAt = System.nanoTime();
+            while (rig.acked() < n && System.nanoTime() - offeredAt < 120_000_000_000L) {
+                Thread.sleep(5);
+            }
+            double sec = (System.nanoTime() - start) / 1e9;
+            System.out.printf("{\"events\":%d,\"delivered\":%d,\"acked\":%d,\"refused\":%d,\"seconds\":%.3f,\"events_per_s\":%.0f,%s}%n",
+                    n, rig.sink.drops.get(), rig.acked(), refused, sec, rig.sink.drops.get() / sec, rig.sink.latencyJson());
+        }
+    }
+
+    static LiveProbe attach(long netnsIno, EventPipeline p, AtomicLong seq) throws Exception {
+        ShimOptions o = new ShimOptions();
+        o.ringbufBytes = 4 << 20;
+        o.netnsIno = netnsIno; // only the benchmark's namespace: other drops on this shared machine stay out
+        ProbeSession s = ProbeSession.open(AttachMode.TRACEPOINT, o);
+        return LiveProbe.start(s, EventFilter.ALL, new DropListener() {
+            public void onEvent(DropEvent e) { p.offer(e); }
+            public void onLoss(LossRecord l) { p.offerLoss(l); }
+        }, "bench", "bench", p.boot(), seq);
+    }
+
+    /** Kernel -> sink under a load command; reconciles generated, delivered and reported losses. */
+    static void kernel(long netnsIno, double seconds, List<String> cmd) throws Exception {
+        try (Rig rig = Rig.start("kernel", false)) {
+            EventPipeline p = rig.agent.pipeline();
+            LiveProbe probe = attach(netnsIno, p, new AtomicLong());
+            long loadStart = System.nanoTime();
+            Process load = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out;
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(load.getInputStream()))) {
+                out = String.join(" ", r.lines().toList());
+            }
+            if (!load.waitFor((long) seconds + 30, TimeUnit.SECONDS) || load.exitValue() != 0) {
+                throw new IllegalStateException("load command failed: " + out);
+            }
+            long generated = Long.parseLong(out.replaceAll(".*sent=(\\d+).*", "$1"));
+            double rate = Double.parseDouble(out.replaceAll(".*rate=(\\d+).*", "$1"));
+            // Let the drain, spool and collector settle: stop when nothing moved for 2 s (bounded: 60 s).
+            long last = -1, still = System.nanoTime(), t0 = System.nanoTime();
+            while (System.nanoTime() - t0 < 60_000_000_000L) {
+                long now = rig.sink.drops.get() + rig.sink.lostReported.get();
+                if (now != last) { last = now; still = System.nanoTime(); }
+                else if (System.nanoTime() - still > 2_000_000_000L) break;
+                Thread.sleep(50);
+            }
+            long kernelLost = probe.session().lostTotal();
+            long drained = probe.drained();
+            probe.close();
+            long queueLost = rig.agentMetrics.value("syndrop_agent_queue_lost_total");
+            long spoolLost = rig.agentMetrics.value("syndrop_agent_spool_lost_total");
+            long delivered = rig.sink.drops.get();
+            // Delivery may go on after the load stopped: rate over the load's start to the last drop written.
+            double busy = Math.max(seconds, (rig.sink.lastDropWriteNanos - loadStart) / 1e9);
+            System.out.printf("{\"generated\":%d,\"load_rate\":%.0f,\"drained\":%d,\"delivered\":%d,\"lost_kernel_ringbuf\":%d,"
+                            + "\"lost_agent_queue\":%d,\"lost_agent_spool\":%d,\"lost_reported_in_sink\":%d,\"unaccounted\":%d,"
+                            + "\"delivery_seconds\":%.3f,\"delivered_per_s\":%.0f,%s}%n",
+                    generated, rate, drained, delivered, kernelLost, queueLost, spoolLost, rig.sink.lostReported.get(),
+                    generated - delivered - kernelLost - queueLost - spoolLost, busy, delivered / busy, rig.sink.latencyJson());
+        }
+    }
+
+    /** A lone agent process (for RSS/CPU): kernel source -> agent -> collector at PORT, for SECONDS. */
+    static void agentAlone(long netnsIno, int port, double seconds) throws Exception {
+        Path dir = Files.createTempDirectory("syndrop-bench-agent");
+        Metrics m = new Metrics();
+        Agent a = new Agent(agentConfig(dir, port), m);
+        LiveProbe probe = attach(netnsIno, a.pipeline(), new AtomicLong());
+        System.err.println("agent attached");
+        Thread.sleep((long) (seconds * 1000));
+        System.out.printf("{\"drained\":%d,\"acked\":%d}%n", probe.drained(), m.value("syndrop_agent_acknowledged_total"));
+        probe.close();
+        a.close();
+    }
+}

@@ -1,0 +1,125 @@
+# Scenarios 3-5 of bench/run.sh (sourced by it): they drive syndrop's Java classes through
+# bench/Bench.java, compiled once against the shaded jar (not by Maven, not in CI).
+
+bench_java() {
+    if [[ ! -f $WORK/classes/Bench.class ]]; then
+        mkdir -p "$WORK/classes"
+        javac -nowarn -cp "$JAR" -d "$WORK/classes" bench/Bench.java
+    fi
+    java ${BENCH_JAVA_OPTS:-} -cp "$JAR:$WORK/classes" Bench "$@"
+}
+
+# json_field JSON KEY
+json_field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+
+note() { printf '{"topic":"%s","text":"%s"}\n' "$1" "$2" >> "$RAW.notes"; }
+
+# ---- scenario 3b: the pipeline's ceiling without the kernel --------------------------------------
+scenario_pipeline() {
+    local n rnd sink res
+    if [[ $QUICK == 1 ]]; then n=500000; else n=2000000; fi
+    for rnd in $(seq 1 "$ROUNDS"); do
+        for sink in json null-sink; do
+            res=$(bench_java pipeline "$n" "$sink" 2>>"$WORK/java.err" | grep '^{')
+            record pipeline_ceiling events_per_s "$sink" "$rnd" "$(json_field "$res" events_per_s)" events/s "\"detail\":$res"
+            log "pipeline $sink round $rnd: $res"
+        done
+    done
+    note pipeline_ceiling "recorded DropEvents offered straight into EventPipeline (paced on the queue depth so none is refused) -> batcher -> spool (fsync per batch, product defaults) -> Publisher (gRPC, plaintext loopback) -> CollectorServer -> Committer -> JSON file sink (fsync per group); agent and collector in one JVM. null-sink: the same without JSON formatting, to isolate it."
+}
+
+# ---- scenario 3a + 4: kernel -> agent -> collector -> JSON sink; latency ---------------------------
+scenario_kernel_to_sink() {
+    local rnd peer peers ns ino res out sent lines lost
+    for rnd in $(seq 1 "$ROUNDS"); do
+        if (( rnd % 2 )); then peers="syndrop bpftrace"; else peers="bpftrace syndrop"; fi
+        for peer in $peers; do
+            ns=$(new_ns)
+            ino=$(stat -L -c %i "/run/netns/$ns")
+            if [[ $peer == syndrop ]]; then
+                res=$(bench_java kernel "$ino" "$DUR" -- ip netns exec "$ns" "$WORK/bin/synflood" 127.0.0.1 127.0.0.1 9 20000 20000 0 0 "$DUR" 2>>"$WORK/java.err" | grep '^{')
+                record sink_max_rate generated_per_s syndrop "$rnd" "$(json_field "$res" load_rate)" events/s
+                record sink_max_rate delivered_per_s syndrop "$rnd" "$(json_field "$res" delivered_per_s)" events/s "\"detail\":$res"
+                record sink_max_rate lost syndrop "$rnd" $(( $(json_field "$res" generated) - $(json_field "$res" delivered) )) events
+                record sink_max_rate unaccounted syndrop "$rnd" "$(json_field "$res" unaccounted)" events
+            else
+                out=$WORK/s3-bpftrace-$rnd.out
+                start_peer bpftrace "$out"
+                sent=$(ip netns exec "$ns" "$WORK/bin/synflood" 127.0.0.1 127.0.0.1 9 20000 20000 0 0 "$DUR")
+                sleep 1
+                stop_peer
+                lines=$(grep -c "netns=$ino " "$out" || true)
+                lost=$(grep -o 'Lost [0-9]* events' "$out" | awk '{s+=$2} END {print s+0}')
+                local gen=${sent#sent=}; gen=${gen%% *}
+                local rate=${sent##*rate=}
+                res="{\"generated\":$gen,\"load_rate\":$rate,\"delivered\":$lines,\"lost_reported\":$lost,\"unaccounted\":$((gen - lines - lost))}"
+                record sink_max_rate generated_per_s bpftrace "$rnd" "$rate" events/s
+                record sink_max_rate delivered_per_s bpftrace "$rnd" "$(awk -v l="$lines" -v d="$DUR" 'BEGIN {printf "%.0f", l / d}')" events/s "\"detail\":$res"
+                record sink_max_rate lost bpftrace "$rnd" $((gen - lines)) events
+                record sink_max_rate unaccounted bpftrace "$rnd" $((gen - lines - lost)) events
+            fi
+            ip netns del "$ns"
+            log "kernel->sink $peer round $rnd: $res"
+        done
+        for rate in 1000 10000 100000; do
+            ns=$(new_ns)
+            ino=$(stat -L -c %i "/run/netns/$ns")
+            res=$(bench_java kernel "$ino" "$DUR" -- ip netns exec "$ns" "$WORK/bin/synflood" 127.0.0.1 127.0.0.1 9 20000 20000 0 "$rate" "$DUR" 2>>"$WORK/java.err" | grep '^{')
+            ip netns del "$ns"
+            for q in p50 p99 max; do
+                record "latency_${rate}_per_s" "${q}_ms" syndrop "$rnd" "$(awk -v u="$(json_field "$res" lat_${q}_us)" 'BEGIN {printf "%.1f", u / 1000}')" ms
+            done
+            record "latency_${rate}_per_s" lost syndrop "$rnd" $(( $(json_field "$res" generated) - $(json_field "$res" delivered) )) events "\"detail\":$res"
+            log "latency at $rate/s round $rnd: $res"
+        done
+    done
+    note sink_max_rate "load: bench/synflood.c, raw-socket SYNs (sendmmsg, 64 a call) from one thread to a closed port on a fresh namespace's loopback (NO_SOCKET drops). syndrop: tracepoint mode filtered in the kernel to that namespace -> EventPipeline -> spool -> gRPC -> collector -> JSON file (agent and collector in one JVM, product defaults). lost = generated - delivered; unaccounted = lost minus the losses syndrop reported by stage (kernel ring buffer, agent queue, agent spool), which must be 0. bpftrace: bench/syndrop.bt printing to a file (-o); its losses are its 'Lost N events' lines."
+    note latency "kernel time of the drop (bpf_ktime_get_ns at the drop, turned into wall-clock nanoseconds by the agent's decoder: timeUnixNano) against the wall clock (Instant.now) in the collector's JSON sink right after JsonFileSink.write returned for the group holding the event (before its fsync). Same host, same clock. Includes the JVM's warm-up (each run is a fresh JVM) and the agent's default --batch-linger 100ms."
+}
+
+# ---- scenario 5: footprint of a lone agent process ------------------------------------------------
+# cpu_ticks PID, rss_kib PID
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+scenario_footprint() {
+    local rnd port coll agent ns ino hz t0 c0 t1 c1 rss maxrss phase secs
+    hz=$(getconf CLK_TCK)
+    for rnd in $(seq 1 "$(( ROUNDS < 2 ? ROUNDS : 2 ))"); do
+        port=$((17400 + RANDOM % 1000))
+        java -jar "$JAR" collect --listen "127.0.0.1:$port" --insecure --sink "json:$WORK/fp-$rnd.json" > /dev/null 2> "$WORK/fp-coll-$rnd.err" &
+        coll=$!
+        for _ in $(seq 1 120); do grep -q "listening" "$WORK/fp-coll-$rnd.err" && break; sleep 0.25; done
+        ns=$(new_ns)
+        ino=$(stat -L -c %i "/run/netns/$ns")
+        secs=$((IDLE + IDLE + 20))
+        bench_java agent "$ino" "$port" "$secs" > "$WORK/fp-agent-$rnd.out" 2> "$WORK/fp-agent-$rnd.err" &
+        agent=$!
+        for _ in $(seq 1 240); do grep -q "agent attached" "$WORK/fp-agent-$rnd.err" && break; sleep 0.25; done
+        # the bench_java function is a subshell: the JVM is its child
+        local jpid; jpid=$(pgrep -P "$agent" java || echo "$agent")
+        sleep 5
+        for phase in idle 10k_per_s; do
+            c0=$(cpu_ticks "$jpid"); t0=$(date +%s.%N); maxrss=0
+            local load=""
+            if [[ $phase == 10k_per_s ]]; then
+                ip netns exec "$ns" "$WORK/bin/synflood" 127.0.0.1 127.0.0.1 9 20000 20000 0 10000 "$IDLE" > /dev/null &
+                load=$!
+            fi
+            for _ in $(seq 1 "$IDLE"); do
+                sleep 1
+                rss=$(rss_kib "$jpid")
+                if (( rss > maxrss )); then maxrss=$rss; fi
+            done
+            if [[ -n $load ]]; then wait "$load" || true; fi
+            c1=$(cpu_ticks "$jpid"); t1=$(date +%s.%N)
+            record "footprint_$phase" cpu_pct_of_one_core agent "$rnd" "$(awk -v c=$((c1 - c0)) -v hz="$hz" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", 100 * c / hz / (b - a)}')" "%"
+            record "footprint_$phase" rss_max agent "$rnd" "$(awk -v r="$maxrss" 'BEGIN {printf "%.1f", r / 1024}')" MiB
+            log "footprint $phase round $rnd: cpu ticks $((c1 - c0)) rss max ${maxrss} KiB"
+        done
+        kill -TERM "$jpid" "$agent" "$coll" 2>/dev/null || true
+        wait "$agent" "$coll" 2>/dev/null || true
+        ip netns del "$ns"
+    done
+    note footprint "a lone agent JVM (bench/Bench.java agent: kernel source in tracepoint mode -> EventPipeline -> spool -> gRPC) publishing to a separate 'syndrop collect' process; default JVM flags (no -Xmx: the heap may grow to a quarter of RAM). CPU from /proc/PID/stat utime+stime over the phase; RSS sampled every second, maximum. Idle: ${IDLE} s with no drops, after 5 s of settling. 10k/s: synflood at 10,000 SYN/s to a closed port for ${IDLE} s."
+}
