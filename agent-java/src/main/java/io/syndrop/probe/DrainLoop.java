@@ -28,7 +28,6 @@ public final class DrainLoop implements Runnable {
     private final ByteBuffer buf = ByteBuffer.allocateDirect(BATCH * EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
     private final long[] lostSeen;
     private final AtomicLong seq;
-    private final AtomicLong drained = new AtomicLong();
     private volatile boolean stop;
 
     public DrainLoop(KernelProbe session, EventDecoder decoder, EventFilter filter, DropListener listener,
@@ -69,7 +68,6 @@ public final class DrainLoop implements Runnable {
                 listener.onEvent(e);
             }
         }
-        drained.addAndGet(n);
         if (n > 0) {
             listener.onBatchEnd();
         }
@@ -94,9 +92,6 @@ public final class DrainLoop implements Runnable {
         }
     }
 
-    public long drained() {
-        return drained.get();
-    }
 
     public void stop() {
         stop = true;

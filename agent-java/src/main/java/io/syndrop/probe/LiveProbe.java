@@ -48,9 +48,6 @@ public final class LiveProbe implements AutoCloseable {
         return session;
     }
 
-    public long drained() {
-        return loop.drained();
-    }
 
     private void stopAndDetach() {
         loop.stop();

@@ -95,13 +95,6 @@ public final class ProbeSession implements KernelProbe {
         return out;
     }
 
-    public long lostTotal() {
-        long t = 0;
-        for (long v : lost()) {
-            t += v;
-        }
-        return t;
-    }
 
     /** The attached programs, with run counts (run time needs kernel.bpf_stats_enabled=1). */
     @Override

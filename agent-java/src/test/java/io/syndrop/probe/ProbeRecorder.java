@@ -10,8 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Attaches the real programs in one mode and records what the drain thread delivers. */
@@ -124,13 +122,6 @@ public final class ProbeRecorder implements AutoCloseable {
         }
     }
 
-    public Map<Reason, Integer> countByReason() {
-        Map<Reason, Integer> m = new TreeMap<>();
-        for (DropEvent e : events()) {
-            m.merge(e.getReason(), 1, Integer::sum);
-        }
-        return m;
-    }
 
     public DrainLoop loop() {
         return loop;
