@@ -187,16 +187,10 @@ public final class AgentCommand implements Command {
         if (v == null) {
             return dflt;
         }
-        long mult = 1;
-        char u = Character.toUpperCase(v.charAt(v.length() - 1));
-        if (u == 'K' || u == 'M' || u == 'G') {
-            mult = u == 'K' ? 1L << 10 : u == 'M' ? 1L << 20 : 1L << 30;
-            v = v.substring(0, v.length() - 1);
-        }
         try {
-            return Long.parseLong(v) * mult;
+            return Args.parseSize(v);
         } catch (NumberFormatException e) {
-            throw new UsageException("--" + name + " expects a size like 256M, got '" + a.get(name, "") + "'");
+            throw new UsageException("--" + name + " expects a size like 256M, got '" + v + "'");
         }
     }
 }

@@ -89,6 +89,18 @@ public final class Args {
         }
     }
 
+    /** Sizes as people type them: 256M, 100K, 2G, or plain bytes; NumberFormatException otherwise. */
+    public static long parseSize(String v) {
+        long mult = 1;
+        String n = v;
+        char u = v.isEmpty() ? '0' : Character.toUpperCase(v.charAt(v.length() - 1));
+        if (u == 'K' || u == 'M' || u == 'G') {
+            mult = u == 'K' ? 1L << 10 : u == 'M' ? 1L << 20 : 1L << 30;
+            n = v.substring(0, v.length() - 1);
+        }
+        return Long.parseLong(n) * mult;
+    }
+
     /** Durations as people type them: 30s, 10m, 1h, 250ms, or plain seconds. */
     public Duration getDuration(String name, Duration dflt) {
         String v = get(name, null);

@@ -92,15 +92,8 @@ public final class Sinks {
     }
 
     static long parseBytes(String spec, String v) {
-        long mult = 1;
-        String n = v;
-        char u = Character.toUpperCase(v.charAt(v.length() - 1));
-        if (u == 'K' || u == 'M' || u == 'G') {
-            mult = u == 'K' ? 1L << 10 : u == 'M' ? 1L << 20 : 1L << 30;
-            n = v.substring(0, v.length() - 1);
-        }
         try {
-            return Long.parseLong(n) * mult;
+            return Args.parseSize(v);
         } catch (NumberFormatException e) {
             throw new UsageException("--sink " + spec + ": '" + v + "' is not a size like 100M");
         }
