@@ -1,24 +1,31 @@
 package io.syndrop.event;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.MessageOrBuilder;
-import com.google.protobuf.util.JsonFormat;
+import io.syndrop.proto.v1.CounterSample;
+import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.LossRecord;
 
 /**
  * The proto3 JSON mapping of events, one object per line. Fields with zero values are printed too,
  * so that every line carries the same stable set of field names for SIEM parsers.
  */
 public final class EventJson {
-    private static final JsonFormat.Printer PRINTER =
-            JsonFormat.printer().omittingInsignificantWhitespace().alwaysPrintFieldsWithNoPresence();
-
     private EventJson() {}
 
-    public static String line(MessageOrBuilder m) {
-        try {
-            return PRINTER.print(m);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("cannot print " + m.getClass().getSimpleName() + " as JSON", e);
-        }
+    public static String line(DropEvent e) {
+        JsonBytes o = new JsonBytes(512);
+        RecordJson.drop(o, e, true, null);
+        return o.toString();
+    }
+
+    public static String line(LossRecord l) {
+        JsonBytes o = new JsonBytes(256);
+        RecordJson.loss(o, l, true, null);
+        return o.toString();
+    }
+
+    public static String line(CounterSample c) {
+        JsonBytes o = new JsonBytes(1024);
+        RecordJson.counters(o, c, true, null);
+        return o.toString();
     }
 }

@@ -1,11 +1,11 @@
 package io.syndrop.collector.sink;
 
+import io.syndrop.event.JsonBytes;
 import io.syndrop.proto.v1.WatchItem;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -24,7 +24,9 @@ public final class JsonFileSink implements Sink {
     private static final Logger LOG = Logger.getLogger(JsonFileSink.class.getName());
     private final Path file;
     private final PrintStream stdout;
+    private static final int KEEP_BUFFER_BYTES = 16 << 20;
     private final JsonLines format;
+    private final JsonBytes out = new JsonBytes(64 * 1024);
     private final long maxBytes;
     private final Duration maxAge;
     private FileChannel ch;
@@ -81,20 +83,21 @@ public final class JsonFileSink implements Sink {
 
     @Override
     public void write(List<WatchItem> items) throws IOException {
-        StringBuilder sb = new StringBuilder(items.size() * 300);
+        out.reset();
         for (WatchItem i : items) {
-            sb.append(format.format(i)).append('\n');
+            format.append(out, i);
         }
-        byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
         if (file == null) {
-            stdout.write(bytes, 0, bytes.length);
-            return;
+            out.writeTo(stdout);
+        } else {
+            maybeRotate();
+            ByteBuffer buf = out.asByteBuffer();
+            while (buf.hasRemaining()) {
+                offset += ch.write(buf, offset);
+            }
         }
-        maybeRotate();
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-            offset += ch.write(buf, offset);
-        }
+        // A burst can grow the buffer to tens of MiB; keep at most a full group's worth.
+        out.shrinkTo(KEEP_BUFFER_BYTES);
     }
 
     private void maybeRotate() throws IOException {

@@ -1,31 +1,48 @@
 package io.syndrop.collector.sink;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.MessageOrBuilder;
-import com.google.protobuf.util.JsonFormat;
+import io.syndrop.event.JsonBytes;
+import io.syndrop.event.RecordJson;
 import io.syndrop.proto.v1.CounterSample;
 import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.LossRecord;
 import io.syndrop.proto.v1.WatchItem;
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * One JSON object per record. Default: the proto3 JSON mapping of the record (lowerCamelCase
- * names, enums by name) with a leading {@code "type"} of drop, loss or counters. With ECS: Elastic
- * Common Schema names for what ECS has a name for, the rest under {@code syndrop.*}.
+ * names, enums by name, zero values left out) with a leading {@code "type"} of drop, loss or
+ * counters. With ECS: Elastic Common Schema names for what ECS has a name for, the rest under
+ * {@code syndrop.*}. Both are written straight into a {@link JsonBytes}: this is the collector's
+ * per-record hot path.
  */
 public final class JsonLines {
-    private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
     private final boolean ecs;
 
     public JsonLines(boolean ecs) {
         this.ecs = ecs;
     }
 
+    /** Appends the record as one line, newline included. */
+    public void append(JsonBytes o, WatchItem item) {
+        if (ecs) {
+            ecs(o, item);
+        } else if (item.hasEvent()) {
+            RecordJson.drop(o, item.getEvent(), false, "drop");
+        } else if (item.hasLoss()) {
+            RecordJson.loss(o, item.getLoss(), false, "loss");
+        } else {
+            RecordJson.counters(o, item.getCounters(), false, "counters");
+        }
+        o.raw('\n');
+    }
+
+    /** The record as one line of text, without the newline. */
     public String format(WatchItem item) {
-        return ecs ? ecs(item) : proto(item);
+        JsonBytes o = new JsonBytes(512);
+        append(o, item);
+        String s = o.toString();
+        return s.substring(0, s.length() - 1);
     }
 
     static String type(WatchItem item) {
@@ -35,118 +52,79 @@ public final class JsonLines {
         return item.hasLoss() ? "loss" : "counters";
     }
 
-    static MessageOrBuilder payload(WatchItem item) {
-        if (item.hasEvent()) {
-            return item.getEvent();
-        }
-        return item.hasLoss() ? item.getLoss() : item.getCounters();
-    }
-
-    private static String proto(WatchItem item) {
-        try {
-            String body = PRINTER.print(payload(item));
-            String head = "{\"type\":\"" + type(item) + "\"";
-            return body.equals("{}") ? head + "}" : head + "," + body.substring(1);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("cannot print a record as JSON", e);
-        }
-    }
-
     public static String isoTime(long unixNano) {
-        return Instant.ofEpochSecond(unixNano / 1_000_000_000L, unixNano % 1_000_000_000L).toString();
+        return Instant.ofEpochSecond(Long.divideUnsigned(unixNano, 1_000_000_000L), Long.remainderUnsigned(unixNano, 1_000_000_000L)).toString();
     }
 
-    private static String ecs(WatchItem item) {
-        JsonObject o = new JsonObject();
-        JsonObject event = new JsonObject();
-        JsonObject sd = new JsonObject();
-        JsonObject agent = new JsonObject();
-        JsonObject observer = new JsonObject();
-        event.addProperty("kind", item.hasEvent() ? "event" : "metric");
-        event.addProperty("module", "syndrop");
+    private static void ecs(JsonBytes o, WatchItem item) {
+        o.raw('{');
         if (item.hasEvent()) {
             DropEvent e = item.getEvent();
-            o.addProperty("@timestamp", isoTime(e.getTimeUnixNano()));
-            JsonArray cat = new JsonArray();
-            cat.add("network");
-            event.add("category", cat);
-            JsonArray ty = new JsonArray();
-            ty.add("denied");
-            ty.add("connection");
-            event.add("type", ty);
-            event.addProperty("action", "tcp-syn-dropped");
-            event.addProperty("outcome", "failure");
-            event.addProperty("reason", e.getReason().name());
-            event.addProperty("dataset", "syndrop.drop");
-            event.addProperty("sequence", e.getSeq());
-            JsonObject src = new JsonObject();
-            src.addProperty("ip", e.getSrcAddr());
-            src.addProperty("port", e.getSrcPort());
-            o.add("source", src);
-            JsonObject dst = new JsonObject();
-            dst.addProperty("ip", e.getDstAddr());
-            dst.addProperty("port", e.getDstPort());
-            o.add("destination", dst);
-            JsonObject net = new JsonObject();
-            net.addProperty("transport", "tcp");
-            net.addProperty("type", e.getSrcAddr().contains(":") ? "ipv6" : "ipv4");
-            o.add("network", net);
-            observer.addProperty("hostname", e.getNode());
-            agent.addProperty("id", e.getAgentId());
-            agent.addProperty("ephemeral_id", Long.toUnsignedString(e.getAgentBoot()));
+            o.name("@timestamp").string(isoTime(e.getTimeUnixNano()));
+            o.raw(",\"source\":{\"ip\":").string(e.getSrcAddr()).raw(",\"port\":").unsigned(e.getSrcPort() & 0xffffffffL).raw('}');
+            o.raw(",\"destination\":{\"ip\":").string(e.getDstAddr()).raw(",\"port\":").unsigned(e.getDstPort() & 0xffffffffL).raw('}');
+            o.raw(",\"network\":{\"transport\":\"tcp\",\"type\":").raw(e.getSrcAddr().indexOf(':') >= 0 ? "\"ipv6\"" : "\"ipv4\"").raw('}');
+            o.raw(",\"event\":{\"kind\":\"event\",\"module\":\"syndrop\",\"category\":[\"network\"],\"type\":[\"denied\",\"connection\"]")
+                    .raw(",\"action\":\"tcp-syn-dropped\",\"outcome\":\"failure\",\"reason\":").string(e.getReason().name())
+                    .raw(",\"dataset\":\"syndrop.drop\",\"sequence\":").unsigned(e.getSeq()).raw('}');
+            agent(o, e.getNode(), e.getAgentId(), e.getAgentBoot());
+            o.raw(",\"syndrop\":{");
             if (!e.getKernelReason().isEmpty()) {
-                sd.addProperty("kernel_reason", e.getKernelReason());
+                o.name("kernel_reason").string(e.getKernelReason()).raw(',');
             }
-            sd.addProperty("tsval", e.getTsval());
-            sd.addProperty("tsecr", e.getTsecr());
-            sd.addProperty("cached_ts", e.getCachedTs());
-            sd.addProperty("cached_ts_age_sec", e.getCachedTsAgeSec());
-            sd.addProperty("netns_ino", e.getNetnsIno());
-            sd.addProperty("syn_queue_len", e.getSynQueueLen());
-            sd.addProperty("syn_queue_max", e.getSynQueueMax());
-            sd.addProperty("accept_queue_len", e.getAcceptQueueLen());
-            sd.addProperty("accept_queue_max", e.getAcceptQueueMax());
-            sd.addProperty("probe", e.getProbe().name());
+            o.name("tsval").unsigned(e.getTsval() & 0xffffffffL);
+            o.raw(',').name("tsecr").unsigned(e.getTsecr() & 0xffffffffL);
+            o.raw(',').name("cached_ts").unsigned(e.getCachedTs() & 0xffffffffL);
+            o.raw(',').name("cached_ts_age_sec").unsigned(e.getCachedTsAgeSec() & 0xffffffffL);
+            o.raw(',').name("netns_ino").unsigned(e.getNetnsIno());
+            o.raw(',').name("syn_queue_len").unsigned(e.getSynQueueLen() & 0xffffffffL);
+            o.raw(',').name("syn_queue_max").unsigned(e.getSynQueueMax() & 0xffffffffL);
+            o.raw(',').name("accept_queue_len").unsigned(e.getAcceptQueueLen() & 0xffffffffL);
+            o.raw(',').name("accept_queue_max").unsigned(e.getAcceptQueueMax() & 0xffffffffL);
+            o.raw(',').name("probe").string(e.getProbe().name());
         } else if (item.hasLoss()) {
             LossRecord l = item.getLoss();
-            o.addProperty("@timestamp", isoTime(l.getTimeUnixNano()));
-            event.addProperty("action", "events-lost");
-            event.addProperty("reason", l.getStage().name());
-            event.addProperty("dataset", "syndrop.loss");
-            event.addProperty("sequence", l.getSeq());
-            observer.addProperty("hostname", l.getNode());
-            agent.addProperty("id", l.getAgentId());
-            agent.addProperty("ephemeral_id", Long.toUnsignedString(l.getAgentBoot()));
-            sd.addProperty("lost", l.getCount());
+            o.name("@timestamp").string(isoTime(l.getTimeUnixNano()));
+            o.raw(",\"event\":{\"kind\":\"metric\",\"module\":\"syndrop\",\"action\":\"events-lost\",\"reason\":").string(l.getStage().name())
+                    .raw(",\"dataset\":\"syndrop.loss\",\"sequence\":").unsigned(l.getSeq()).raw('}');
+            agent(o, l.getNode(), l.getAgentId(), l.getAgentBoot());
+            o.raw(",\"syndrop\":{").name("lost").unsigned(l.getCount());
             if (!l.getDetail().isEmpty()) {
-                sd.addProperty("detail", l.getDetail());
+                o.raw(',').name("detail").string(l.getDetail());
             }
         } else {
             CounterSample c = item.getCounters();
-            o.addProperty("@timestamp", isoTime(c.getTimeUnixNano()));
-            event.addProperty("action", "counter-sample");
-            event.addProperty("dataset", "syndrop.counters");
-            event.addProperty("sequence", c.getSeq());
-            observer.addProperty("hostname", c.getNode());
-            agent.addProperty("id", c.getAgentId());
-            agent.addProperty("ephemeral_id", Long.toUnsignedString(c.getAgentBoot()));
-            sd.addProperty("netns_ino", c.getNetnsIno());
-            JsonObject counters = new JsonObject();
-            c.getCountersMap().forEach(counters::addProperty);
-            sd.add("counters", counters);
-            JsonObject sysctls = new JsonObject();
-            c.getSysctlsMap().forEach(sysctls::addProperty);
-            sd.add("sysctls", sysctls);
+            o.name("@timestamp").string(isoTime(c.getTimeUnixNano()));
+            o.raw(",\"event\":{\"kind\":\"metric\",\"module\":\"syndrop\",\"action\":\"counter-sample\",\"dataset\":\"syndrop.counters\",\"sequence\":")
+                    .unsigned(c.getSeq()).raw('}');
+            agent(o, c.getNode(), c.getAgentId(), c.getAgentBoot());
+            o.raw(",\"syndrop\":{").name("netns_ino").unsigned(c.getNetnsIno());
+            o.raw(",\"counters\":{");
+            boolean first = true;
+            for (Map.Entry<String, Long> en : c.getCountersMap().entrySet()) {
+                if (!first) {
+                    o.raw(',');
+                }
+                first = false;
+                o.string(en.getKey()).raw(':').number(en.getValue());
+            }
+            o.raw("},\"sysctls\":{");
+            first = true;
+            for (Map.Entry<String, String> en : c.getSysctlsMap().entrySet()) {
+                if (!first) {
+                    o.raw(',');
+                }
+                first = false;
+                o.string(en.getKey()).raw(':').string(en.getValue());
+            }
+            o.raw('}');
         }
-        sd.addProperty("type", type(item));
-        o.add("event", event);
-        o.add("observer", observer);
-        agent.addProperty("type", "syndrop");
-        o.add("agent", agent);
-        o.add("syndrop", sd);
-        JsonObject ecsVer = new JsonObject();
-        ecsVer.addProperty("version", "8.11.0");
-        o.add("ecs", ecsVer);
-        return o.toString();
+        o.raw(",\"type\":\"").raw(type(item)).raw("\"}");
+        o.raw(",\"ecs\":{\"version\":\"8.11.0\"}}");
+    }
+
+    private static void agent(JsonBytes o, String node, String agentId, long boot) {
+        o.raw(",\"observer\":{").name("hostname").string(node).raw('}');
+        o.raw(",\"agent\":{").name("id").string(agentId).raw(',').name("ephemeral_id").raw('"').unsigned(boot).raw("\",\"type\":\"syndrop\"}");
     }
 }

@@ -1,0 +1,192 @@
+package io.syndrop.event;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * A reusable, growable buffer of UTF-8 JSON text. Sinks format whole groups of records into one of
+ * these and write it with a single call, so the hot path makes no String per record and no
+ * intermediate char[] copy.
+ */
+public final class JsonBytes {
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static final long[] POW10 = new long[19];
+
+    static {
+        long p = 1;
+        for (int i = 0; i < POW10.length; i++) {
+            POW10[i] = p;
+            p *= 10;
+        }
+    }
+
+    private byte[] buf;
+    private int len;
+
+    public JsonBytes() {
+        this(4096);
+    }
+
+    public JsonBytes(int capacity) {
+        buf = new byte[Math.max(16, capacity)];
+    }
+
+    public int length() {
+        return len;
+    }
+
+    public void reset() {
+        len = 0;
+    }
+
+    /** Gives the memory back after an unusually large group, so a burst does not pin it for good. */
+    public void shrinkTo(int capacity) {
+        if (buf.length > capacity) {
+            buf = new byte[Math.max(16, capacity)];
+            len = 0;
+        }
+    }
+
+    private void ensure(int more) {
+        if (len + more > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + more));
+        }
+    }
+
+    public JsonBytes raw(char c) {
+        ensure(1);
+        buf[len++] = (byte) c;
+        return this;
+    }
+
+    /** Appends text that is already JSON (ASCII only: names, punctuation, enum names). */
+    public JsonBytes raw(String ascii) {
+        int n = ascii.length();
+        ensure(n);
+        for (int i = 0; i < n; i++) {
+            buf[len++] = (byte) ascii.charAt(i);
+        }
+        return this;
+    }
+
+    /** {@code "name":} */
+    public JsonBytes name(String asciiName) {
+        ensure(asciiName.length() + 3);
+        buf[len++] = '"';
+        raw(asciiName);
+        buf[len++] = '"';
+        buf[len++] = ':';
+        return this;
+    }
+
+    public JsonBytes number(long v) {
+        if (v < 0) {
+            if (v == Long.MIN_VALUE) {
+                return raw(Long.toString(v));
+            }
+            raw('-');
+            v = -v;
+        }
+        return digits(v);
+    }
+
+    /** An unsigned 64-bit value as a plain number. */
+    public JsonBytes unsigned(long v) {
+        return v >= 0 ? digits(v) : raw(Long.toUnsignedString(v));
+    }
+
+    /** An unsigned 64-bit value as a quoted decimal string (the proto3 JSON form of uint64). */
+    public JsonBytes quotedUnsigned(long v) {
+        raw('"');
+        unsigned(v);
+        return raw('"');
+    }
+
+    /** A signed 64-bit value as a quoted decimal string (the proto3 JSON form of int64). */
+    public JsonBytes quotedNumber(long v) {
+        raw('"');
+        number(v);
+        return raw('"');
+    }
+
+    private JsonBytes digits(long v) {
+        int n = 1;
+        while (n < 19 && v >= POW10[n]) {
+            n++;
+        }
+        ensure(n);
+        for (int i = len + n - 1; i >= len; i--) {
+            buf[i] = (byte) ('0' + v % 10);
+            v /= 10;
+        }
+        len += n;
+        return this;
+    }
+
+    /** A JSON string: quotes, backslashes and control characters escaped; everything else as UTF-8. */
+    public JsonBytes string(String s) {
+        int n = s.length();
+        ensure(n + 2);
+        buf[len++] = '"';
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+                ensure(1);
+                buf[len++] = (byte) c;
+            } else if (c == '"' || c == '\\') {
+                ensure(2);
+                buf[len++] = '\\';
+                buf[len++] = (byte) c;
+            } else if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
+                // \u2028/\u2029 are legal JSON but break JavaScript-based line readers.
+                ensure(6);
+                buf[len++] = '\\';
+                buf[len++] = 'u';
+                buf[len++] = HEX[(c >> 12) & 0xf];
+                buf[len++] = HEX[(c >> 8) & 0xf];
+                buf[len++] = HEX[(c >> 4) & 0xf];
+                buf[len++] = HEX[c & 0xf];
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                ensure(4);
+                buf[len++] = (byte) (0xf0 | (cp >> 18));
+                buf[len++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
+                buf[len++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
+                buf[len++] = (byte) (0x80 | (cp & 0x3f));
+            } else if (Character.isSurrogate(c)) {
+                // A lone surrogate has no UTF-8 form; String.getBytes(UTF_8) writes '?' for it, and so do we.
+                ensure(1);
+                buf[len++] = '?';
+            } else if (c < 0x800) {
+                ensure(2);
+                buf[len++] = (byte) (0xc0 | (c >> 6));
+                buf[len++] = (byte) (0x80 | (c & 0x3f));
+            } else {
+                ensure(3);
+                buf[len++] = (byte) (0xe0 | (c >> 12));
+                buf[len++] = (byte) (0x80 | ((c >> 6) & 0x3f));
+                buf[len++] = (byte) (0x80 | (c & 0x3f));
+            }
+        }
+        ensure(1);
+        buf[len++] = '"';
+        return this;
+    }
+
+    /** The buffer's content as a ByteBuffer view (valid until the next append). */
+    public ByteBuffer asByteBuffer() {
+        return ByteBuffer.wrap(buf, 0, len);
+    }
+
+    public void writeTo(OutputStream out) throws IOException {
+        out.write(buf, 0, len);
+    }
+
+    @Override
+    public String toString() {
+        return new String(buf, 0, len, StandardCharsets.UTF_8);
+    }
+}
