@@ -211,9 +211,9 @@ public class Bench {
                 else if (System.nanoTime() - still > 2_000_000_000L) break;
                 Thread.sleep(50);
             }
-            long kernelLost = probe.session().lostTotal();
-            long drained = probe.drained();
-            probe.close();
+            probe.close(); // drains what is left in the ring and reports the kernel's losses
+            long kernelLost = rig.agentMetrics.value("syndrop_agent_kernel_lost_total");
+            long drained = rig.agentMetrics.value("syndrop_agent_drained_total");
             long queueLost = rig.agentMetrics.value("syndrop_agent_queue_lost_total");
             long spoolLost = rig.agentMetrics.value("syndrop_agent_spool_lost_total");
             long delivered = rig.sink.drops.get();
@@ -235,8 +235,8 @@ public class Bench {
         LiveProbe probe = attach(netnsIno, a.pipeline(), new AtomicLong());
         System.err.println("agent attached");
         Thread.sleep((long) (seconds * 1000));
-        System.out.printf("{\"drained\":%d,\"acked\":%d}%n", probe.drained(), m.value("syndrop_agent_acknowledged_total"));
         probe.close();
+        System.out.printf("{\"drained\":%d,\"acked\":%d}%n", m.value("syndrop_agent_drained_total"), m.value("syndrop_agent_acknowledged_total"));
         a.close();
     }
 }

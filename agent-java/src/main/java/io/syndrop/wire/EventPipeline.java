@@ -64,6 +64,9 @@ public final class EventPipeline implements AutoCloseable {
 
     private record Item(Object msg, long sourcePosition) {}
 
+    private final NumberedRecords records = new NumberedRecords();
+    private final BatchEncoder encoder;
+
     public EventPipeline(String agentId, String node, Spool spool, int queueMax, int batchMax, Duration linger,
                          Metrics metrics, LiveFanout live) throws IOException {
         this.agentId = agentId;
@@ -73,6 +76,7 @@ public final class EventPipeline implements AutoCloseable {
         this.boot = Math.max(System.currentTimeMillis() * 1_000_000L + (System.nanoTime() % 1_000_000L + 1_000_000L) % 1_000_000L,
                 spool.maxBoot() + 1);
         spool.recordBoot(boot);
+        this.encoder = new BatchEncoder(agentId, node, boot);
         this.queue = new ArrayBlockingQueue<>(Math.max(1, queueMax));
         this.batchMax = Math.max(1, batchMax);
         this.lingerNanos = Math.max(0, linger.toNanos());
@@ -239,40 +243,35 @@ public final class EventPipeline implements AutoCloseable {
         long firstSeq = nextSeq;
         long seq = firstSeq;
         long pos = -1;
-        Batch.Builder b = Batch.newBuilder().setAgentId(agentId).setAgentBoot(boot).setNode(node);
-        List<WatchItem> liveItems = live != null && live.viewers() > 0 ? new ArrayList<>() : null;
+        records.clear();
         int eventCount = 0;
+        int lossCount = 0;
         for (Item it : items) {
             pos = Math.max(pos, it.sourcePosition);
             if (it.msg instanceof DropEvent e) {
-                DropEvent.Builder eb = e.toBuilder().setSeq(seq++).setAgentId(agentId).setAgentBoot(boot);
-                if (eb.getNode().isEmpty()) {
-                    eb.setNode(node);
-                }
-                b.addEvents(eb);
+                records.add(e, seq++);
                 eventCount++;
             } else if (it.msg instanceof LossRecord l) {
-                b.addLosses(stamp(l.toBuilder(), seq++));
+                records.add(stamp(l.toBuilder(), seq), seq++);
+                lossCount++;
             } else if (it.msg instanceof CounterSample c) {
-                CounterSample.Builder cb = c.toBuilder().setSeq(seq++).setAgentId(agentId).setAgentBoot(boot);
+                CounterSample.Builder cb = c.toBuilder().setSeq(seq).setAgentId(agentId).setAgentBoot(boot);
                 if (cb.getNode().isEmpty()) {
                     cb.setNode(node);
                 }
-                b.addCounters(cb);
+                records.add(cb.build(), seq++);
             }
         }
         for (LossRecord l : losses) {
-            b.addLosses(stamp(l.toBuilder(), seq++));
+            records.add(stamp(l.toBuilder(), seq), seq++);
+            lossCount++;
         }
-        Batch batch = b.setFirstSeq(firstSeq).setLastSeq(seq - 1).build();
-        if (spool.append(batch, pos)) {
+        if (spool.append(encoder.encode(records, firstSeq, seq - 1), pos)) {
             nextSeq = seq;
             spooled.add(seq - firstSeq);
-            lossRecords.add(batch.getLossesCount());
-            if (liveItems != null) {
-                batch.getEventsList().forEach(e -> live.publish(WatchItem.newBuilder().setEvent(e).build()));
-                batch.getLossesList().forEach(l -> live.publish(WatchItem.newBuilder().setLoss(l).build()));
-                batch.getCountersList().forEach(c -> live.publish(WatchItem.newBuilder().setCounters(c).build()));
+            lossRecords.add(lossCount);
+            if (live != null && live.viewers() > 0) {
+                publishLive();
             }
             return;
         }
@@ -297,6 +296,59 @@ public final class EventPipeline implements AutoCloseable {
         }
         // Do not spin while the spool stays full.
         sleepQuietly(50);
+    }
+
+    private void publishLive() {
+        for (int i = 0; i < records.size(); i++) {
+            com.google.protobuf.MessageLite m = records.get(i);
+            if (m instanceof DropEvent e) {
+                DropEvent.Builder eb = e.toBuilder().setSeq(records.seqOf(i)).setAgentId(agentId).setAgentBoot(boot);
+                if (eb.getNode().isEmpty()) {
+                    eb.setNode(node);
+                }
+                live.publish(WatchItem.newBuilder().setEvent(eb).build());
+            } else if (m instanceof LossRecord l) {
+                live.publish(WatchItem.newBuilder().setLoss(l).build());
+            } else if (m instanceof CounterSample c) {
+                live.publish(WatchItem.newBuilder().setCounters(c).build());
+            }
+        }
+    }
+
+    /** One batch's records and their numbers, reused from batch to batch. */
+    private static final class NumberedRecords implements BatchEncoder.Records {
+        private com.google.protobuf.MessageLite[] msgs = new com.google.protobuf.MessageLite[256];
+        private long[] seqs = new long[256];
+        private int n;
+
+        void clear() {
+            java.util.Arrays.fill(msgs, 0, n, null);
+            n = 0;
+        }
+
+        void add(com.google.protobuf.MessageLite m, long seq) {
+            if (n == msgs.length) {
+                msgs = java.util.Arrays.copyOf(msgs, n * 2);
+                seqs = java.util.Arrays.copyOf(seqs, n * 2);
+            }
+            msgs[n] = m;
+            seqs[n++] = seq;
+        }
+
+        @Override
+        public int size() {
+            return n;
+        }
+
+        @Override
+        public com.google.protobuf.MessageLite get(int i) {
+            return msgs[i];
+        }
+
+        @Override
+        public long seqOf(int i) {
+            return seqs[i];
+        }
     }
 
     private LossRecord stamp(LossRecord.Builder l, long seq) {

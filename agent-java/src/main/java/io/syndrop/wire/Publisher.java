@@ -1,12 +1,15 @@
 package io.syndrop.wire;
 
+import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.proto.v1.Ack;
-import io.syndrop.proto.v1.Batch;
 import io.syndrop.proto.v1.CollectorGrpc;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.LongAdder;
@@ -18,9 +21,15 @@ import java.util.logging.Logger;
  * acknowledges. At most {@code window} batches are in flight; on any stream failure it reconnects
  * with exponential backoff and starts again from the oldest unacknowledged batch (the collector
  * deduplicates what it already has).
+ *
+ * <p>Batches go out as the bytes the spool holds: Collector.Publish with a pass-through request
+ * marshaller, so the wire carries exactly the Batch message the generated stub would send.
  */
 public final class Publisher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Publisher.class.getName());
+    static final MethodDescriptor<SpooledBatch, Ack> PUBLISH = CollectorGrpc.getPublishMethod()
+            .toBuilder(new SpooledBatchMarshaller(), ProtoUtils.marshaller(Ack.getDefaultInstance()))
+            .build();
     private final Channel channel;
     private final Spool spool;
     private final int window;
@@ -65,14 +74,14 @@ public final class Publisher implements AutoCloseable {
     private record InFlight(long boot, long firstSeq, long lastSeq) {}
 
     /** One Publish stream's state, shared with gRPC's callback threads under its own lock. */
-    private final class Stream implements ClientResponseObserver<Batch, Ack> {
+    private final class Stream implements ClientResponseObserver<SpooledBatch, Ack> {
         final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
-        ClientCallStreamObserver<Batch> out;
+        ClientCallStreamObserver<SpooledBatch> out;
         Throwable failed;
         boolean gotAck;
 
         @Override
-        public void beforeStart(ClientCallStreamObserver<Batch> requestStream) {
+        public void beforeStart(ClientCallStreamObserver<SpooledBatch> requestStream) {
             out = requestStream;
             requestStream.setOnReadyHandler(this::wake);
         }
@@ -124,7 +133,7 @@ public final class Publisher implements AutoCloseable {
         while (!closed) {
             Stream s = new Stream();
             try {
-                CollectorGrpc.newStub(channel).publish(s);
+                ClientCalls.asyncBidiStreamingCall(channel.newCall(PUBLISH, CallOptions.DEFAULT), s);
                 pump(s);
             } catch (InterruptedException e) {
                 break;
@@ -167,7 +176,7 @@ public final class Publisher implements AutoCloseable {
                     return;
                 }
             }
-            Batch b = spool.next(cur, 200);
+            SpooledBatch b = spool.next(cur, 200);
             if (b == null) {
                 continue;
             }
@@ -175,12 +184,12 @@ public final class Publisher implements AutoCloseable {
                 if (s.failed != null) {
                     return;
                 }
-                s.inFlight.add(new InFlight(b.getAgentBoot(), b.getFirstSeq(), b.getLastSeq()));
+                s.inFlight.add(new InFlight(b.boot(), b.firstSeq(), b.lastSeq()));
                 s.out.onNext(b);
                 connected = true;
             }
             sentBatches.increment();
-            sent.add(b.getLastSeq() - b.getFirstSeq() + 1);
+            sent.add(b.records());
         }
     }
 

@@ -48,6 +48,7 @@ public final class Spool implements AutoCloseable {
     private long maxBoot;
     private long lastSourcePosition = -1;
     private Segment active;
+    private final ByteBuffer header = ByteBuffer.allocate(HEADER + 8);
     private FileChannel activeChannel;
     private boolean closed;
 
@@ -136,8 +137,8 @@ public final class Spool implements AutoCloseable {
                 if (r == null) {
                     break;
                 }
-                s.boot = r.batch.getAgentBoot();
-                s.lastSeq = Math.max(s.lastSeq, r.batch.getLastSeq());
+                s.boot = r.batch.boot();
+                s.lastSeq = Math.max(s.lastSeq, r.batch.lastSeq());
                 s.maxSourcePosition = Math.max(s.maxSourcePosition, r.sourcePosition);
                 s.batches++;
                 off = r.end;
@@ -152,7 +153,7 @@ public final class Spool implements AutoCloseable {
         return s;
     }
 
-    private record Record(Batch batch, long sourcePosition, long end) {}
+    private record Record(SpooledBatch batch, long sourcePosition, long end) {}
 
     /** The record at off, or null at the end, on a torn tail or on a checksum mismatch. */
     private static Record readAt(FileChannel ch, long off, long limit) throws IOException {
@@ -167,17 +168,16 @@ public final class Spool implements AutoCloseable {
         if (len < 8 || len > MAX_RECORD || off + HEADER + len > limit) {
             return null;
         }
-        ByteBuffer body = ByteBuffer.allocate(len);
-        readFully(ch, body, off + HEADER);
+        byte[] body = new byte[len];
+        readFully(ch, ByteBuffer.wrap(body), off + HEADER);
         CRC32C c = new CRC32C();
-        c.update(body.array(), 0, len);
+        c.update(body, 0, len);
         if ((int) c.getValue() != crc) {
             return null;
         }
-        long pos = ByteBuffer.wrap(body.array(), 0, 8).getLong();
+        long pos = ByteBuffer.wrap(body, 0, 8).getLong();
         try {
-            Batch b = Batch.parseFrom(ByteBuffer.wrap(body.array(), 8, len - 8));
-            return new Record(b, pos, off + HEADER + len);
+            return new Record(SpooledBatch.scan(body, 8, len - 8), pos, off + HEADER + len);
         } catch (InvalidProtocolBufferException e) {
             return null;
         }
@@ -216,45 +216,51 @@ public final class Spool implements AutoCloseable {
         return segments.size();
     }
 
+    /** As {@link #append(SpooledBatch, long)}, encoding the batch first. */
+    public boolean append(Batch batch, long sourcePosition) throws IOException {
+        return append(SpooledBatch.of(batch), sourcePosition);
+    }
+
     /**
-     * Appends a batch; false when that would exceed the size bound (nothing written). Durable
-     * against a process crash on return, and against power loss too when fsync is on.
+     * Appends an encoded batch; false when that would exceed the size bound (nothing written).
+     * Durable against a process crash on return, and against power loss too when fsync is on.
      */
-    public synchronized boolean append(Batch batch, long sourcePosition) throws IOException {
+    public synchronized boolean append(SpooledBatch batch, long sourcePosition) throws IOException {
         if (closed) {
             throw new IOException("spool is closed");
         }
-        byte[] b = batch.toByteArray();
-        int len = 8 + b.length;
-        if (len > MAX_RECORD) {
-            throw new IOException("batch of " + b.length + " bytes exceeds the spool's record limit");
+        int len = 8 + batch.length();
+        if (batch.length() > MAX_RECORD - 8) {
+            throw new IOException("batch of " + batch.length() + " bytes exceeds the spool's record limit");
         }
         long need = HEADER + len;
         if (totalBytes + need > maxBytes) {
             return false;
         }
-        if (active == null || active.boot != batch.getAgentBoot() || (active.size > 0 && active.size + need > segmentBytes)) {
-            roll(batch.getAgentBoot());
+        if (active == null || active.boot != batch.boot() || (active.size > 0 && active.size + need > segmentBytes)) {
+            roll(batch.boot());
         }
-        ByteBuffer buf = ByteBuffer.allocate((int) need);
-        buf.putInt(len);
+        header.clear();
+        header.putInt(len);
+        header.putInt(0);
+        header.putLong(sourcePosition);
         CRC32C c = new CRC32C();
-        ByteBuffer posBytes = ByteBuffer.allocate(8).putLong(sourcePosition);
-        c.update(posBytes.array());
-        c.update(b);
-        buf.putInt((int) c.getValue());
-        buf.putLong(sourcePosition);
-        buf.put(b);
-        buf.flip();
+        c.update(header.array(), HEADER, 8);
+        c.update(batch.array(), batch.offset(), batch.length());
+        header.putInt(4, (int) c.getValue());
+        header.flip();
+        // Header and body go out in one gathering write, without copying the body.
+        ByteBuffer[] parts = {header, ByteBuffer.wrap(batch.array(), batch.offset(), batch.length())};
         long off = active.size;
-        while (buf.hasRemaining()) {
-            off += activeChannel.write(buf, off);
+        activeChannel.position(off);
+        while (parts[1].hasRemaining()) {
+            off += activeChannel.write(parts);
         }
         if (fsync) {
             activeChannel.force(false);
         }
         active.size = off;
-        active.lastSeq = Math.max(active.lastSeq, batch.getLastSeq());
+        active.lastSeq = Math.max(active.lastSeq, batch.lastSeq());
         active.maxSourcePosition = Math.max(active.maxSourcePosition, sourcePosition);
         active.batches++;
         totalBytes += need;
@@ -286,7 +292,7 @@ public final class Spool implements AutoCloseable {
      * The next batch at the cursor, advancing it; waits up to waitMillis for one to be appended.
      * Batches already acknowledged are skipped. Null when none arrived in time.
      */
-    public synchronized Batch next(Cursor cur, long waitMillis) throws IOException, InterruptedException {
+    public synchronized SpooledBatch next(Cursor cur, long waitMillis) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + waitMillis * 1_000_000L;
         while (!closed) {
             Segment s = null;
@@ -318,7 +324,7 @@ public final class Spool implements AutoCloseable {
                         continue;
                     }
                     cur.offset = r.end;
-                    if (r.batch.getLastSeq() <= acked.getOrDefault(r.batch.getAgentBoot(), 0L)) {
+                    if (r.batch.lastSeq() <= acked.getOrDefault(r.batch.boot(), 0L)) {
                         continue;
                     }
                     return r.batch;

@@ -15,7 +15,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** The hand-written JSON must say exactly what protobuf's own JsonFormat says, for any record. */
-class RecordJsonTest {
+public class RecordJsonTest {
     private static final String[] STRINGS = {
         "", "10.0.0.1", "fd00::1", "NO_SOCKET", "web-1", "quote\" back\\slash", "tab\tnl\ncr\r", "\u0000\u001f\u007f",
         "<html>&'=", "caf\u00e9 \u4e2d\u6587", "emoji \ud83d\ude00", "line\u2028sep\u2029", "lone \ud800 surrogate"
@@ -43,7 +43,7 @@ class RecordJsonTest {
         }
     }
 
-    static DropEvent randomEvent(Random r) {
+    public static DropEvent randomEvent(Random r) {
         return DropEvent.newBuilder()
                 .setSeq(u64(r)).setTimeUnixNano(u64(r)).setNode(pick(r)).setReasonValue(r.nextInt(9))
                 .setKernelReason(pick(r)).setSrcAddr(pick(r)).setSrcPort(u32(r)).setDstAddr(pick(r)).setDstPort(u32(r))

@@ -52,13 +52,13 @@ class SpoolTest {
             assertTrue(s.maxBoot() >= 7);
             Spool.Cursor c = s.start();
             for (int i = 0; i < 10; i++) {
-                Batch b = s.next(c, 0);
-                assertEquals(1 + i * 10L, b.getFirstSeq());
+                SpooledBatch b = s.next(c, 0);
+                assertEquals(1 + i * 10L, b.firstSeq());
             }
             assertNull(s.next(c, 10));
             s.ack(7, 50);
             Spool.Cursor c2 = s.start();
-            assertEquals(51, s.next(c2, 0).getFirstSeq(), "acknowledged batches are not resent");
+            assertEquals(51, s.next(c2, 0).firstSeq(), "acknowledged batches are not resent");
             s.ack(7, 100);
             assertEquals(0, s.segmentCount());
             assertEquals(0, s.bytes());
@@ -83,7 +83,7 @@ class SpoolTest {
         Files.write(seg, b);
         try (Spool s = new Spool(dir, 1 << 20, 1 << 20, false)) {
             Spool.Cursor c = s.start();
-            assertEquals(1, s.next(c, 0).getFirstSeq());
+            assertEquals(1, s.next(c, 0).firstSeq());
             assertNull(s.next(c, 0), "the record failing its CRC32C is dropped");
         }
     }
@@ -101,16 +101,16 @@ class SpoolTest {
             // Free the spool: the pending AGENT_SPOOL loss record is written next, with the next seq.
             Spool.Cursor c = s.start();
             long expect = 1;
-            Batch b;
+            SpooledBatch b;
             while ((b = s.next(c, 0)) != null) {
-                assertEquals(expect, b.getFirstSeq(), "no gaps in the sequence");
-                expect = b.getLastSeq() + 1;
-                s.ack(b.getAgentBoot(), b.getLastSeq());
+                assertEquals(expect, b.firstSeq(), "no gaps in the sequence");
+                expect = b.lastSeq() + 1;
+                s.ack(b.boot(), b.lastSeq());
             }
             WireEndToEndTest.await("loss record spooled", 10_000, () -> m.value("syndrop_agent_loss_records_total") > 0);
             b = s.next(c, 1000);
-            assertEquals(expect, b.getFirstSeq());
-            List<LossRecord> losses = b.getLossesList();
+            assertEquals(expect, b.firstSeq());
+            List<LossRecord> losses = b.parse().getLossesList();
             assertEquals(LossRecord.Stage.AGENT_SPOOL, losses.get(0).getStage());
             assertEquals(m.value("syndrop_agent_spool_lost_total"), losses.get(0).getCount());
             assertFalse(losses.get(0).getDetail().isEmpty());
