@@ -1,7 +1,7 @@
 // Benchmark driver for bench/run.sh; single-file source launch against the shaded jar:
 //   java -cp agent-java/target/syndrop.jar bench/Bench.java MODE ...
 // Modes (each prints one JSON object on stdout, diagnostics on stderr):
-//   pipeline EVENTS                    recorded stream -> agent pipeline -> spool -> gRPC -> collector -> JSON file
+//   pipeline EVENTS [null-sink]        recorded kernel records -> decoder -> agent pipeline -> spool -> gRPC -> collector -> JSON file
 //   kernel NETNS_INO SECONDS -- CMD... kernel (tracepoint mode, this netns only) -> agent -> collector -> JSON file
 //                                      while CMD (the load, prints sent=N) runs; latency drop -> sink write
 //   agent NETNS_INO PORT SECONDS       an agent process alone (kernel source) publishing to a collector at PORT
@@ -10,10 +10,13 @@
 import io.syndrop.collector.CollectorServer;
 import io.syndrop.collector.sink.JsonFileSink;
 import io.syndrop.collector.sink.Sink;
+import io.syndrop.event.EventDecoder;
 import io.syndrop.event.EventFilter;
+import io.syndrop.event.EventLayout;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.probe.AttachMode;
 import io.syndrop.probe.DropListener;
+import io.syndrop.probe.KernelReasonNames;
 import io.syndrop.probe.LiveProbe;
 import io.syndrop.probe.ProbeSession;
 import io.syndrop.probe.ShimOptions;
@@ -24,11 +27,12 @@ import io.syndrop.proto.v1.WatchItem;
 import io.syndrop.wire.Agent;
 import io.syndrop.wire.CollectorChannel;
 import io.syndrop.wire.EventPipeline;
-import io.syndrop.wire.EventStreamFile;
 import io.syndrop.wire.HostPort;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -140,31 +144,56 @@ public class Bench {
         return t.getEpochSecond() * 1_000_000_000L + t.getNano();
     }
 
-    static DropEvent sample(long i) {
-        return DropEvent.newBuilder().setTimeUnixNano(0).setNode("bench").setReason(Reason.KERNEL_REASON)
-                .setKernelReason("NO_SOCKET").setSrcAddr("192.0.2." + (1 + i % 200)).setSrcPort((int) (20000 + i % 40000))
-                .setDstAddr("198.51.100.2").setDstPort(8080).setTsval((int) (1_000_000 + i)).setNetnsIno(4026532177L)
-                .build();
+    /** Kernel records (bpf/syndrop.h layout) as the ring buffer would hold them: NO_SOCKET drops from 200 sources. */
+    static ByteBuffer recordedRing(int n) {
+        ByteBuffer b = ByteBuffer.allocateDirect(n * EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            int off = i * EventLayout.SIZE;
+            b.putLong(off + EventLayout.NETNS_INO, 4026532177L);
+            b.put(off + EventLayout.SADDR, (byte) 192).put(off + EventLayout.SADDR + 1, (byte) 0)
+                    .put(off + EventLayout.SADDR + 2, (byte) 2).put(off + EventLayout.SADDR + 3, (byte) (1 + i % 200));
+            b.put(off + EventLayout.DADDR, (byte) 198).put(off + EventLayout.DADDR + 1, (byte) 51)
+                    .put(off + EventLayout.DADDR + 2, (byte) 100).put(off + EventLayout.DADDR + 3, (byte) 2);
+            b.putShort(off + EventLayout.SPORT, (short) (20000 + i % 40000));
+            b.putShort(off + EventLayout.DPORT, (short) 8080);
+            b.put(off + EventLayout.REASON, (byte) Reason.KERNEL_REASON_VALUE);
+            b.put(off + EventLayout.PROBE, (byte) 3); // tracepoint
+            b.put(off + EventLayout.FLAGS, (byte) EventLayout.F_HAS_TS);
+            b.putInt(off + EventLayout.TSVAL, 1_000_000 + i);
+            b.putInt(off + EventLayout.KERNEL_REASON, 3);
+        }
+        return b;
     }
 
-    /** Pipeline ceiling: a recorded stream offered as fast as the queue takes it, paced so nothing is refused. */
+    /**
+     * Pipeline ceiling: recorded kernel records go through the drain's decoder (EventDecoder, 512 at a
+     * time as DrainLoop takes them from the shim) into EventPipeline -> spool -> gRPC -> collector ->
+     * sink. Each record is stamped with the current monotonic time as the kernel would, and the feed
+     * is paced on the queue depth so that none is refused (this measures throughput, not loss).
+     */
     static void pipeline(long n, boolean nullSink) throws Exception {
-        Path rec = Files.createTempFile("syndrop-bench", ".events");
-        List<DropEvent> events = new ArrayList<>();
-        for (long i = 0; i < Math.min(n, 100_000); i++) events.add(sample(i));
-        EventStreamFile.write(rec, events);
-        List<DropEvent> recorded = EventStreamFile.readAll(rec);
-        Files.delete(rec);
+        final int chunk = 512;
+        final int ringRecords = 64 * chunk;
+        ByteBuffer ring = recordedRing(ringRecords);
         try (Rig rig = Rig.start("pipeline", nullSink)) {
             EventPipeline p = rig.agent.pipeline();
+            EventDecoder decoder = new EventDecoder("bench", p.agentId(), p.boot(), new KernelReasonNames());
             long start = System.nanoTime();
             long refused = 0;
-            for (long i = 0; i < n; i++) {
+            long seq = 0;
+            for (long i = 0; i < n; ) {
                 while (rig.agentMetrics.value("syndrop_agent_queue_depth") > 60_000) {
                     LockSupport.parkNanos(50_000);
                 }
-                DropEvent e = recorded.get((int) (i % recorded.size()));
-                if (!p.offer(e.toBuilder().setTimeUnixNano(wallNanos()).build())) refused++;
+                int base = (int) (i % ringRecords);
+                int m = (int) Math.min(chunk, Math.min(n - i, ringRecords - base));
+                long now = System.nanoTime();
+                for (int k = 0; k < m; k++) {
+                    int off = (base + k) * EventLayout.SIZE;
+                    ring.putLong(off + EventLayout.KTIME_NS, now);
+                    if (!p.offer(decoder.decode(ring, off, ++seq))) refused++;
+                }
+                i += m;
             }
             long offeredAt = System.nanoTime();
             while (rig.acked() < n && System.nanoTime() - offeredAt < 120_000_000_000L) {

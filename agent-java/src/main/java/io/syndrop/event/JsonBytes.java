@@ -14,8 +14,13 @@ import java.util.Arrays;
 public final class JsonBytes {
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     private static final long[] POW10 = new long[19];
+    private static final byte[] PAIRS = new byte[200];
 
     static {
+        for (int i = 0; i < 100; i++) {
+            PAIRS[2 * i] = (byte) ('0' + i / 10);
+            PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+        }
         long p = 1;
         for (int i = 0; i < POW10.length; i++) {
             POW10[i] = p;
@@ -113,14 +118,48 @@ public final class JsonBytes {
     }
 
     private JsonBytes digits(long v) {
+        if (v < Integer.MAX_VALUE) {
+            return digits((int) v);
+        }
+        // 10-19 digits (timestamps, inodes, boot ids on every line): the low nine in int arithmetic,
+        // which is much cheaper than long division.
+        long hi = v / 1_000_000_000L;
+        int lo = (int) (v - hi * 1_000_000_000L);
+        digits(hi);
+        ensure(9);
+        int i = len + 9;
+        for (int k = 0; k < 4; k++) {
+            int q = lo / 100;
+            int r = (lo - q * 100) * 2;
+            buf[--i] = PAIRS[r + 1];
+            buf[--i] = PAIRS[r];
+            lo = q;
+        }
+        buf[--i] = (byte) ('0' + lo);
+        len += 9;
+        return this;
+    }
+
+    private JsonBytes digits(int v) {
         int n = 1;
-        while (n < 19 && v >= POW10[n]) {
+        while (n < 10 && v >= POW10[n]) {
             n++;
         }
         ensure(n);
-        for (int i = len + n - 1; i >= len; i--) {
-            buf[i] = (byte) ('0' + v % 10);
-            v /= 10;
+        int i = len + n;
+        while (v >= 100) {
+            int q = v / 100;
+            int r = (v - q * 100) * 2;
+            buf[--i] = PAIRS[r + 1];
+            buf[--i] = PAIRS[r];
+            v = q;
+        }
+        if (v >= 10) {
+            int r = v * 2;
+            buf[--i] = PAIRS[r + 1];
+            buf[--i] = PAIRS[r];
+        } else {
+            buf[--i] = (byte) ('0' + v);
         }
         len += n;
         return this;
@@ -131,7 +170,25 @@ public final class JsonBytes {
         int n = s.length();
         ensure(n + 2);
         buf[len++] = '"';
-        for (int i = 0; i < n; i++) {
+        // Fast path: plain printable ASCII (addresses, names) is copied without per-character checks of capacity.
+        int i = 0;
+        for (; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+                break;
+            }
+            buf[len++] = (byte) c;
+        }
+        if (i == n) {
+            buf[len++] = '"';
+            return this;
+        }
+        return stringSlow(s, i);
+    }
+
+    private JsonBytes stringSlow(String s, int from) {
+        int n = s.length();
+        for (int i = from; i < n; i++) {
             char c = s.charAt(i);
             if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
                 ensure(1);

@@ -122,8 +122,17 @@ public class RecordJsonTest {
     void numbersAtTheEdges() {
         JsonBytes o = new JsonBytes(1);
         o.number(0).raw(' ').number(-1).raw(' ').number(Long.MIN_VALUE).raw(' ').number(Long.MAX_VALUE).raw(' ')
-                .unsigned(-1L).raw(' ').unsigned(999_999_999_999_999_999L).raw(' ').unsigned(1_000_000_000_000_000_000L);
-        assertEquals("0 -1 -9223372036854775808 9223372036854775807 18446744073709551615 999999999999999999 1000000000000000000",
-                o.toString());
+                .unsigned(-1L).raw(' ').unsigned(999_999_999_999_999_999L).raw(' ').unsigned(1_000_000_000_000_000_000L).raw(' ')
+                .number(Integer.MAX_VALUE).raw(' ').number(Integer.MAX_VALUE + 1L).raw(' ').number(999_999_999).raw(' ')
+                .number(1_000_000_000).raw(' ').number(1_000_000_007_000_000_009L);
+        assertEquals("0 -1 -9223372036854775808 9223372036854775807 18446744073709551615 999999999999999999 1000000000000000000"
+                + " 2147483647 2147483648 999999999 1000000000 1000000007000000009", o.toString());
+        java.util.Random r = new java.util.Random(5);
+        for (int i = 0; i < 100_000; i++) {
+            long v = r.nextLong() >>> r.nextInt(64);
+            o.reset();
+            o.number(v).raw(' ').unsigned(-v);
+            assertEquals(v + " " + Long.toUnsignedString(-v), o.toString());
+        }
     }
 }
