@@ -70,6 +70,11 @@ public class Bench {
         volatile long lastDropWriteNanos; // System.nanoTime of the last write holding a drop
         long[] latUs = new long[1 << 16];
         int nLat;
+        // Drops from the kernel after this wall-clock time also count in the steady-state figures:
+        // the first second of a run is a fresh JVM compiling the hot path.
+        volatile long steadyFromUnixNano = Long.MAX_VALUE;
+        long[] steadyUs = new long[1 << 16];
+        int nSteady;
 
         TimedSink(Path file) throws IOException {
             // null: no JSON at all, to see what the JSON formatting costs (the pipeline ceiling's hot spot)
@@ -87,7 +92,12 @@ public class Bench {
                     lastDropWriteNanos = System.nanoTime();
                     drops.incrementAndGet();
                     if (nLat == latUs.length) latUs = Arrays.copyOf(latUs, nLat * 2);
-                    latUs[nLat++] = (nowNs - it.getEvent().getTimeUnixNano()) / 1000;
+                    long us = (nowNs - it.getEvent().getTimeUnixNano()) / 1000;
+                    latUs[nLat++] = us;
+                    if (it.getEvent().getTimeUnixNano() >= steadyFromUnixNano) {
+                        if (nSteady == steadyUs.length) steadyUs = Arrays.copyOf(steadyUs, nSteady * 2);
+                        steadyUs[nSteady++] = us;
+                    }
                 } else if (it.hasLoss()) {
                     lossRecords.incrementAndGet();
                     lostReported.addAndGet(it.getLoss().getCount());
@@ -101,11 +111,15 @@ public class Bench {
         public void close() throws IOException { if (inner != null) inner.close(); }
 
         synchronized String latencyJson() {
-            long[] l = Arrays.copyOf(latUs, nLat);
+            return percentiles("lat", latUs, nLat) + "," + percentiles("steady_lat", steadyUs, nSteady);
+        }
+
+        static String percentiles(String prefix, long[] us, int n) {
+            long[] l = Arrays.copyOf(us, n);
             Arrays.sort(l);
-            if (l.length == 0) return "\"lat_n\":0";
-            return String.format("\"lat_n\":%d,\"lat_p50_us\":%d,\"lat_p99_us\":%d,\"lat_max_us\":%d",
-                    l.length, l[l.length / 2], l[(int) Math.min(l.length - 1, Math.ceil(l.length * 0.99) - 1)], l[l.length - 1]);
+            if (l.length == 0) return "\"" + prefix + "_n\":0";
+            return String.format("\"%s_n\":%d,\"%s_p50_us\":%d,\"%s_p99_us\":%d,\"%s_max_us\":%d", prefix, l.length,
+                    prefix, l[l.length / 2], prefix, l[(int) Math.min(l.length - 1, Math.ceil(l.length * 0.99) - 1)], prefix, l[l.length - 1]);
         }
     }
 
@@ -136,7 +150,8 @@ public class Bench {
     /** The product's defaults (syndrop agent), except the spool lives in a temp dir. */
     static Agent.Config agentConfig(Path dir, int port) {
         return new Agent.Config("bench", "bench", new CollectorChannel(new HostPort("127.0.0.1", port), true, null, null, null, null),
-                dir.resolve("spool"), 256L << 20, true, 65536, 1000, Duration.ofMillis(100), 8, null);
+                dir.resolve("spool"), 256L << 20, true, Agent.DEFAULT_QUEUE_MAX, Agent.DEFAULT_BATCH_MAX, Agent.DEFAULT_BATCH_LINGER,
+                Agent.DEFAULT_WINDOW, null);
     }
 
     static long wallNanos() {
@@ -222,6 +237,7 @@ public class Bench {
             EventPipeline p = rig.agent.pipeline();
             LiveProbe probe = attach(netnsIno, p, new AtomicLong());
             long loadStart = System.nanoTime();
+            rig.sink.steadyFromUnixNano = wallNanos() + 1_000_000_000L;
             Process load = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out;
             try (BufferedReader r = new BufferedReader(new InputStreamReader(load.getInputStream()))) {

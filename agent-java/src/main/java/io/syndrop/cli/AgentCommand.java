@@ -49,7 +49,7 @@ public final class AgentCommand implements Command {
                   --no-spool-fsync        do not fsync spool appends (survives process crashes, not power loss)
                   --queue-max N           in-memory queue bound in records (default 65536)
                   --batch-max N           records per batch (default 1000)
-                  --batch-linger DUR      wait at most this for a batch to fill (default 100ms)
+                  --batch-linger DUR      wait at most this for a batch to fill (default 5ms)
                   --window N              batches in flight before an acknowledgement (default 8)
                   --metrics HOST:PORT     serve Prometheus metrics at http://HOST:PORT/metrics
                   --watch-listen HOST:PORT serve Agent.Watch (plaintext gRPC; bind to loopback)
@@ -88,8 +88,8 @@ public final class AgentCommand implements Command {
                 path(a, "ca"), path(a, "cert"), path(a, "key"), path(a, "token-file"));
         Agent.Config cfg = new Agent.Config(a.get("agent-id", host), a.get("node", host), ch,
                 Path.of(a.get("spool-dir", "/var/lib/syndrop/spool")), size(a, "spool-max-bytes", 256L << 20),
-                !a.flag("no-spool-fsync"), (int) a.getLong("queue-max", 65536), (int) a.getLong("batch-max", 1000),
-                a.getDuration("batch-linger", Duration.ofMillis(100)), (int) a.getLong("window", 8),
+                !a.flag("no-spool-fsync"), (int) a.getLong("queue-max", Agent.DEFAULT_QUEUE_MAX), (int) a.getLong("batch-max", Agent.DEFAULT_BATCH_MAX),
+                a.getDuration("batch-linger", Agent.DEFAULT_BATCH_LINGER), (int) a.getLong("window", Agent.DEFAULT_WINDOW),
                 a.get("watch-listen", null) == null ? null : HostPort.parse("--watch-listen", a.get("watch-listen", null)));
         EventSource source = openSource(a, out, err);
         Metrics metrics = new Metrics();

@@ -14,6 +14,15 @@ import java.util.concurrent.TimeUnit;
  * server. Events come in through {@link #pipeline()} from whatever {@link EventSource} is plugged in.
  */
 public final class Agent implements AutoCloseable {
+    public static final int DEFAULT_QUEUE_MAX = 65536;
+    public static final int DEFAULT_BATCH_MAX = 1000;
+    /**
+     * Long enough to gather a few dozen events per batch at 10k/s (one fsync and one gRPC message
+     * for each), short enough that a drop reaches the collector within milliseconds.
+     */
+    public static final Duration DEFAULT_BATCH_LINGER = Duration.ofMillis(2);
+    public static final int DEFAULT_WINDOW = 8;
+
     /** Everything `syndrop agent` configures. */
     public record Config(String agentId, String node, CollectorChannel collector, Path spoolDir, long spoolMaxBytes,
                          boolean spoolFsync, int queueMax, int batchMax, Duration batchLinger, int window,
