@@ -12,7 +12,6 @@ bench_java() {
 # json_field JSON KEY
 json_field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 
-note() { printf '{"topic":"%s","text":"%s"}\n' "$1" "$2" >> "$RAW.notes"; }
 
 # ---- scenario 3b: the pipeline's ceiling without the kernel --------------------------------------
 scenario_pipeline() {
@@ -25,7 +24,7 @@ scenario_pipeline() {
             log "pipeline $sink round $rnd: $res"
         done
     done
-    note pipeline_ceiling "recorded DropEvents offered straight into EventPipeline (paced on the queue depth so none is refused) -> batcher -> spool (fsync per batch, product defaults) -> Publisher (gRPC, plaintext loopback) -> CollectorServer -> Committer -> JSON file sink (fsync per group); agent and collector in one JVM. null-sink: the same without JSON formatting, to isolate it."
+    note pipeline_ceiling "recorded kernel records (bpf/syndrop.h layout, 128 bytes, stamped with the current monotonic time) decoded 512 at a time by the drain's EventDecoder, as DrainLoop does with what the shim hands over, into EventPipeline (paced on the queue depth so none is refused) -> batcher (BatchEncoder) -> spool (fsync per batch, product defaults) -> Publisher (gRPC, plaintext loopback, spooled bytes sent as they are) -> CollectorServer -> Committer -> JSON file sink (fsync per group); agent and collector in one JVM on the same 2 CPUs. null-sink: the same without JSON formatting, to isolate it."
 }
 
 # ---- scenario 3a + 4: kernel -> agent -> collector -> JSON sink; latency ---------------------------
@@ -67,14 +66,17 @@ scenario_kernel_to_sink() {
             res=$(bench_java kernel "$ino" "$DUR" -- ip netns exec "$ns" "$WORK/bin/synflood" 127.0.0.1 127.0.0.1 9 20000 20000 0 "$rate" "$DUR" 2>>"$WORK/java.err" | grep '^{')
             ip netns del "$ns"
             for q in p50 p99 max; do
-                record "latency_${rate}_per_s" "${q}_ms" syndrop "$rnd" "$(awk -v u="$(json_field "$res" lat_${q}_us)" 'BEGIN {printf "%.1f", u / 1000}')" ms
+                record "latency_${rate}_per_s" "steady_${q}_ms" syndrop "$rnd" "$(awk -v u="$(json_field "$res" steady_lat_${q}_us)" 'BEGIN {printf "%.1f", u / 1000}')" ms
+            done
+            for q in p50 p99 max; do
+                record "latency_${rate}_per_s" "cold_${q}_ms" syndrop "$rnd" "$(awk -v u="$(json_field "$res" lat_${q}_us)" 'BEGIN {printf "%.1f", u / 1000}')" ms
             done
             record "latency_${rate}_per_s" lost syndrop "$rnd" $(( $(json_field "$res" generated) - $(json_field "$res" delivered) )) events "\"detail\":$res"
             log "latency at $rate/s round $rnd: $res"
         done
     done
     note sink_max_rate "load: bench/synflood.c, raw-socket SYNs (sendmmsg, 64 a call) from one thread to a closed port on a fresh namespace's loopback (NO_SOCKET drops). syndrop: tracepoint mode filtered in the kernel to that namespace -> EventPipeline -> spool -> gRPC -> collector -> JSON file (agent and collector in one JVM, product defaults). lost = generated - delivered; unaccounted = lost minus the losses syndrop reported by stage (kernel ring buffer, agent queue, agent spool), which must be 0. bpftrace: bench/syndrop.bt printing to a file (-o); its losses are its 'Lost N events' lines."
-    note latency "kernel time of the drop (bpf_ktime_get_ns at the drop, turned into wall-clock nanoseconds by the agent's decoder: timeUnixNano) against the wall clock (Instant.now) in the collector's JSON sink right after JsonFileSink.write returned for the group holding the event (before its fsync). Same host, same clock. Includes the JVM's warm-up (each run is a fresh JVM) and the agent's default --batch-linger 100ms."
+    note latency "kernel time of the drop (bpf_ktime_get_ns at the drop, turned into wall-clock nanoseconds by the agent's decoder: timeUnixNano) against the wall clock (Instant.now) in the collector's JSON sink right after JsonFileSink.write returned for the group holding the event (before its fsync). Same host, same clock. Product defaults (--batch-linger 2ms, spool fsync per batch). steady_*: drops from the second second of the run on; cold_*: every drop, including the first second of a fresh JVM compiling the hot path (each run starts one)."
 }
 
 # ---- scenario 5: footprint of a lone agent process ------------------------------------------------

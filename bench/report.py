@@ -40,6 +40,8 @@ with open(out + ".json", "w") as f:
 
 def fmt(v):
     if isinstance(v, float) and not v.is_integer():
+        if v != 0 and abs(v) < 1:
+            return f"{v:.3g}"   # shares of a percent (CPU cost on the fast path) need their digits
         return f"{v:,.1f}" if abs(v) < 1000 else f"{v:,.0f}"
     return f"{int(v):,}"
 

@@ -40,6 +40,9 @@ record() {
         "$1" "$2" "$3" "$4" "$5" "$6" "${7:+,$7}" >> "$RAW"
 }
 
+# note TOPIC TEXT: how a scenario was measured, printed under the results table.
+note() { printf '{"topic":"%s","text":"%s"}\n' "$1" "$2" >> "$RAW.notes"; }
+
 new_ns() {
     NSN=$((NSN + 1))
     local ns=$NS_PREFIX-$NSN
@@ -165,9 +168,17 @@ kernel_cost() {
     done
 }
 
+# CPU ticks (utime + stime) of process $1, 0 when it is gone.
+proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
 # ---- scenario 2: accepted connections per second -------------------------------------------------
+# Besides the rate (noisy on a shared machine), the peer's own cost over the same seconds, which does
+# not depend on the neighbours: its BPF programs' run time (bpf_stats) and its process's CPU time, as
+# a share of the machine's CPU time.
 fast_path() {
-    local rnd peer peers ns res
+    local rnd peer peers ns res c0 t0 c1 t1 p0 p1 ncpu hz
+    ncpu=$(nproc)
+    hz=$(getconf CLK_TCK)
     for rnd in $(seq 1 "$ROUNDS"); do
         case $((rnd % 3)) in
             1) peers="none syndrop bpftrace" ;; 2) peers="syndrop bpftrace none" ;; *) peers="bpftrace none syndrop" ;;
@@ -175,14 +186,27 @@ fast_path() {
         for peer in $peers; do
             ns=$(new_ns)
             start_peer "$peer" "$WORK/s2-$peer-$rnd.out"
+            c0=0 t0=0 c1=0 t1=0 p0=0 p1=0
+            if [[ $peer != none ]]; then read -r c0 t0 < <(prog_totals); p0=$(proc_ticks "$PEER_PID"); fi
             res=$(ip netns exec "$ns" "$WORK/bin/connrate" 127.0.0.1 8080 1 "$DUR")
+            if [[ $peer != none ]]; then read -r c1 t1 < <(prog_totals); p1=$(proc_ticks "$PEER_PID"); fi
             stop_peer
             ip netns del "$ns"
             local rate=${res##*rate=}
             record fast_path conn_per_s "$peer" "$rnd" "$rate" conn/s
-            log "fast path $peer round $rnd: $res"
+            if [[ $peer != none ]]; then
+                local bpf_pct proc_pct
+                bpf_pct=$(awk -v t=$((t1 - t0)) -v d="$DUR" -v n="$ncpu" 'BEGIN {printf "%.4f", t / (d * 1e9 * n) * 100}')
+                proc_pct=$(awk -v p=$((p1 - p0)) -v hz="$hz" -v d="$DUR" -v n="$ncpu" 'BEGIN {printf "%.4f", p / hz / (d * n) * 100}')
+                record fast_path bpf_cpu_pct "$peer" "$rnd" "$bpf_pct" "% of machine" "\"bpf_calls\":$((c1 - c0)),\"bpf_ns\":$((t1 - t0))"
+                record fast_path process_cpu_pct "$peer" "$rnd" "$proc_pct" "% of machine"
+                log "fast path $peer round $rnd: $res; bpf ${bpf_pct}% ($((c1 - c0)) calls), process ${proc_pct}% of the machine"
+            else
+                log "fast path $peer round $rnd: $res"
+            fi
         done
     done
+    note fast_path "bench/connrate.c: one thread connecting to a listener on a fresh namespace's loopback for the round's seconds (accept + close). bpf_cpu_pct: the peer's BPF programs' run_time_ns (kernel.bpf_stats_enabled) over the same seconds as a share of all CPUs' time; process_cpu_pct: the peer process's utime+stime likewise (syndrop: the java process of 'syndrop watch'; bpftrace: bpftrace). Together they are the peer's whole cost while the fast path runs."
 }
 
 mount_tracefs
