@@ -35,8 +35,19 @@ final class Batches {
             return "first_seq..last_seq covers " + (b.getLastSeq() - b.getFirstSeq() + 1) + " numbers but the batch holds " + n + " records";
         }
         BitSet seen = new BitSet((int) n);
-        for (WatchItem it : items(b)) {
-            long s = seq(it);
+        String bad = mark(seen, b, b.getEventsList(), DropEvent::getSeq);
+        if (bad == null) {
+            bad = mark(seen, b, b.getLossesList(), LossRecord::getSeq);
+        }
+        if (bad == null) {
+            bad = mark(seen, b, b.getCountersList(), CounterSample::getSeq);
+        }
+        return bad;
+    }
+
+    private static <T> String mark(BitSet seen, Batch b, List<T> records, java.util.function.ToLongFunction<T> seqOf) {
+        for (int i = 0, n = records.size(); i < n; i++) {
+            long s = seqOf.applyAsLong(records.get(i));
             if (s < b.getFirstSeq() || s > b.getLastSeq() || seen.get((int) (s - b.getFirstSeq()))) {
                 return "record seq " + s + " is outside " + b.getFirstSeq() + ".." + b.getLastSeq() + " or repeated";
             }
@@ -52,27 +63,25 @@ final class Batches {
         return it.hasLoss() ? it.getLoss().getSeq() : it.getCounters().getSeq();
     }
 
-    private static List<WatchItem> items(Batch b) {
-        List<WatchItem> out = new ArrayList<>(b.getEventsCount() + b.getLossesCount() + b.getCountersCount());
-        for (DropEvent e : b.getEventsList()) {
-            out.add(WatchItem.newBuilder().setEvent(e).build());
-        }
-        for (LossRecord l : b.getLossesList()) {
-            out.add(WatchItem.newBuilder().setLoss(l).build());
-        }
-        for (CounterSample c : b.getCountersList()) {
-            out.add(WatchItem.newBuilder().setCounters(c).build());
-        }
-        return out;
-    }
-
     /** The records in sequence order, with agent id, boot and node filled in where a client left them out. */
     static List<WatchItem> itemsInOrder(Batch b) {
-        List<WatchItem> out = new ArrayList<>();
-        for (WatchItem it : items(b)) {
-            out.add(fill(it, b));
+        List<WatchItem> out = new ArrayList<>(b.getEventsCount() + b.getLossesCount() + b.getCountersCount());
+        for (DropEvent e : b.getEventsList()) {
+            out.add(fill(WatchItem.newBuilder().setEvent(e).build(), b));
         }
-        out.sort(Comparator.comparingLong(Batches::seq));
+        for (LossRecord l : b.getLossesList()) {
+            out.add(fill(WatchItem.newBuilder().setLoss(l).build(), b));
+        }
+        for (CounterSample c : b.getCountersList()) {
+            out.add(fill(WatchItem.newBuilder().setCounters(c).build(), b));
+        }
+        // syndrop's agents send events in order; sort only batches that are not (losses mixed in, other clients).
+        for (int i = 1; i < out.size(); i++) {
+            if (seq(out.get(i - 1)) > seq(out.get(i))) {
+                out.sort(Comparator.comparingLong(Batches::seq));
+                break;
+            }
+        }
         return out;
     }
 
