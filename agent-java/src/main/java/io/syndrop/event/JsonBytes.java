@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * A reusable, growable buffer of UTF-8 JSON text. Sinks format whole groups of records into one of
@@ -231,6 +232,39 @@ public final class JsonBytes {
         ensure(1);
         buf[len++] = '"';
         return this;
+    }
+
+    /** An object of string values. */
+    public JsonBytes stringMap(Map<String, String> m) {
+        raw('{');
+        boolean first = true;
+        for (Map.Entry<String, String> e : m.entrySet()) {
+            if (!first) {
+                raw(',');
+            }
+            first = false;
+            string(e.getKey()).raw(':').string(e.getValue());
+        }
+        return raw('}');
+    }
+
+    /** An object of 64-bit values, as plain numbers or (proto3 JSON's int64 form) quoted. */
+    public JsonBytes longMap(Map<String, Long> m, boolean quoted) {
+        raw('{');
+        boolean first = true;
+        for (Map.Entry<String, Long> e : m.entrySet()) {
+            if (!first) {
+                raw(',');
+            }
+            first = false;
+            string(e.getKey()).raw(':');
+            if (quoted) {
+                quotedNumber(e.getValue());
+            } else {
+                number(e.getValue());
+            }
+        }
+        return raw('}');
     }
 
     /** The buffer's content as a ByteBuffer view (valid until the next append). */

@@ -5,7 +5,6 @@ import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.LossRecord;
 import io.syndrop.proto.v1.Probe;
 import io.syndrop.proto.v1.Reason;
-import java.util.Map;
 
 /**
  * The proto3 JSON mapping of syndrop's records (lowerCamelCase names in field-number order, enums
@@ -71,28 +70,10 @@ public final class RecordJson {
         f.str("node", c.getNode());
         f.u64("netnsIno", c.getNetnsIno());
         if (zeros || c.getCountersCount() > 0) {
-            f.name("counters").raw('{');
-            boolean first = true;
-            for (Map.Entry<String, Long> e : c.getCountersMap().entrySet()) {
-                if (!first) {
-                    o.raw(',');
-                }
-                first = false;
-                o.string(e.getKey()).raw(':').quotedNumber(e.getValue());
-            }
-            o.raw('}');
+            f.name("counters").longMap(c.getCountersMap(), true);
         }
         if (zeros || c.getSysctlsCount() > 0) {
-            f.name("sysctls").raw('{');
-            boolean first = true;
-            for (Map.Entry<String, String> e : c.getSysctlsMap().entrySet()) {
-                if (!first) {
-                    o.raw(',');
-                }
-                first = false;
-                o.string(e.getKey()).raw(':').string(e.getValue());
-            }
-            o.raw('}');
+            f.name("sysctls").stringMap(c.getSysctlsMap());
         }
         f.str("agentId", c.getAgentId());
         f.u64("agentBoot", c.getAgentBoot());

@@ -99,4 +99,35 @@ class JsonFileSinkTest {
         assertEquals(JsonLines.isoTime(TestEvents.event(7).getTimeUnixNano()), o.get("@timestamp").getAsString());
         assertEquals(7, o.getAsJsonObject("syndrop").get("tsval").getAsInt());
     }
+
+    @Test
+    void ecsLossAndCounterRecordsAndAwkwardStrings() {
+        JsonLines ecs = new JsonLines(true);
+        JsonObject loss = JsonParser.parseString(ecs.format(WatchItem.newBuilder().setLoss(io.syndrop.proto.v1.LossRecord.newBuilder()
+                .setStage(io.syndrop.proto.v1.LossRecord.Stage.AGENT_QUEUE).setCount(12).setSeq(43).setNode("web \"1\"")
+                .setAgentId("a\\b").setAgentBoot(-1L).setDetail("queue full\n(65536)")).build())).getAsJsonObject();
+        assertEquals("events-lost", loss.getAsJsonObject("event").get("action").getAsString());
+        assertEquals("AGENT_QUEUE", loss.getAsJsonObject("event").get("reason").getAsString());
+        assertEquals(12, loss.getAsJsonObject("syndrop").get("lost").getAsLong());
+        assertEquals("queue full\n(65536)", loss.getAsJsonObject("syndrop").get("detail").getAsString());
+        assertEquals("web \"1\"", loss.getAsJsonObject("observer").get("hostname").getAsString());
+        assertEquals("a\\b", loss.getAsJsonObject("agent").get("id").getAsString());
+        assertEquals("18446744073709551615", loss.getAsJsonObject("agent").get("ephemeral_id").getAsString(), "boot is unsigned");
+        assertEquals("loss", loss.getAsJsonObject("syndrop").get("type").getAsString());
+
+        JsonObject counters = JsonParser.parseString(ecs.format(WatchItem.newBuilder().setCounters(io.syndrop.proto.v1.CounterSample.newBuilder()
+                .setNetnsIno(4026531840L).putCounters("TcpExt:ListenDrops", 5).putCounters("TcpExt:PAWSPassive", -2)
+                .putSysctls("net.ipv4.tcp_tw_recycle", "1")).build())).getAsJsonObject();
+        assertEquals("counter-sample", counters.getAsJsonObject("event").get("action").getAsString());
+        JsonObject sd = counters.getAsJsonObject("syndrop");
+        assertEquals(4026531840L, sd.get("netns_ino").getAsLong());
+        assertEquals(5, sd.getAsJsonObject("counters").get("TcpExt:ListenDrops").getAsLong());
+        assertEquals(-2, sd.getAsJsonObject("counters").get("TcpExt:PAWSPassive").getAsLong());
+        assertEquals("1", sd.getAsJsonObject("sysctls").get("net.ipv4.tcp_tw_recycle").getAsString());
+
+        JsonObject drop = JsonParser.parseString(ecs.format(WatchItem.newBuilder().setEvent(TestEvents.event(1).toBuilder()
+                .setTsval(-5).setKernelReason("NO_SOCKET")).build())).getAsJsonObject();
+        assertEquals(4294967291L, drop.getAsJsonObject("syndrop").get("tsval").getAsLong(), "tsval is an unsigned 32-bit value");
+        assertEquals("NO_SOCKET", drop.getAsJsonObject("syndrop").get("kernel_reason").getAsString());
+    }
 }

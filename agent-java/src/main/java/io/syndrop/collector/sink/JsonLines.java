@@ -7,7 +7,6 @@ import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.LossRecord;
 import io.syndrop.proto.v1.WatchItem;
 import java.time.Instant;
-import java.util.Map;
 
 /**
  * One JSON object per record. Default: the proto3 JSON mapping of the record (lowerCamelCase
@@ -99,25 +98,8 @@ public final class JsonLines {
                     .unsigned(c.getSeq()).raw('}');
             agent(o, c.getNode(), c.getAgentId(), c.getAgentBoot());
             o.raw(",\"syndrop\":{").name("netns_ino").unsigned(c.getNetnsIno());
-            o.raw(",\"counters\":{");
-            boolean first = true;
-            for (Map.Entry<String, Long> en : c.getCountersMap().entrySet()) {
-                if (!first) {
-                    o.raw(',');
-                }
-                first = false;
-                o.string(en.getKey()).raw(':').number(en.getValue());
-            }
-            o.raw("},\"sysctls\":{");
-            first = true;
-            for (Map.Entry<String, String> en : c.getSysctlsMap().entrySet()) {
-                if (!first) {
-                    o.raw(',');
-                }
-                first = false;
-                o.string(en.getKey()).raw(':').string(en.getValue());
-            }
-            o.raw('}');
+            o.raw(",\"counters\":").longMap(c.getCountersMap(), false);
+            o.raw(",\"sysctls\":").stringMap(c.getSysctlsMap());
         }
         o.raw(",\"type\":\"").raw(type(item)).raw("\"}");
         o.raw(",\"ecs\":{\"version\":\"8.11.0\"}}");
