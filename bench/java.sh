@@ -24,7 +24,7 @@ scenario_pipeline() {
             log "pipeline $sink round $rnd: $res"
         done
     done
-    note pipeline_ceiling "recorded kernel records (bpf/syndrop.h layout, 128 bytes, stamped with the current monotonic time) decoded 512 at a time by the drain's EventDecoder, as DrainLoop does with what the shim hands over, into EventPipeline (paced on the queue depth so none is refused) -> batcher (BatchEncoder) -> spool (fsync per batch, product defaults) -> Publisher (gRPC, plaintext loopback, spooled bytes sent as they are) -> CollectorServer -> Committer -> JSON file sink (fsync per group); agent and collector in one JVM on the same 2 CPUs. null-sink: the same without JSON formatting, to isolate it."
+    note pipeline_ceiling "recorded kernel records (bpf/syndrop.h layout, 128 bytes, stamped with the current monotonic time) decoded 512 at a time by the drain's EventDecoder, as DrainLoop does with what the shim hands over, into EventPipeline (paced on the queue depth so none is refused) -> batcher (BatchEncoder) -> spool (fsync per batch, product defaults) -> Publisher (gRPC, plaintext loopback, spooled bytes sent as they are) -> CollectorServer -> Committer -> JSON file sink (fsync per group); agent and collector in one JVM on the same 2 CPUs. Each run first pushes half as many records as a warm-up (a fresh JVM spends ~40% of the CPU compiling in its first seconds), then times the measured records from the first offer to the last acknowledgement. null-sink: the same without JSON formatting, to isolate it."
 }
 
 # ---- scenario 3a + 4: kernel -> agent -> collector -> JSON sink; latency ---------------------------
