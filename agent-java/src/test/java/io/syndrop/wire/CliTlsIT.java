@@ -3,6 +3,7 @@ package io.syndrop.wire;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.syndrop.it.JarProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,20 +32,20 @@ class CliTlsIT {
         Files.writeString(wrong, "not-it\n");
         Path rec = TestEvents.recording(tmp, n);
         Path sink = tmp.resolve("events.json");
-        try (JarProcess c = JarProcess.start(tmp.resolve("collector.log"), "collect", "--listen", "127.0.0.1:0",
+        try (JarProcess c = JarProcess.startLogged(tmp.resolve("collector.log"), "collect", "--listen", "127.0.0.1:0",
                 "--tls-cert", certs.serverCert().toString(), "--tls-key", certs.serverKey().toString(),
                 "--client-ca", certs.ca().toString(), "--token-file", token.toString(),
                 "--sink", "json:" + sink, "--metrics", "127.0.0.1:0")) {
             String port = c.awaitLog("listening on port (\\d+)", 20_000);
             String metricsPort = c.awaitLog("metrics on port (\\d+)", 1000);
-            try (JarProcess bad = JarProcess.start(tmp.resolve("bad-agent.log"), "agent", "--collector", "127.0.0.1:" + port,
+            try (JarProcess bad = JarProcess.startLogged(tmp.resolve("bad-agent.log"), "agent", "--collector", "127.0.0.1:" + port,
                     "--ca", certs.ca().toString(), "--cert", certs.clientCert().toString(), "--key", certs.clientKey().toString(),
                     "--token-file", wrong.toString(), "--agent-id", "bad", "--spool-dir", tmp.resolve("spool-bad").toString(),
                     "--replay", rec.toString())) {
                 bad.awaitLog("UNAUTHENTICATED: bearer token not accepted", 20_000);
                 c.awaitLog("refused .* wrong bearer token", 5_000);
             }
-            try (JarProcess a = JarProcess.start(tmp.resolve("agent.log"), "agent", "--collector", "127.0.0.1:" + port,
+            try (JarProcess a = JarProcess.startLogged(tmp.resolve("agent.log"), "agent", "--collector", "127.0.0.1:" + port,
                     "--ca", certs.ca().toString(), "--cert", certs.clientCert().toString(), "--key", certs.clientKey().toString(),
                     "--token-file", token.toString(), "--agent-id", "good", "--spool-dir", tmp.resolve("spool").toString(),
                     "--replay", rec.toString(), "--exit-when-done")) {

@@ -2,6 +2,7 @@ package io.syndrop.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.syndrop.it.JarProcess;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,14 +23,14 @@ class CrashRecoveryIT {
     Path tmp;
 
     private JarProcess collector(Path sink, String port, String logName) throws Exception {
-        JarProcess c = JarProcess.start(tmp.resolve(logName), "collect", "--listen", "127.0.0.1:" + port, "--insecure",
+        JarProcess c = JarProcess.startLogged(tmp.resolve(logName), "collect", "--listen", "127.0.0.1:" + port, "--insecure",
                 "--sink", "json:" + sink, "--dedupe-dir", tmp.resolve("dedupe").toString());
         c.awaitLog("listening on port (\\d+)", 20_000);
         return c;
     }
 
     private JarProcess agent(Path rec, String port, String logName) throws Exception {
-        return JarProcess.start(tmp.resolve(logName), "agent", "--collector", "127.0.0.1:" + port, "--insecure",
+        return JarProcess.startLogged(tmp.resolve(logName), "agent", "--collector", "127.0.0.1:" + port, "--insecure",
                 "--agent-id", "crash-test", "--spool-dir", tmp.resolve("spool").toString(), "--replay", rec.toString(),
                 "--replay-rate", RATE, "--batch-linger", "20ms", "--batch-max", "200", "--exit-when-done");
     }
