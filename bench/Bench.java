@@ -41,6 +41,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -147,11 +149,12 @@ public class Bench {
         }
     }
 
-    /** The product's defaults (syndrop agent), except the spool lives in a temp dir. */
+    /** The product's defaults (syndrop agent), except the spool lives in a temp dir (-Dbench.window/-Dbench.batchMax for experiments). */
     static Agent.Config agentConfig(Path dir, int port) {
         return new Agent.Config("bench", "bench", new CollectorChannel(new HostPort("127.0.0.1", port), true, null, null, null, null),
-                dir.resolve("spool"), 256L << 20, true, Agent.DEFAULT_QUEUE_MAX, Agent.DEFAULT_BATCH_MAX, Agent.DEFAULT_BATCH_LINGER,
-                Agent.DEFAULT_WINDOW, null);
+                dir.resolve("spool"), 256L << 20, true, Agent.DEFAULT_QUEUE_MAX,
+                Integer.getInteger("bench.batchMax", Agent.DEFAULT_BATCH_MAX), Agent.DEFAULT_BATCH_LINGER,
+                Integer.getInteger("bench.window", Agent.DEFAULT_WINDOW), null);
     }
 
     static long wallNanos() {
@@ -198,14 +201,52 @@ public class Bench {
             long refused = feed(rig, p, decoder, ring, warm, seq);
             awaitAcked(rig, warm);
             long base = rig.sink.drops.get();
+            Map<String, Long> cpu0 = threadTicks();
             long start = System.nanoTime();
             refused += feed(rig, p, decoder, ring, n, seq);
             awaitAcked(rig, warm + n);
             double sec = (System.nanoTime() - start) / 1e9;
+            Map<String, Long> cpu1 = threadTicks();
             long delivered = rig.sink.drops.get() - base;
-            System.out.printf("{\"events\":%d,\"warmup_events\":%d,\"delivered\":%d,\"acked\":%d,\"refused\":%d,\"seconds\":%.3f,\"events_per_s\":%.0f}%n",
-                    n, warm, delivered, rig.acked() - warm, refused, sec, delivered / sec);
+            System.out.printf("{\"events\":%d,\"warmup_events\":%d,\"delivered\":%d,\"acked\":%d,\"refused\":%d,\"seconds\":%.3f,\"events_per_s\":%.0f,%s}%n",
+                    n, warm, delivered, rig.acked() - warm, refused, sec, delivered / sec, cpuJson(cpu0, cpu1, delivered));
         }
+    }
+
+    /** CPU ticks (utime + stime) of this process's threads by name, digits folded ("grpc-nio-worker-ELG-N-N"). */
+    static Map<String, Long> threadTicks() throws IOException {
+        Map<String, Long> out = new TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("\\d+", "N");
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    out.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                } catch (IOException | RuntimeException gone) {
+                    // the thread ended between list and read
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Where the timed phase's CPU went, by thread (clock ticks are 10 ms), and per delivered event. */
+    static String cpuJson(Map<String, Long> before, Map<String, Long> after, long events) {
+        StringBuilder sb = new StringBuilder("\"cpu_s_by_thread\":{");
+        long total = 0;
+        List<Map.Entry<String, Long>> d = new ArrayList<>();
+        for (var e : after.entrySet()) {
+            long v = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            if (v > 0) d.add(Map.entry(e.getKey(), v));
+            total += Math.max(0, v);
+        }
+        d.sort((x, y) -> Long.compare(y.getValue(), x.getValue()));
+        for (int i = 0; i < d.size(); i++) {
+            sb.append(i == 0 ? "" : ",").append('"').append(d.get(i).getKey()).append("\":").append(String.format("%.2f", d.get(i).getValue() / 100.0));
+        }
+        return sb.append("},\"cpu_s_total\":").append(String.format("%.2f", total / 100.0))
+                .append(",\"cpu_us_per_event\":").append(String.format("%.2f", events == 0 ? 0 : total * 10_000.0 / events)).toString();
     }
 
     static final int CHUNK = 512;
