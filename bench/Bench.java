@@ -195,10 +195,16 @@ public class Bench {
             EventPipeline p = rig.agent.pipeline();
             EventDecoder decoder = new EventDecoder("bench", p.agentId(), p.boot(), new KernelReasonNames());
             // Warm-up: the same load first, so the figure is the steady state of a running agent and
-            // collector, not a fresh JVM's compiler (which takes ~40% of the CPU in the first seconds).
-            long warm = n / 2;
+            // collector, not a fresh JVM's compiler: C2 takes ~40% of the CPU in the first seconds and
+            // keeps compiling for ~15 s of this load.
+            long warmUntil = System.nanoTime() + Long.getLong("bench.warmupSeconds", 15) * 1_000_000_000L;
+            long warm = 0;
             long[] seq = {0};
-            long refused = feed(rig, p, decoder, ring, warm, seq);
+            long refused = 0;
+            while (warm < n / 2 || System.nanoTime() < warmUntil) {
+                refused += feed(rig, p, decoder, ring, n / 4, seq);
+                warm += n / 4;
+            }
             awaitAcked(rig, warm);
             long base = rig.sink.drops.get();
             Map<String, Long> cpu0 = threadTicks();

@@ -31,6 +31,9 @@ public final class JsonBytes {
 
     private byte[] buf;
     private int len;
+    // Per-buffer caches for RecordJson's fields that repeat line after line.
+    final LastNumber bootCache = new LastNumber();
+    final LastNumber netnsCache = new LastNumber();
 
     public JsonBytes() {
         this(4096);
@@ -78,6 +81,46 @@ public final class JsonBytes {
         return this;
     }
 
+    /** A field name encoded once as {@code ,"name":}, so writing it is one array copy. */
+    public static final class Key {
+        private final byte[] bytes;
+
+        private Key(String asciiName) {
+            bytes = (",\"" + asciiName + "\":").getBytes(StandardCharsets.US_ASCII);
+        }
+    }
+
+    public static Key key(String asciiName) {
+        return new Key(asciiName);
+    }
+
+    /** Writes the field name, with the comma before it unless it is the object's first field. */
+    public JsonBytes key(Key k, boolean first) {
+        int off = first ? 1 : 0;
+        int n = k.bytes.length - off;
+        ensure(n);
+        System.arraycopy(k.bytes, off, buf, len, n);
+        len += n;
+        return this;
+    }
+
+    /** Appends bytes that are already JSON text (e.g. a quoted enum name encoded once). */
+    public JsonBytes bytes(byte[] json) {
+        ensure(json.length);
+        System.arraycopy(json, 0, buf, len, json.length);
+        len += json.length;
+        return this;
+    }
+
+    /** Each constant's name as a JSON string, encoded once, by ordinal. */
+    public static byte[][] quotedNames(Enum<?>[] values) {
+        byte[][] out = new byte[values.length][];
+        for (Enum<?> v : values) {
+            out[v.ordinal()] = ("\"" + v.name() + "\"").getBytes(StandardCharsets.US_ASCII);
+        }
+        return out;
+    }
+
     /** {@code "name":} */
     public JsonBytes name(String asciiName) {
         ensure(asciiName.length() + 3);
@@ -109,6 +152,27 @@ public final class JsonBytes {
         raw('"');
         unsigned(v);
         return raw('"');
+    }
+
+    /**
+     * As {@link #quotedUnsigned}, remembering the last value written through {@code cache}: fields
+     * that repeat on every line of a batch (the agent's boot, the namespace inode) are then one copy.
+     */
+    public JsonBytes quotedUnsigned(long v, LastNumber cache) {
+        if (cache.bytes != null && cache.value == v) {
+            return bytes(cache.bytes);
+        }
+        int from = len;
+        quotedUnsigned(v);
+        cache.value = v;
+        cache.bytes = Arrays.copyOfRange(buf, from, len);
+        return this;
+    }
+
+    /** The last number one field wrote, as JSON text; see {@link #quotedUnsigned(long, LastNumber)}. */
+    public static final class LastNumber {
+        private long value;
+        private byte[] bytes;
     }
 
     /** A signed 64-bit value as a quoted decimal string (the proto3 JSON form of int64). */

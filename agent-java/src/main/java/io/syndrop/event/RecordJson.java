@@ -19,30 +19,61 @@ import io.syndrop.proto.v1.Reason;
 public final class RecordJson {
     private RecordJson() {}
 
+    private static final JsonBytes.Key K_ACCEPT_QUEUE_LEN = JsonBytes.key("acceptQueueLen");
+    private static final JsonBytes.Key K_ACCEPT_QUEUE_MAX = JsonBytes.key("acceptQueueMax");
+    private static final JsonBytes.Key K_AGENT_BOOT = JsonBytes.key("agentBoot");
+    private static final JsonBytes.Key K_AGENT_ID = JsonBytes.key("agentId");
+    private static final JsonBytes.Key K_CACHED_TS = JsonBytes.key("cachedTs");
+    private static final JsonBytes.Key K_CACHED_TS_AGE_SEC = JsonBytes.key("cachedTsAgeSec");
+    private static final JsonBytes.Key K_COUNT = JsonBytes.key("count");
+    private static final JsonBytes.Key K_COUNTERS = JsonBytes.key("counters");
+    private static final JsonBytes.Key K_DETAIL = JsonBytes.key("detail");
+    private static final JsonBytes.Key K_DST_ADDR = JsonBytes.key("dstAddr");
+    private static final JsonBytes.Key K_DST_PORT = JsonBytes.key("dstPort");
+    private static final JsonBytes.Key K_KERNEL_REASON = JsonBytes.key("kernelReason");
+    private static final JsonBytes.Key K_NETNS_INO = JsonBytes.key("netnsIno");
+    private static final JsonBytes.Key K_NODE = JsonBytes.key("node");
+    private static final JsonBytes.Key K_PROBE = JsonBytes.key("probe");
+    private static final JsonBytes.Key K_REASON = JsonBytes.key("reason");
+    private static final JsonBytes.Key K_SEQ = JsonBytes.key("seq");
+    private static final JsonBytes.Key K_SRC_ADDR = JsonBytes.key("srcAddr");
+    private static final JsonBytes.Key K_SRC_PORT = JsonBytes.key("srcPort");
+    private static final JsonBytes.Key K_STAGE = JsonBytes.key("stage");
+    private static final JsonBytes.Key K_SYN_QUEUE_LEN = JsonBytes.key("synQueueLen");
+    private static final JsonBytes.Key K_SYN_QUEUE_MAX = JsonBytes.key("synQueueMax");
+    private static final JsonBytes.Key K_SYSCTLS = JsonBytes.key("sysctls");
+    private static final JsonBytes.Key K_TIME_UNIX_NANO = JsonBytes.key("timeUnixNano");
+    private static final JsonBytes.Key K_TSECR = JsonBytes.key("tsecr");
+    private static final JsonBytes.Key K_TSVAL = JsonBytes.key("tsval");
+    private static final JsonBytes.Key K_TYPE = JsonBytes.key("type");
+    private static final byte[][] REASONS = JsonBytes.quotedNames(Reason.values());
+    private static final byte[][] PROBES = JsonBytes.quotedNames(Probe.values());
+    private static final byte[][] STAGES = JsonBytes.quotedNames(LossRecord.Stage.values());
+
     /** Writes the event as one JSON object; {@code type}, when not null, goes first as {@code "type":TYPE}. */
     public static void drop(JsonBytes o, DropEvent e, boolean zeros, String type) {
         Fields f = new Fields(o, zeros, type);
-        f.u64("seq", e.getSeq());
-        f.u64("timeUnixNano", e.getTimeUnixNano());
-        f.str("node", e.getNode());
+        f.u64(K_SEQ, e.getSeq());
+        f.u64(K_TIME_UNIX_NANO, e.getTimeUnixNano());
+        f.str(K_NODE, e.getNode());
         f.reason(e.getReason(), e.getReasonValue());
-        f.str("kernelReason", e.getKernelReason());
-        f.str("srcAddr", e.getSrcAddr());
-        f.u32("srcPort", e.getSrcPort());
-        f.str("dstAddr", e.getDstAddr());
-        f.u32("dstPort", e.getDstPort());
-        f.u32("tsval", e.getTsval());
-        f.u32("tsecr", e.getTsecr());
-        f.u32("cachedTs", e.getCachedTs());
-        f.u32("cachedTsAgeSec", e.getCachedTsAgeSec());
-        f.u64("netnsIno", e.getNetnsIno());
-        f.u32("synQueueLen", e.getSynQueueLen());
-        f.u32("synQueueMax", e.getSynQueueMax());
-        f.u32("acceptQueueLen", e.getAcceptQueueLen());
-        f.u32("acceptQueueMax", e.getAcceptQueueMax());
+        f.str(K_KERNEL_REASON, e.getKernelReason());
+        f.str(K_SRC_ADDR, e.getSrcAddr());
+        f.u32(K_SRC_PORT, e.getSrcPort());
+        f.str(K_DST_ADDR, e.getDstAddr());
+        f.u32(K_DST_PORT, e.getDstPort());
+        f.u32(K_TSVAL, e.getTsval());
+        f.u32(K_TSECR, e.getTsecr());
+        f.u32(K_CACHED_TS, e.getCachedTs());
+        f.u32(K_CACHED_TS_AGE_SEC, e.getCachedTsAgeSec());
+        f.u64(K_NETNS_INO, e.getNetnsIno(), o.netnsCache);
+        f.u32(K_SYN_QUEUE_LEN, e.getSynQueueLen());
+        f.u32(K_SYN_QUEUE_MAX, e.getSynQueueMax());
+        f.u32(K_ACCEPT_QUEUE_LEN, e.getAcceptQueueLen());
+        f.u32(K_ACCEPT_QUEUE_MAX, e.getAcceptQueueMax());
         f.probe(e.getProbe(), e.getProbeValue());
-        f.str("agentId", e.getAgentId());
-        f.u64("agentBoot", e.getAgentBoot());
+        f.str(K_AGENT_ID, e.getAgentId());
+        f.u64(K_AGENT_BOOT, e.getAgentBoot(), o.bootCache);
         f.end();
     }
 
@@ -50,34 +81,34 @@ public final class RecordJson {
         Fields f = new Fields(o, zeros, type);
         LossRecord.Stage st = l.getStage();
         if (st == LossRecord.Stage.UNRECOGNIZED) {
-            f.rawNumber("stage", l.getStageValue());
+            f.rawNumber(K_STAGE, l.getStageValue());
         } else if (zeros || l.getStageValue() != 0) {
-            f.name("stage").raw('"').raw(st.name()).raw('"');
+            f.name(K_STAGE).bytes(STAGES[st.ordinal()]);
         }
-        f.u64("count", l.getCount());
-        f.u64("timeUnixNano", l.getTimeUnixNano());
-        f.str("agentId", l.getAgentId());
-        f.u64("agentBoot", l.getAgentBoot());
-        f.str("detail", l.getDetail());
-        f.u64("seq", l.getSeq());
-        f.str("node", l.getNode());
+        f.u64(K_COUNT, l.getCount());
+        f.u64(K_TIME_UNIX_NANO, l.getTimeUnixNano());
+        f.str(K_AGENT_ID, l.getAgentId());
+        f.u64(K_AGENT_BOOT, l.getAgentBoot());
+        f.str(K_DETAIL, l.getDetail());
+        f.u64(K_SEQ, l.getSeq());
+        f.str(K_NODE, l.getNode());
         f.end();
     }
 
     public static void counters(JsonBytes o, CounterSample c, boolean zeros, String type) {
         Fields f = new Fields(o, zeros, type);
-        f.u64("timeUnixNano", c.getTimeUnixNano());
-        f.str("node", c.getNode());
-        f.u64("netnsIno", c.getNetnsIno());
+        f.u64(K_TIME_UNIX_NANO, c.getTimeUnixNano());
+        f.str(K_NODE, c.getNode());
+        f.u64(K_NETNS_INO, c.getNetnsIno());
         if (zeros || c.getCountersCount() > 0) {
-            f.name("counters").longMap(c.getCountersMap(), true);
+            f.name(K_COUNTERS).longMap(c.getCountersMap(), true);
         }
         if (zeros || c.getSysctlsCount() > 0) {
-            f.name("sysctls").stringMap(c.getSysctlsMap());
+            f.name(K_SYSCTLS).stringMap(c.getSysctlsMap());
         }
-        f.str("agentId", c.getAgentId());
-        f.u64("agentBoot", c.getAgentBoot());
-        f.u64("seq", c.getSeq());
+        f.str(K_AGENT_ID, c.getAgentId());
+        f.u64(K_AGENT_BOOT, c.getAgentBoot());
+        f.u64(K_SEQ, c.getSeq());
         f.end();
     }
 
@@ -92,53 +123,57 @@ public final class RecordJson {
             this.zeros = zeros;
             o.raw('{');
             if (type != null) {
-                name("type").raw('"').raw(type).raw('"');
+                name(K_TYPE).raw('"').raw(type).raw('"');
             }
         }
 
-        JsonBytes name(String n) {
-            if (!first) {
-                o.raw(',');
-            }
+        JsonBytes name(JsonBytes.Key k) {
+            o.key(k, first);
             first = false;
-            return o.name(n);
+            return o;
         }
 
-        void u64(String n, long v) {
+        void u64(JsonBytes.Key k, long v) {
             if (zeros || v != 0) {
-                name(n).quotedUnsigned(v);
+                name(k).quotedUnsigned(v);
             }
         }
 
-        void u32(String n, int v) {
+        void u64(JsonBytes.Key k, long v, JsonBytes.LastNumber cache) {
             if (zeros || v != 0) {
-                name(n).unsigned(v & 0xffffffffL);
+                name(k).quotedUnsigned(v, cache);
             }
         }
 
-        void str(String n, String v) {
+        void u32(JsonBytes.Key k, int v) {
+            if (zeros || v != 0) {
+                name(k).unsigned(v & 0xffffffffL);
+            }
+        }
+
+        void str(JsonBytes.Key k, String v) {
             if (zeros || !v.isEmpty()) {
-                name(n).string(v);
+                name(k).string(v);
             }
         }
 
-        void rawNumber(String n, int v) {
-            name(n).number(v);
+        void rawNumber(JsonBytes.Key k, int v) {
+            name(k).number(v);
         }
 
         void reason(Reason r, int value) {
             if (r == Reason.UNRECOGNIZED) {
-                rawNumber("reason", value);
+                rawNumber(K_REASON, value);
             } else if (zeros || value != 0) {
-                name("reason").raw('"').raw(r.name()).raw('"');
+                name(K_REASON).bytes(REASONS[r.ordinal()]);
             }
         }
 
         void probe(Probe p, int value) {
             if (p == Probe.UNRECOGNIZED) {
-                rawNumber("probe", value);
+                rawNumber(K_PROBE, value);
             } else if (zeros || value != 0) {
-                name("probe").raw('"').raw(p.name()).raw('"');
+                name(K_PROBE).bytes(PROBES[p.ordinal()]);
             }
         }
 
