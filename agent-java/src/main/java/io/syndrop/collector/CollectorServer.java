@@ -43,6 +43,7 @@ public final class CollectorServer implements AutoCloseable {
     private final List<Sink> sinks;
     private final Handler transportLog;
     private final Logger transportLogger = Logger.getLogger("io.grpc.netty.NettyServerTransport.connections");
+    private TlsHandshakeLog tlsLog;
 
     public CollectorServer(Config cfg, List<Sink> sinks, Metrics metrics) throws IOException {
         if (cfg.tlsCert() == null && !cfg.insecure()) {
@@ -75,6 +76,8 @@ public final class CollectorServer implements AutoCloseable {
                 ssl.trustManager(new LoggingTrustManager(cfg.clientCa(), badCert)).clientAuth(ClientAuth.OPTIONAL);
             }
             b.sslContext(ssl.build());
+            tlsLog = new TlsHandshakeLog(metrics.counter("syndrop_collector_rejected_total", Metrics.label("reason", "tls_handshake"),
+                    "Connections or calls refused (bad input, authentication)."));
         } else if (cfg.clientCa() != null) {
             throw new IllegalArgumentException("--client-ca needs TLS (--tls-cert and --tls-key)");
         }
@@ -82,7 +85,7 @@ public final class CollectorServer implements AutoCloseable {
         b.addService(ServerInterceptors.intercept(new CollectorService(committer, live, cfg.window(), metrics), auth));
         // grpc-netty reports broken connections (garbage, HTTP/1) on this logger; count them and
         // repeat them in plain words. Failed TLS handshakes are not reported there: refused client
-        // certificates are logged by LoggingTrustManager, plaintext on a TLS port only fails.
+        // certificates are logged by LoggingTrustManager, the rest by TlsHandshakeLog.
         transportLog = new Handler() {
             @Override
             public void publish(LogRecord r) {
@@ -139,5 +142,8 @@ public final class CollectorServer implements AutoCloseable {
             }
         }
         transportLogger.removeHandler(transportLog);
+        if (tlsLog != null) {
+            tlsLog.close();
+        }
     }
 }

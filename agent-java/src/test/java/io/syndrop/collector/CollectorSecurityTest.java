@@ -91,6 +91,10 @@ class CollectorSecurityTest {
             assertTrue(logs.any("refused", "no bearer token"), "missing token logged: " + logs.messages);
 
             refusedAgent("plaintext", new CollectorChannel(at[0], true, null, null, null, good));
+            WireTestKit.await("plaintext client logged", 10_000, () -> logs.any("does not speak TLS", "--insecure"));
+
+            refusedAgent("untrusting", new CollectorChannel(at[0], false, null, certs.clientCert(), certs.clientKey(), good));
+            WireTestKit.await("client that distrusts the collector logged", 10_000, () -> logs.any("broke off the TLS handshake", "--ca"));
 
             Metrics am = new Metrics();
             try (Agent a = new Agent(WireTestKit.agentConfig("good", new CollectorChannel(at[0], false, certs.ca(), certs.clientCert(), certs.clientKey(), good),
@@ -102,9 +106,10 @@ class CollectorSecurityTest {
             }
             assertTrue(cm.value("syndrop_collector_rejected_total", "reason=\"client_certificate\"") >= 2);
             assertTrue(cm.value("syndrop_collector_rejected_total", "reason=\"token\"") >= 2);
+            assertTrue(cm.value("syndrop_collector_rejected_total", "reason=\"tls_handshake\"") >= 2);
         }
         assertEquals(100, TestEvents.dropLines(sink));
-        for (String refused : List.of("rogue-cert", "no-cert", "bad-token", "no-token", "plaintext")) {
+        for (String refused : List.of("rogue-cert", "no-cert", "bad-token", "no-token", "plaintext", "untrusting")) {
             assertTrue(!sinkMentions(sink, refused), refused + " reached the sink");
         }
         assertTrue(sinkMentions(sink, "good"));
