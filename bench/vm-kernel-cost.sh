@@ -11,7 +11,9 @@
 #   overflow: listen(fd, 1) with two connections never accepted: the accept queue is full, so
 #             tcp_conn_request drops every SYN (ListenOverflows, ListenDrops): one event per call.
 #   synack:   listen(fd, 4096), nothing full: every SYN is answered (the SYN-ACK meets a RST from the
-#             same stack), so the exit program only compares sk_drops and returns: no event.
+#             same stack), so the exit program only compares sk_drops and returns: no event, save
+#             the rare call during which the other CPU counted such a RST in the listener's sk_drops
+#             (tcp_v4_rcv's discard_and_relse), which both peers then report as CONN_REQUEST_OTHER.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
