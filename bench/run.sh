@@ -209,14 +209,40 @@ fast_path() {
     note fast_path "bench/connrate.c: one thread connecting to a listener on a fresh namespace's loopback for the round's seconds (accept + close). bpf_cpu_pct: the peer's BPF programs' run_time_ns (kernel.bpf_stats_enabled) over the same seconds as a share of all CPUs' time; process_cpu_pct: the peer process's utime+stime likewise (syndrop: the java process of 'syndrop watch'; bpftrace: bpftrace). Together they are the peer's whole cost while the fast path runs."
 }
 
+# ---- scenario 1 on the VM's Debian 6.1 kernel: fentry/fexit on tcp_conn_request, under QEMU/TCG ----
+# bench/vm-kernel-cost.sh runs inside the guest (docs/vm-harness.md) and prints raw rows; they are
+# appended with a note that the CPU was emulated. A failed VM run is logged and noted, and the other
+# scenarios go on.
+vm_kernel_cost() {
+    local rounds=${BENCH_VM_ROUNDS:-$ROUNDS} dur=${BENCH_VM_DUR:-2} dir=$WORK/vm-kernel-cost rc=0 n
+    [[ $QUICK == 1 || -n ${BENCH_VM_DUR:-} ]] || dur=5
+    local qemu="measured in a QEMU/TCG guest (Debian 6.1 kernel, emulated CPU): absolute ns are not comparable with the host figures, only the syndrop/bpftrace ratio is"
+    mkdir -p "$dir"
+    # In the background so that cleanup (PEER_PID) stops the VM on Ctrl-C or TERM.
+    scripts/vm/run.sh --timeout $((240 + rounds * (240 + 4 * dur))) --out-dir "$dir/vm" -- \
+        bench/vm-kernel-cost.sh "$rounds" "$dur" > "$dir/rows" 2> "$dir/log" &
+    PEER_PID=$!
+    wait "$PEER_PID" || rc=$?
+    PEER_PID=""
+    sed 's/^/  /' "$dir/log" >&2
+    grep '^{"scenario"' "$dir/rows" | sed "s|}\$|,\"note\":\"$qemu\"}|" >> "$RAW" || true
+    n=$(grep -c '^{"scenario"' "$dir/rows" || true)
+    if [[ $rc != 0 ]]; then
+        log "vm_kernel_cost: the VM run failed (exit $rc) after $n rows; its log is above"
+        note vm_kernel_cost "FAILED: scripts/vm/run.sh -- bench/vm-kernel-cost.sh exited $rc after $n rows (see the run log)."
+    fi
+    note vm_kernel_cost "kernel_cost_conn_request_*_qemu: $qemu. ns_per_call = delta run_time_ns (kernel.bpf_stats_enabled in the guest) of the fentry on tcp_conn_request + the fexit on tcp_conn_request + the fexit on tcp_peer_is_proven, over delta run_cnt of the fentry (= tcp_conn_request calls). syndrop: syndrop watch --backend fentry (fe_conn_request, fe_conn_request_exit, fe_peer_is_proven; its other programs are not counted); bpftrace: bench/syndrop_conn_request.bt (kfunc/kretfunc, same state, test, classification and fields). Load: synflood at max rate to 127.0.0.1:8080 in a fresh namespace of the guest, $dur s; synack = nothing full, every SYN answered, no event (the cost of carrying state from entry to exit); overflow = listen(fd, 1) with a full accept queue, every SYN dropped (ListenOverflows) and reported. Each peer attached once per round for both loads, order alternating; ns_per_call_ratio = syndrop over bpftrace within one round (target: at most 0.5). output_lines/output_lost: lines the peer wrote for the overflow load and the events it reported lost (syndrop ring buffer / bpftrace perf buffer)."
+}
+
 mount_tracefs
 check_reasons
 sysctl -qw kernel.bpf_stats_enabled=1
-SCENARIOS=${BENCH_SCENARIOS:-"kernel_cost fast_path pipeline kernel_to_sink footprint"}
+SCENARIOS=${BENCH_SCENARIOS:-"kernel_cost vm_kernel_cost fast_path pipeline kernel_to_sink footprint"}
 for s in $SCENARIOS; do
     log "scenario $s (rounds=$ROUNDS, ${DUR}s each)"
     case $s in
         kernel_cost) kernel_cost ;;
+        vm_kernel_cost) vm_kernel_cost ;;
         fast_path) fast_path ;;
         pipeline|kernel_to_sink|footprint) . bench/java.sh; "scenario_$s" ;;
     esac
