@@ -8,7 +8,8 @@
  *   fe_*  fentry/fexit (BTF trampolines)
  *   kp_*  kprobe/kretprobe, same logic for kernels that refuse trampolines
  * SYNs dropped inside tcp_conn_request() are consumed, not freed, so kfree_skb never sees
- * them; the fe_/kp_ pairs compare the listener's sk_drops before and after the call instead.
+ * them; the fe_/kp_ pairs compare this CPU's TcpExt:ListenDrops before and after the call
+ * instead (the listener's sk_drops where that cannot be read).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -54,7 +55,9 @@ struct {
 struct conn_req_state {
 	struct sock *sk;
 	struct sk_buff *skb;
+	__u64 listen_drops_before;
 	__u32 drops_before;
+	__u8 listen_drops_ok;
 	__u32 syn_qlen;
 	__u32 accept_qlen;
 	__u32 max_ack_backlog;
@@ -95,6 +98,31 @@ static __always_inline __u32 sk_drops_read(struct sock *sk)
 	if (bpf_core_field_exists(sk->sk_drops))
 		return (__u32)BPF_CORE_READ(sk, sk_drops.counter);
 	return 0;
+}
+
+/* The per-CPU offsets of the kernel's percpu areas (x86: __per_cpu_offset[NR_CPUS]). */
+extern const void __per_cpu_offset __ksym __weak;
+
+/*
+ * This CPU's copy of the namespace's TcpExt:ListenDrops. tcp_listendrop() raises it together
+ * with the listener's sk_drops for every SYN tcp_conn_request() drops; but sk_drops is shared,
+ * and other CPUs raise it meanwhile (an RST discarded against a pending request does), so a
+ * change of sk_drops over the call is not proof of this call's drop. The per-CPU MIB is: the
+ * call runs in softirq on one CPU, and nothing else on that CPU runs until it returns.
+ */
+static __always_inline int listen_drops_here(struct sock *sk, __u64 *val)
+{
+	__u64 base = (__u64)&__per_cpu_offset, off = 0, mib;
+	__s32 idx = cfg.listen_drops_mib;
+
+	if (!base || idx < 0 || idx > 255)
+		return -1;
+	mib = (__u64)BPF_CORE_READ(sk, __sk_common.skc_net.net, mib.net_statistics);
+	if (!mib)
+		return -1;
+	if (bpf_probe_read_kernel(&off, sizeof(off), (const void *)(base + bpf_get_smp_processor_id() * sizeof(off))))
+		return -1;
+	return bpf_probe_read_kernel(val, sizeof(*val), (const void *)(mib + off + (__u64)idx * sizeof(unsigned long)));
 }
 
 static __always_inline __u64 sk_netns(const struct sock *sk)
@@ -373,6 +401,7 @@ static __always_inline void conn_request_enter(struct sock *sk, struct sk_buff *
 	st->sk = sk;
 	st->skb = skb;
 	st->drops_before = sk_drops_read(sk);
+	st->listen_drops_ok = listen_drops_here(sk, &st->listen_drops_before) == 0;
 	st->syn_qlen = (__u32)BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter);
 	st->accept_qlen = BPF_CORE_READ(sk, sk_ack_backlog);
 	st->max_ack_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
@@ -385,14 +414,19 @@ static __always_inline void conn_request_exit(struct sock *sk, __u8 probe)
 	struct sk_buff *skb;
 	struct syndrop_event *e;
 	__u32 zero = 0, after;
+	__u64 listen_drops;
 
 	st = bpf_map_lookup_elem(&conn_req, &zero);
 	if (!st || st->sk != sk)
 		return;
 	st->sk = NULL;
 	after = sk_drops_read(sk);
-	if (after == st->drops_before)
+	if (st->listen_drops_ok && listen_drops_here(sk, &listen_drops) == 0) {
+		if (listen_drops == st->listen_drops_before)
+			return;
+	} else if (after == st->drops_before) {
 		return;
+	}
 
 	skb = st->skb;
 	e = scratch_event();

@@ -137,6 +137,29 @@ static int drop_reason_value(const char *suffix)
 	return -1;
 }
 
+/* Value of an enumerator of any enum in the kernel's BTF (anonymous ones included), or -1. */
+static int enumerator_value(const char *want)
+{
+	const struct btf *btf = vmlinux_btf();
+	int id, n, i;
+
+	if (!btf)
+		return -1;
+	n = (int)btf__type_cnt(btf);
+	for (id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const struct btf_enum *e;
+
+		if (!btf_is_enum(t))
+			continue;
+		e = btf_enum(t);
+		for (i = 0; i < btf_vlen(t); i++, e++)
+			if (!strcmp(btf__name_by_offset(btf, e->name_off), want))
+				return (int)e->val;
+	}
+	return -1;
+}
+
 int syndrop_drop_reason_name(uint32_t value, char *buf, int len)
 {
 	const struct btf *btf = vmlinux_btf();
@@ -324,6 +347,9 @@ struct syndrop *syndrop_open(const char *obj_path, const struct syndrop_options 
 	cfg.reason_mask = o->reason_mask;
 	cfg.netns_ino = o->netns_ino;
 
+	/* The TcpExt MIB enum is anonymous and grew in the middle (6.13+ inserted PAWS counters before
+	 * ListenDrops), so its index comes from the running kernel, not from the build's vmlinux.h. */
+	cfg.listen_drops_mib = enumerator_value("LINUX_MIB_LISTENDROPS");
 	kfree_nargs = tp_btf_nargs("kfree_skb");
 	/* With rx_sk (6.12+) and the reason names (6.16+), kfree_skb alone proves a TIME-WAIT PAWS
 	 * reject and a final-ACK overflow, so the dedicated hooks stay detached to avoid double counts. */

@@ -37,6 +37,11 @@ class KernelProbeScenarios {
     }
 
     @Test
+    void answeredSynsAreNotReportedAsDrops() throws Exception {
+        ProbeScenarios.answeredSynsAreNotDrops(mode, null);
+    }
+
+    @Test
     void closedPortDropsKeepTheirKernelReason() throws Exception {
         ProbeScenarios.closedPort(mode, null);
     }

@@ -156,6 +156,66 @@ final class ProbeScenarios {
     }
 
     /**
+     * SYNs that the listener answers, each SYN-ACK answered by an RST from the client's stack (no
+     * socket sent the SYN), from two threads at full speed. Each RST removes a pending request and
+     * raises the listener's sk_drops (tcp_v4_rcv's discard path), not ListenDrops, on whichever CPU
+     * handles it, while other SYNs are inside tcp_conn_request: a drop test on sk_drops would report
+     * drops that never happened. Only real drops (ListenDrops) may be reported.
+     */
+    static void answeredSynsAreNotDrops(AttachMode mode, ProbeRecorder shared) throws Exception {
+        try (Topology t = Topology.pair().build();
+             TinyBacklogListener l = TinyBacklogListener.open(t.server(), t.serverAddress(), 0, 4096);
+             ProbeRecorder rec = ProbeRecorder.startOrShare(mode, shared, t.server().inode())) {
+            Nstat before = Nstat.read(t.server());
+            long skDropsBefore = listenerSkDrops(t, l.port());
+            List<Thread> senders = new java.util.ArrayList<>();
+            java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            for (int k = 0; k < 2; k++) {
+                int base = 20000 + k * 20000;
+                Thread th = new Thread(() -> {
+                    try (SynCrafter c = SynCrafter.open(t.client(), t.clientAddress())) {
+                        for (int i = 0; i < 4000; i++) {
+                            c.send(Syn.to(t.serverAddress(), l.port(), base + i % 20000, 1000L * i, 5000 + i));
+                        }
+                    } catch (Exception e) {
+                        failed.set(e);
+                    }
+                }, "syn-sender-" + k);
+                th.start();
+                senders.add(th);
+            }
+            for (Thread th : senders) {
+                th.join(60_000);
+            }
+            if (failed.get() != null) {
+                throw failed.get();
+            }
+            Thread.sleep(1000);
+            Map<String, Long> delta = Nstat.read(t.server()).minus(before).nonZero();
+            long listenDrops = delta.getOrDefault("TcpExt:ListenDrops", 0L);
+            long skDropsRise = listenerSkDrops(t, l.port()) - skDropsBefore;
+            List<DropEvent> events = rec.awaitIn(t.server().inode(), (int) listenDrops, WAIT);
+            Thread.sleep(500); // and nothing more arrives
+            List<DropEvent> connRequest = rec.eventsIn(t.server().inode()).stream()
+                    .filter(e -> e.getReason() != Reason.KERNEL_REASON && e.getReason() != Reason.TIMEWAIT_PAWS).toList();
+            assertTrue(skDropsRise > 100, "the RSTs raised the listener's sk_drops (" + skDropsRise + "); counters " + delta);
+            assertEquals(listenDrops, (long) connRequest.size(),
+                    "only the listener drops the kernel counted are reported (sk_drops rose by " + skDropsRise + "): "
+                            + connRequest.stream().limit(5).toList() + " counters " + delta + "; all " + events.size());
+        }
+    }
+
+    /** The listener's sk_drops, as `ss -m` shows it (skmem d). */
+    private static long listenerSkDrops(Topology t, int port) {
+        String out = t.server().exec("ss", "-ltnmH", "sport = :" + port).stdout();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\bd(\\d+)\\)").matcher(out);
+        if (!m.find()) {
+            throw new AssertionError("no skmem drop count in ss output: " + out);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    /**
      * n crafted SYNs from distinct source ports that never complete (the client's RSTs are dropped),
      * TSvals firstTsval, firstTsval+1, ...; returns the server namespace's counter deltas.
      */
