@@ -11,7 +11,8 @@
  *
  * Settings Java passes (-D): SYNDROP_REASON_MASK, SYNDROP_NETNS_INO (0 = all),
  * SYNDROP_TCPM_HASH_ADDR / SYNDROP_TCPM_HASH_LOG_ADDR (addresses of tcp_metrics.c's static
- * tcp_metrics_hash and tcp_metrics_hash_log from /proc/kallsyms, 0 when unknown).
+ * tcp_metrics_hash and tcp_metrics_hash_log from /proc/kallsyms, 0 when unknown),
+ * SYNDROP_PER_CPU_OFFSET_ADDR (__per_cpu_offset, for this CPU's ListenDrops; 0 when unknown).
  */
 #ifndef SYNDROP_SYNTAX_CHECK
 #include <uapi/linux/ptrace.h>
@@ -23,6 +24,8 @@
 #include <net/inet_timewait_sock.h>
 #include <net/request_sock.h>
 #include <net/netns/hash.h>
+#include <net/net_namespace.h>
+#include <net/snmp.h>
 #include <linux/tcp.h>
 #endif
 
@@ -37,6 +40,9 @@
 #endif
 #ifndef SYNDROP_TCPM_HASH_LOG_ADDR
 #define SYNDROP_TCPM_HASH_LOG_ADDR 0
+#endif
+#ifndef SYNDROP_PER_CPU_OFFSET_ADDR
+#define SYNDROP_PER_CPU_OFFSET_ADDR 0
 #endif
 
 #define SD_AF_INET 2
@@ -63,6 +69,7 @@ struct conn_req_state {
 	struct sock *sk;
 	struct sk_buff *skb;
 	struct request_sock *req;
+	u64 listen_drops_before;
 	u32 drops_before;
 	u32 syn_qlen;
 	u32 accept_qlen;
@@ -74,6 +81,7 @@ struct conn_req_state {
 	u8 paws_check;
 	u8 paws_rejected;
 	u8 active;
+	u8 listen_drops_ok;
 };
 BPF_HASH(conn_req, u32, struct conn_req_state, 1024);
 
@@ -132,6 +140,31 @@ static __always_inline struct net *sd_sock_net(struct sock_common *skc)
 
 	bpf_probe_read(&net, sizeof(net), &skc->skc_net);
 	return net;
+}
+
+/*
+ * This CPU's copy of the namespace's TcpExt:ListenDrops. Every SYN tcp_conn_request drops raises
+ * it, on this CPU; the listener's sk_drops is raised by other CPUs meanwhile too (an RST against a
+ * pending request is discarded there), so only this counter proves the call dropped its SYN.
+ */
+static __always_inline int sd_listen_drops_here(struct sock *sk, u64 *val)
+{
+#if SYNDROP_PER_CPU_OFFSET_ADDR
+	struct net *net = sd_sock_net((struct sock_common *)sk);
+	u64 mib = 0, off = 0;
+	u32 cpu = bpf_get_smp_processor_id();
+
+	if (!net)
+		return -1;
+	bpf_probe_read(&mib, sizeof(mib), &net->mib.net_statistics);
+	if (!mib)
+		return -1;
+	if (bpf_probe_read(&off, sizeof(off), (void *)(SYNDROP_PER_CPU_OFFSET_ADDR + cpu * sizeof(u64))))
+		return -1;
+	return bpf_probe_read(val, sizeof(*val), (void *)(mib + off + LINUX_MIB_LISTENDROPS * sizeof(unsigned long)));
+#else
+	return -1;
+#endif
 }
 
 static __always_inline u64 sd_net_ino(struct net *net)
@@ -288,6 +321,7 @@ static __always_inline void sd_conn_request_enter(struct sock *sk, struct sk_buf
 	st.sk = sk;
 	st.skb = skb;
 	st.drops_before = sd_sk_drops(sk);
+	st.listen_drops_ok = sd_listen_drops_here(sk, &st.listen_drops_before) == 0;
 	st.syn_qlen = sd_syn_qlen(sk);
 	st.accept_qlen = sd_ack_backlog(sk);
 	st.max_ack_backlog = sd_max_ack_backlog(sk);
@@ -315,6 +349,8 @@ int conn_request_return(struct pt_regs *ctx)
 	struct conn_req_state *st;
 	u32 cpu = bpf_get_smp_processor_id();
 	u32 after;
+	u64 listen_drops = 0;
+	int dropped;
 	struct sock *sk;
 
 	st = conn_req.lookup(&cpu);
@@ -323,9 +359,13 @@ int conn_request_return(struct pt_regs *ctx)
 	st->active = 0;
 	sk = st->sk;
 	after = sd_sk_drops(sk);
-	/* Kernels before 4.7 do not count listener drops in sk_drops: the peer checks, which
-	 * always end in a drop when they fail, are the signal there. */
-	if (after == st->drops_before && !st->unproven && !st->paws_rejected)
+	if (st->listen_drops_ok && sd_listen_drops_here(sk, &listen_drops) == 0)
+		dropped = listen_drops != st->listen_drops_before;
+	else
+		dropped = after != st->drops_before;
+	/* Without the per-CPU counter, kernels before 4.7 do not count listener drops in sk_drops:
+	 * the peer checks, which always end in a drop when they fail, are the signal there. */
+	if (!dropped && !st->unproven && !st->paws_rejected)
 		return 0;
 	if (sd_parse_tcp(st->skb, &e))
 		return 0;

@@ -78,6 +78,10 @@ struct netns_ipv4 {
 #endif
 };
 
+enum { LINUX_MIB_LISTENOVERFLOWS = 20, LINUX_MIB_LISTENDROPS = 21 };
+struct linux_mib { unsigned long mibs[128]; };
+struct netns_mib { struct linux_mib *net_statistics; };
+
 struct net {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(3, 19, 0)
 	struct ns_common ns;
@@ -85,6 +89,7 @@ struct net {
 	unsigned int proc_inum;
 #endif
 	struct netns_ipv4 ipv4;
+	struct netns_mib mib;
 };
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(4, 1, 0)

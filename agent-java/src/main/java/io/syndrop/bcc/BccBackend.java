@@ -29,6 +29,7 @@ public final class BccBackend implements AutoCloseable {
     static final String V6_SYN_RECV_SOCK = "tcp_v6_syn_recv_sock";
     static final String TCPM_HASH = "tcp_metrics_hash";
     static final String TCPM_HASH_LOG = "tcp_metrics_hash_log";
+    static final String PER_CPU_OFFSET = "__per_cpu_offset";
 
     public record Options(int reasonMask, long netnsIno, int perfPagesPerCpu, int queueRecords) {
         public static Options defaults() {
@@ -70,7 +71,7 @@ public final class BccBackend implements AutoCloseable {
         Map<String, Long> syms;
         try {
             syms = KernelInfo.kallsyms(Set.of(CONN_REQUEST, V4_CONN_REQUEST, V6_CONN_REQUEST, PEER_IS_PROVEN, TIMEWAIT,
-                    V4_SYN_RECV_SOCK, V6_SYN_RECV_SOCK, TCPM_HASH, TCPM_HASH_LOG));
+                    V4_SYN_RECV_SOCK, V6_SYN_RECV_SOCK, TCPM_HASH, TCPM_HASH_LOG, PER_CPU_OFFSET));
         } catch (IOException e) {
             throw new BccException("cannot read /proc/kallsyms", e.toString(), "mount procfs at /proc and run as root");
         }
@@ -81,7 +82,7 @@ public final class BccBackend implements AutoCloseable {
                             + "the BCC backend, try the CO-RE backend or counters");
         }
         BccProgram.Settings settings = new BccProgram.Settings(options.reasonMask(), options.netnsIno(),
-                syms.getOrDefault(TCPM_HASH, 0L), syms.getOrDefault(TCPM_HASH_LOG, 0L));
+                syms.getOrDefault(TCPM_HASH, 0L), syms.getOrDefault(TCPM_HASH_LOG, 0L), syms.getOrDefault(PER_CPU_OFFSET, 0L));
         BccModule module = BccModule.compile(lib, BccProgram.text(), BccProgram.cflags(settings));
         List<KprobeAttachment> attached = new ArrayList<>();
         PerfEventReader reader = null;

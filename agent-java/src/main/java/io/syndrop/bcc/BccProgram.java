@@ -17,9 +17,10 @@ public final class BccProgram {
     public static final String SOURCE_RESOURCE = "/bcc/syndrop_bcc.c";
 
     /** Settings baked into the compiled program (BCC compiles per run, so filters cost nothing when off). */
-    public record Settings(int reasonMask, long netnsIno, long tcpMetricsHashAddr, long tcpMetricsHashLogAddr) {
+    /** perCpuOffsetAddr: __per_cpu_offset from /proc/kallsyms (0: unknown, drops then judged by sk_drops). */
+    public record Settings(int reasonMask, long netnsIno, long tcpMetricsHashAddr, long tcpMetricsHashLogAddr, long perCpuOffsetAddr) {
         public static Settings defaults() {
-            return new Settings(0, 0, 0, 0);
+            return new Settings(0, 0, 0, 0, 0);
         }
     }
 
@@ -36,6 +37,7 @@ public final class BccProgram {
         f.add("-DSYNDROP_NETNS_INO=" + Long.toUnsignedString(s.netnsIno()) + "ULL");
         f.add("-DSYNDROP_TCPM_HASH_ADDR=0x" + Long.toHexString(s.tcpMetricsHashAddr()) + "ULL");
         f.add("-DSYNDROP_TCPM_HASH_LOG_ADDR=0x" + Long.toHexString(s.tcpMetricsHashLogAddr()) + "ULL");
+        f.add("-DSYNDROP_PER_CPU_OFFSET_ADDR=0x" + Long.toHexString(s.perCpuOffsetAddr()) + "ULL");
         return f;
     }
 

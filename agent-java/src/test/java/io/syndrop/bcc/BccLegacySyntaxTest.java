@@ -35,7 +35,7 @@ class BccLegacySyntaxTest {
             List<String> cmd = new ArrayList<>(List.of("clang", "-fsyntax-only", "-Wall", "-Werror",
                     "-Wno-unused-function", "-DSYNDROP_SYNTAX_CHECK", "-DLINUX_VERSION_CODE=" + code,
                     "-include", stubs.toString()));
-            cmd.addAll(BccProgram.cflags(new BccProgram.Settings(0, 0, 0xffffffff81000000L, 0xffffffff81000008L)));
+            cmd.addAll(BccProgram.cflags(new BccProgram.Settings(0, 0, 0xffffffff81000000L, 0xffffffff81000008L, 0xffffffff82000000L)));
             cmd.add(main.toString());
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -34,4 +34,9 @@ class BccProbeScenarios {
     void unprovenPeers() throws Exception {
         ProbeScenarios.unprovenPeers(AttachMode.BCC, shared);
     }
+
+    @Test
+    void answeredSynsAreNotReportedAsDrops() throws Exception {
+        ProbeScenarios.answeredSynsAreNotDrops(AttachMode.BCC, shared);
+    }
 }
