@@ -90,7 +90,7 @@ scenario_footprint() {
     local rnd port coll peer peers ns jpid tpid hz t0 c0 t1 c1 rss maxrss phase load opts jar
     local shipped; shipped=$(grep -v '^#' scripts/agent.jvmopts | xargs)
     hz=$(getconf CLK_TCK)
-    for rnd in $(seq 1 "$(( ROUNDS < 2 ? ROUNDS : 2 ))"); do
+    for rnd in $(seq 1 "${BENCH_FOOTPRINT_ROUNDS:-$(( ROUNDS < 2 ? ROUNDS : 2 ))}"); do
         port=$((17400 + RANDOM % 1000))
         java -jar "$JAR" collect --listen "127.0.0.1:$port" --insecure --sink "json:$WORK/fp-$rnd.json" > /dev/null 2> "$WORK/fp-coll-$rnd.err" &
         coll=$!
