@@ -84,44 +84,66 @@ scenario_kernel_to_sink() {
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
+# The product as it runs on a node: `java <JVM options> -jar syndrop.jar agent`, publishing to a
+# separate `syndrop collect`. Peers: `agent` with the options the product ships (scripts/agent.jvmopts,
+# which the `syndrop` launcher uses), `agent-jvm-defaults` with none (a bare `java -jar`), and, when
+# BENCH_BASELINE_JAR names another build of the jar, `baseline-jar` (that jar, no options): before/after.
 scenario_footprint() {
-    local rnd port coll agent ns ino hz t0 c0 t1 c1 rss maxrss phase secs
+    local rnd port coll peer peers ns jpid tpid hz t0 c0 t1 c1 rss maxrss phase load opts jar
+    local shipped; shipped=$(grep -v '^#' scripts/agent.jvmopts | xargs)
     hz=$(getconf CLK_TCK)
-    for rnd in $(seq 1 "$(( ROUNDS < 2 ? ROUNDS : 2 ))"); do
+    for rnd in $(seq 1 "${BENCH_FOOTPRINT_ROUNDS:-$(( ROUNDS < 2 ? ROUNDS : 2 ))}"); do
         port=$((17400 + RANDOM % 1000))
         java -jar "$JAR" collect --listen "127.0.0.1:$port" --insecure --sink "json:$WORK/fp-$rnd.json" > /dev/null 2> "$WORK/fp-coll-$rnd.err" &
         coll=$!
         for _ in $(seq 1 120); do grep -q "listening" "$WORK/fp-coll-$rnd.err" && break; sleep 0.25; done
-        ns=$(new_ns)
-        ino=$(stat -L -c %i "/run/netns/$ns")
-        secs=$((IDLE + IDLE + 20))
-        bench_java agent "$ino" "$port" "$secs" > "$WORK/fp-agent-$rnd.out" 2> "$WORK/fp-agent-$rnd.err" &
-        agent=$!
-        for _ in $(seq 1 240); do grep -q "agent attached" "$WORK/fp-agent-$rnd.err" && break; sleep 0.25; done
-        # the bench_java function is a subshell: the JVM is its child
-        local jpid; jpid=$(pgrep -P "$agent" java || echo "$agent")
-        sleep 5
-        for phase in idle 10k_per_s; do
-            c0=$(cpu_ticks "$jpid"); t0=$(date +%s.%N); maxrss=0
-            local load=""
-            if [[ $phase == 10k_per_s ]]; then
-                ip netns exec "$ns" "$WORK/bin/synflood" 127.0.0.1 127.0.0.1 9 20000 20000 0 10000 "$IDLE" > /dev/null &
-                load=$!
-            fi
-            for _ in $(seq 1 "$IDLE"); do
-                sleep 1
-                rss=$(rss_kib "$jpid")
-                if (( rss > maxrss )); then maxrss=$rss; fi
+        peers="agent agent-jvm-defaults${BENCH_BASELINE_JAR:+ baseline-jar}"
+        if (( rnd % 2 == 0 )); then peers=$(echo "$peers" | tr ' ' '\n' | tac | xargs); fi
+        for peer in $peers; do
+            case $peer in
+                agent) jar=$JAR; opts="@scripts/agent.jvmopts" ;;
+                agent-jvm-defaults) jar=$JAR; opts="" ;;
+                baseline-jar) jar=$BENCH_BASELINE_JAR; opts="" ;;
+            esac
+            ns=$(new_ns)
+            # shellcheck disable=SC2086 # opts is zero or one word
+            java $opts -jar "$jar" agent --collector "127.0.0.1:$port" --insecure --netns "$ns" \
+                --spool-dir "$WORK/fp-spool-$peer-$rnd" --duration "$((IDLE + IDLE + 60))s" \
+                > "$WORK/fp-$peer-$rnd.out" 2> "$WORK/fp-$peer-$rnd.err" &
+            jpid=$!
+            for _ in $(seq 1 240); do grep -q "^attached" "$WORK/fp-$peer-$rnd.err" && break; sleep 0.25; done
+            grep -q "^attached" "$WORK/fp-$peer-$rnd.err" || { echo "bench/run.sh: agent ($peer) did not attach:" >&2; cat "$WORK/fp-$peer-$rnd.err" >&2; exit 1; }
+            sleep 5
+            for phase in idle 10k_per_s; do
+                c0=$(cpu_ticks "$jpid"); t0=$(date +%s.%N); maxrss=0
+                load=""
+                if [[ $phase == 10k_per_s ]]; then
+                    ip netns exec "$ns" "$WORK/bin/synflood" 127.0.0.1 127.0.0.1 9 20000 20000 0 10000 "$IDLE" > /dev/null &
+                    load=$!
+                else
+                    # which threads spent the idle CPU (raw file only; it reads /proc twice, costs nothing)
+                    python3 bench/threadcpu.py "$jpid" "$IDLE" > "$WORK/fp-threads-$peer-$rnd.txt" 2>&1 &
+                    tpid=$!
+                fi
+                for _ in $(seq 1 "$IDLE"); do
+                    sleep 1
+                    rss=$(rss_kib "$jpid")
+                    if (( rss > maxrss )); then maxrss=$rss; fi
+                done
+                if [[ -n $load ]]; then wait "$load" || true; fi
+                c1=$(cpu_ticks "$jpid"); t1=$(date +%s.%N)
+                record "footprint_$phase" cpu_pct_of_one_core "$peer" "$rnd" "$(awk -v c=$((c1 - c0)) -v hz="$hz" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", 100 * c / hz / (b - a)}')" "%"
+                record "footprint_$phase" rss_max "$peer" "$rnd" "$(awk -v r="$maxrss" 'BEGIN {printf "%.1f", r / 1024}')" MiB
+                log "footprint $peer $phase round $rnd: cpu ticks $((c1 - c0)) rss max ${maxrss} KiB"
             done
-            if [[ -n $load ]]; then wait "$load" || true; fi
-            c1=$(cpu_ticks "$jpid"); t1=$(date +%s.%N)
-            record "footprint_$phase" cpu_pct_of_one_core agent "$rnd" "$(awk -v c=$((c1 - c0)) -v hz="$hz" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", 100 * c / hz / (b - a)}')" "%"
-            record "footprint_$phase" rss_max agent "$rnd" "$(awk -v r="$maxrss" 'BEGIN {printf "%.1f", r / 1024}')" MiB
-            log "footprint $phase round $rnd: cpu ticks $((c1 - c0)) rss max ${maxrss} KiB"
+            wait "$tpid" 2>/dev/null || true
+            log "footprint $peer round $rnd, idle CPU by thread:"; sed 's/^/    /' "$WORK/fp-threads-$peer-$rnd.txt" >&2
+            kill -TERM "$jpid" 2>/dev/null || true
+            wait "$jpid" 2>/dev/null || true
+            ip netns del "$ns"
         done
-        kill -TERM "$jpid" "$agent" "$coll" 2>/dev/null || true
-        wait "$agent" "$coll" 2>/dev/null || true
-        ip netns del "$ns"
+        kill -TERM "$coll" 2>/dev/null || true
+        wait "$coll" 2>/dev/null || true
     done
-    note footprint "a lone agent JVM (bench/Bench.java agent: kernel source in tracepoint mode -> EventPipeline -> spool -> gRPC) publishing to a separate 'syndrop collect' process; default JVM flags (no -Xmx: the heap may grow to a quarter of RAM). CPU from /proc/PID/stat utime+stime over the phase; RSS sampled every second, maximum. Idle: ${IDLE} s with no drops, after 5 s of settling. 10k/s: synflood at 10,000 SYN/s to a closed port for ${IDLE} s."
+    note footprint "the product's agent process (java -jar syndrop.jar agent, attach mode auto, filtered to a fresh namespace with --netns, counter samples of it every 10 s, spool with fsync) publishing to a separate 'syndrop collect' process (JSON sink). Peer agent: the JVM options the product ships (scripts/agent.jvmopts, used by the syndrop launcher and documented in the README): ${shipped}. Peer agent-jvm-defaults: the same jar with no JVM option (here the heap may grow to a quarter of RAM).${BENCH_BASELINE_JAR:+ Peer baseline-jar: $(basename "$BENCH_BASELINE_JAR") (an earlier build) with no JVM option.} CPU from /proc/PID/stat utime+stime over the phase; RSS sampled every second, maximum. Idle: ${IDLE} s with no drops, after 5 s of settling (the JIT is still warming up then). 10k/s: synflood at 10,000 SYN/s to a closed port for ${IDLE} s. Peers one at a time, order alternating per round."
 }

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <linux/types.h>
 #include <bpf/bpf.h>
@@ -32,6 +34,7 @@ struct syndrop {
 	int ringbuf_fd;
 	int lost_fd;
 	int epoll_fd;
+	int wake_fd;               /* eventfd in the epoll set: syndrop_wake() ends a waiting drain */
 	void *consumer_page;
 	void *producer_pages;
 	size_t ring_size;
@@ -80,18 +83,71 @@ static void fail(char *errbuf, int errlen, int err, const char *what, ...)
 		snprintf(errbuf + n, (size_t)(errlen - n), "\nlibbpf: %s", libbpf_log);
 }
 
+/*
+ * The running kernel's BTF (~5 MiB parsed) is needed while a session opens and to name drop
+ * reasons. It is loaded on demand and freed once syndrop_open returns, keeping only the small
+ * table of skb_drop_reason names: a long-running agent should not carry it in its RSS.
+ * btf_lock serializes opens with name lookups from a drain thread.
+ */
+static pthread_mutex_t btf_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct btf *vmlinux;
+static int vmlinux_tried;
+
+struct reason_name {
+	uint32_t value;
+	char *name;               /* without the SKB_DROP_REASON_ prefix */
+};
+static struct reason_name *reason_names;
+static int nreason_names = -1; /* -1: not read yet */
+
 static const struct btf *vmlinux_btf(void)
 {
-	static struct btf *btf;
-	static int tried;
-
-	if (!tried) {
-		tried = 1;
-		btf = btf__load_vmlinux_btf();
-		if (libbpf_get_error(btf))
-			btf = NULL;
+	if (!vmlinux_tried) {
+		vmlinux_tried = 1;
+		vmlinux = btf__load_vmlinux_btf();
+		if (libbpf_get_error(vmlinux))
+			vmlinux = NULL;
 	}
-	return btf;
+	return vmlinux;
+}
+
+static void release_vmlinux_btf(void)
+{
+	btf__free(vmlinux);
+	vmlinux = NULL;
+	vmlinux_tried = 0;
+}
+
+/* Copies the enumerators of enum skb_drop_reason out of the kernel's BTF (none when it has no such enum). */
+static void read_reason_names(void)
+{
+	const struct btf *btf = vmlinux_btf();
+	const struct btf_enum *e;
+	const struct btf_type *t;
+	int id, i, n;
+
+	if (nreason_names >= 0 || !btf)
+		return;
+	nreason_names = 0;
+	id = btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM);
+	if (id < 0)
+		return;
+	t = btf__type_by_id(btf, id);
+	n = btf_vlen(t);
+	reason_names = calloc((size_t)n, sizeof(*reason_names));
+	if (!reason_names)
+		return;
+	e = btf_enum(t);
+	for (i = 0; i < n; i++, e++) {
+		const char *name = btf__name_by_offset(btf, e->name_off);
+
+		if (!strncmp(name, "SKB_DROP_REASON_", 16))
+			name += 16;
+		reason_names[nreason_names].value = (uint32_t)e->val;
+		reason_names[nreason_names].name = strdup(name);
+		if (reason_names[nreason_names].name)
+			nreason_names++;
+	}
 }
 
 /* Number of arguments of a raw tracepoint's BTF prototype (btf_trace_<name>), minus the ctx. */
@@ -162,27 +218,21 @@ static int enumerator_value(const char *want)
 
 int syndrop_drop_reason_name(uint32_t value, char *buf, int len)
 {
-	const struct btf *btf = vmlinux_btf();
-	const struct btf_enum *e;
-	const struct btf_type *t;
-	int id, i;
+	int i, ret = -ENOENT;
 
-	if (!btf)
-		return -ENOENT;
-	id = btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM);
-	if (id < 0)
-		return -ENOENT;
-	t = btf__type_by_id(btf, id);
-	e = btf_enum(t);
-	for (i = 0; i < btf_vlen(t); i++, e++) {
-		if (e->val != (int)value)
-			continue;
-		const char *name = btf__name_by_offset(btf, e->name_off);
-		if (!strncmp(name, "SKB_DROP_REASON_", 16))
-			name += 16;
-		return snprintf(buf, (size_t)len, "%s", name);
+	pthread_mutex_lock(&btf_lock);
+	if (nreason_names < 0) {
+		read_reason_names();
+		release_vmlinux_btf();
 	}
-	return -ENOENT;
+	for (i = 0; i < nreason_names; i++) {
+		if (reason_names[i].value == value) {
+			ret = snprintf(buf, (size_t)len, "%s", reason_names[i].name);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&btf_lock);
+	return ret;
 }
 
 static int kernel_has_func(const char *fn)
@@ -266,6 +316,9 @@ static int set_config(struct bpf_object *obj, const struct syndrop_config *cfg, 
 	return -ENOENT;
 }
 
+#define EPOLL_TAG_RING 0
+#define EPOLL_TAG_WAKE 1
+
 static int map_ringbuf(struct syndrop *s, char *errbuf, int errlen)
 {
 	struct bpf_map *rb = bpf_object__find_map_by_name(s->obj, "events");
@@ -298,16 +351,24 @@ static int map_ringbuf(struct syndrop *s, char *errbuf, int errlen)
 		return err;
 	}
 	s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	ev.data.u32 = EPOLL_TAG_RING;
 	if (s->epoll_fd < 0 || epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->ringbuf_fd, &ev) < 0) {
 		err = -errno;
 		fail(errbuf, errlen, err, "epoll on the ring buffer failed");
 		return err;
 	}
+	s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ev.data.u32 = EPOLL_TAG_WAKE;
+	if (s->wake_fd < 0 || epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->wake_fd, &ev) < 0) {
+		err = -errno;
+		fail(errbuf, errlen, err, "creating the drain's wake-up eventfd failed");
+		return err;
+	}
 	return 0;
 }
 
-struct syndrop *syndrop_open(const char *obj_path, const struct syndrop_options *o,
-			     int *errp, char *errbuf, int errlen)
+static struct syndrop *open_session(const char *obj_path, const struct syndrop_options *o,
+				    int *errp, char *errbuf, int errlen)
 {
 	struct syndrop_config cfg = {0};
 	struct bpf_program *prog;
@@ -337,7 +398,7 @@ struct syndrop *syndrop_open(const char *obj_path, const struct syndrop_options 
 		fail(errbuf, errlen, err, "out of memory");
 		goto out_err_nofree;
 	}
-	s->ringbuf_fd = s->lost_fd = s->epoll_fd = -1;
+	s->ringbuf_fd = s->lost_fd = s->epoll_fd = s->wake_fd = -1;
 
 	memcpy(cfg.ports, o->ports, sizeof(cfg.ports));
 	cfg.nports = o->nports > SYNDROP_MAX_PORTS ? SYNDROP_MAX_PORTS : o->nports;
@@ -441,6 +502,29 @@ out_err_nofree:
 	return NULL;
 }
 
+struct syndrop *syndrop_open(const char *obj_path, const struct syndrop_options *o,
+			     int *errp, char *errbuf, int errlen)
+{
+	struct syndrop *s;
+
+	pthread_mutex_lock(&btf_lock);
+	s = open_session(obj_path, o, errp, errbuf, errlen);
+	read_reason_names(); /* while the BTF is loaded anyway, for syndrop_drop_reason_name */
+	release_vmlinux_btf();
+	pthread_mutex_unlock(&btf_lock);
+	return s;
+}
+
+void syndrop_wake(struct syndrop *s)
+{
+	uint64_t one = 1;
+
+	/* Nonblocking: fails only when the counter is saturated, i.e. a wake-up is pending anyway. */
+	if (write(s->wake_fd, &one, sizeof(one)) < 0) {
+		/* nothing to do */
+	}
+}
+
 int syndrop_drain(struct syndrop *s, void *buf, int max_events, int timeout_ms)
 {
 	unsigned long *consumer = s->consumer_page;
@@ -479,6 +563,13 @@ int syndrop_drain(struct syndrop *s, void *buf, int max_events, int timeout_ms)
 		int r = epoll_wait(s->epoll_fd, &ev, 1, timeout_ms);
 		if (r < 0)
 			return errno == EINTR ? 0 : -errno;
+		if (r > 0 && ev.data.u32 == EPOLL_TAG_WAKE) {
+			uint64_t count;
+
+			if (read(s->wake_fd, &count, sizeof(count)) < 0) {
+				/* already reset: nothing to do */
+			}
+		}
 		waited = 1;
 	}
 }
@@ -547,6 +638,8 @@ void syndrop_close(struct syndrop *s)
 		bpf_link__destroy(s->links[i]);
 	if (s->epoll_fd >= 0)
 		close(s->epoll_fd);
+	if (s->wake_fd >= 0)
+		close(s->wake_fd);
 	if (s->consumer_page)
 		munmap(s->consumer_page, s->page_size);
 	if (s->producer_pages)

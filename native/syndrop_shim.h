@@ -47,6 +47,11 @@ struct syndrop *syndrop_open(const char *obj_path, const struct syndrop_options 
  * Events that do not fit stay in the ring buffer for the next call. */
 int syndrop_drain(struct syndrop *s, void *buf, int max_events, int timeout_ms);
 
+/* Makes a drain that is waiting in another thread return now (0 events unless some arrived), or
+ * the next drain if none is waiting. Safe to call concurrently with syndrop_drain, not with
+ * syndrop_close. Lets a drain loop wait long when idle and still stop at once. */
+void syndrop_wake(struct syndrop *s);
+
 /* Sum over CPUs of events lost at ring-buffer reserve, per program slot
  * (enum syndrop_prog_slot). Fills up to nslots entries; returns the number filled or -errno. */
 int syndrop_lost(struct syndrop *s, uint64_t *per_slot, int nslots);

@@ -54,6 +54,12 @@ public final class BccProbe implements KernelProbe {
         return backend.drain(buf, buf.capacity() / EventLayout.SIZE, timeoutMs);
     }
 
+    /** BCC's perf-buffer poll cannot be interrupted: a waiting drain returns at its timeout. */
+    @Override
+    public void wake() {
+        // nothing to do; see above
+    }
+
     @Override
     public List<String> lossPlaces() {
         return PLACES;

@@ -14,10 +14,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * The drain thread: pulls batches of records from the shim into one reused direct buffer, decodes
  * them, applies the Java side of the filter, numbers them, and hands them on. Kernel-side losses
  * (ring buffer full) are polled and reported as loss records, per program slot.
+ *
+ * <p>An agent on every node is idle almost all the time, so the loop costs nearly nothing then: a
+ * drain waits up to {@link #IDLE_WAIT_MS} for the kernel's wake-up, {@link #stop()} ends that wait
+ * at once, and the loss counters (a syscall per slot) are read at most every {@link #LOSS_POLL_NANOS}.
  */
 public final class DrainLoop implements Runnable {
     private static final int BATCH = 512;
-    private static final int POLL_MS = 100;
+    /** Longest wait of one drain; only a probe that cannot be woken (BCC) takes this long to stop. */
+    static final int IDLE_WAIT_MS = 1000;
+    /** Loss counters are read at most this often: losses only happen under a flood, and are counted in the kernel until read. */
+    static final long LOSS_POLL_NANOS = 1_000_000_000L;
 
     private final KernelProbe session;
     private final EventDecoder decoder;
@@ -44,9 +51,14 @@ public final class DrainLoop implements Runnable {
 
     @Override
     public void run() {
+        long lossPolled = System.nanoTime();
         while (!stop) {
-            drainOnce(POLL_MS);
-            reportLosses();
+            drainOnce(IDLE_WAIT_MS);
+            long now = System.nanoTime();
+            if (now - lossPolled >= LOSS_POLL_NANOS) {
+                reportLosses();
+                lossPolled = now;
+            }
         }
         // Whatever is still in the ring when we are told to stop is delivered, not dropped.
         while (drainOnce(0) > 0) {
@@ -93,7 +105,9 @@ public final class DrainLoop implements Runnable {
     }
 
 
+    /** Ends the loop: a drain that is waiting returns now; what is in the ring is still delivered. */
     public void stop() {
         stop = true;
+        session.wake();
     }
 }

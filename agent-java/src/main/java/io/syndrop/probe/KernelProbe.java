@@ -14,6 +14,13 @@ public interface KernelProbe extends AutoCloseable {
     /** Copies up to buf.capacity()/128 records into buf (direct, little-endian); waits up to timeoutMs for the first. */
     int drain(ByteBuffer buf, int timeoutMs);
 
+    /**
+     * Makes a {@link #drain} that is waiting in another thread return soon (the next one, if none
+     * is waiting), so a drain loop can wait long while idle and still stop promptly. Safe to call
+     * from any thread, also concurrently with {@link #close()}.
+     */
+    void wake();
+
     /** Names of the places where records can be lost; {@link #lost()} counts per name, since attach. */
     List<String> lossPlaces();
 

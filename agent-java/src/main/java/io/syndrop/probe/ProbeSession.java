@@ -22,7 +22,10 @@ public final class ProbeSession implements KernelProbe {
     private final ShimLibrary shim;
     private final AttachMode mode;
     private final Object lock = new Object();
-    private Pointer handle;
+    // wake() must not wait for a running drain (it is what ends it), so it does not take `lock`;
+    // wakeLock only keeps close() from freeing the handle under a wake-up.
+    private final Object wakeLock = new Object();
+    private volatile Pointer handle;
 
     private ProbeSession(ShimLibrary shim, AttachMode mode, Pointer handle) {
         this.shim = shim;
@@ -116,13 +119,26 @@ public final class ProbeSession implements KernelProbe {
         return out;
     }
 
-    /** Detaches and unloads everything. Idempotent. */
+    @Override
+    public void wake() {
+        synchronized (wakeLock) {
+            Pointer h = handle;
+            if (h != null) {
+                shim.syndrop_wake(h);
+            }
+        }
+    }
+
+    /** Detaches and unloads everything. Idempotent. A drain waiting in another thread is woken first. */
     @Override
     public void close() {
+        wake();
         synchronized (lock) {
-            if (handle != null) {
-                shim.syndrop_close(handle);
-                handle = null;
+            synchronized (wakeLock) {
+                if (handle != null) {
+                    shim.syndrop_close(handle);
+                    handle = null;
+                }
             }
         }
     }

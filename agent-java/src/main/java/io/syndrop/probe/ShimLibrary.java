@@ -12,6 +12,8 @@ interface ShimLibrary extends Library {
 
     int syndrop_drain(Pointer handle, ByteBuffer buf, int maxEvents, int timeoutMs);
 
+    void syndrop_wake(Pointer handle);
+
     int syndrop_lost(Pointer handle, long[] perSlot, int nslots);
 
     int syndrop_programs(Pointer handle, byte[] buf, int len);
