@@ -64,6 +64,9 @@ public final class EventPipeline implements AutoCloseable {
 
     private record Item(Object msg, long sourcePosition) {}
 
+    /** Put in the queue by close() so the batcher notices at once; carries nothing. */
+    private static final Item WAKE = new Item(null, -1);
+
     private final NumberedRecords records = new NumberedRecords();
     private final BatchEncoder encoder;
 
@@ -179,7 +182,11 @@ public final class EventPipeline implements AutoCloseable {
         while (true) {
             try {
                 items.clear();
-                Item first = queue.poll(100, TimeUnit.MILLISECONDS);
+                // Idle, this wakes once a second (to report queue losses); close() wakes it at once.
+                Item first = stopping ? queue.poll() : queue.poll(1, TimeUnit.SECONDS);
+                if (first == WAKE) {
+                    first = null;
+                }
                 if (first != null) {
                     items.add(first);
                     long bytes = size(first);
@@ -187,7 +194,7 @@ public final class EventPipeline implements AutoCloseable {
                     while (items.size() < batchMax && bytes < BATCH_MAX_BYTES) {
                         long left = deadline - System.nanoTime();
                         Item it = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
-                        if (it == null) {
+                        if (it == null || it == WAKE) {
                             break;
                         }
                         items.add(it);
@@ -378,6 +385,7 @@ public final class EventPipeline implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         stopping = true;
+        queue.offer(WAKE); // when the queue is full the batcher is not waiting anyway
         batcher.join(10_000);
         if (batcher.isAlive()) {
             batcher.interrupt();

@@ -176,7 +176,8 @@ public final class Publisher implements AutoCloseable {
                     return;
                 }
             }
-            SpooledBatch b = spool.next(cur, 200);
+            // Appends, acknowledgements, stream failures and close() all wake this wait: the timeout is a safety net.
+            SpooledBatch b = spool.next(cur, 2000);
             if (b == null) {
                 continue;
             }
