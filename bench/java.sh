@@ -108,13 +108,14 @@ scenario_footprint() {
             ns=$(new_ns)
             # shellcheck disable=SC2086 # opts is zero or one word
             java $opts -jar "$jar" agent --collector "127.0.0.1:$port" --insecure --netns "$ns" \
-                --spool-dir "$WORK/fp-spool-$peer-$rnd" --duration "$((IDLE + IDLE + 60))s" \
+                --spool-dir "$WORK/fp-spool-$peer-$rnd" --duration "$((3 * IDLE + 60))s" \
                 > "$WORK/fp-$peer-$rnd.out" 2> "$WORK/fp-$peer-$rnd.err" &
             jpid=$!
             for _ in $(seq 1 240); do grep -q "^attached" "$WORK/fp-$peer-$rnd.err" && break; sleep 0.25; done
             grep -q "^attached" "$WORK/fp-$peer-$rnd.err" || { echo "bench/run.sh: agent ($peer) did not attach:" >&2; cat "$WORK/fp-$peer-$rnd.err" >&2; exit 1; }
             sleep 5
-            for phase in idle 10k_per_s; do
+            # idle: the first minute after attaching (the JIT still compiles); idle_steady: the next one.
+            for phase in idle idle_steady 10k_per_s; do
                 c0=$(cpu_ticks "$jpid"); t0=$(date +%s.%N); maxrss=0
                 load=""
                 if [[ $phase == 10k_per_s ]]; then
@@ -122,8 +123,7 @@ scenario_footprint() {
                     load=$!
                 else
                     # which threads spent the idle CPU (raw file only; it reads /proc twice, costs nothing)
-                    python3 bench/threadcpu.py "$jpid" "$IDLE" > "$WORK/fp-threads-$peer-$rnd.txt" 2>&1 &
-                    tpid=$!
+                    python3 bench/threadcpu.py "$jpid" "$IDLE" > "$WORK/fp-threads-$peer-$rnd-$phase.txt" 2>&1 &
                 fi
                 for _ in $(seq 1 "$IDLE"); do
                     sleep 1
@@ -136,8 +136,9 @@ scenario_footprint() {
                 record "footprint_$phase" rss_max "$peer" "$rnd" "$(awk -v r="$maxrss" 'BEGIN {printf "%.1f", r / 1024}')" MiB
                 log "footprint $peer $phase round $rnd: cpu ticks $((c1 - c0)) rss max ${maxrss} KiB"
             done
-            wait "$tpid" 2>/dev/null || true
-            log "footprint $peer round $rnd, idle CPU by thread:"; sed 's/^/    /' "$WORK/fp-threads-$peer-$rnd.txt" >&2
+            for phase in idle idle_steady; do
+                log "footprint $peer round $rnd, $phase CPU by thread:"; sed 's/^/    /' "$WORK/fp-threads-$peer-$rnd-$phase.txt" >&2
+            done
             kill -TERM "$jpid" 2>/dev/null || true
             wait "$jpid" 2>/dev/null || true
             ip netns del "$ns"
@@ -145,5 +146,5 @@ scenario_footprint() {
         kill -TERM "$coll" 2>/dev/null || true
         wait "$coll" 2>/dev/null || true
     done
-    note footprint "the product's agent process (java -jar syndrop.jar agent, attach mode auto, filtered to a fresh namespace with --netns, counter samples of it every 10 s, spool with fsync) publishing to a separate 'syndrop collect' process (JSON sink). Peer agent: the JVM options the product ships (scripts/agent.jvmopts, used by the syndrop launcher and documented in the README): ${shipped}. Peer agent-jvm-defaults: the same jar with no JVM option (here the heap may grow to a quarter of RAM).${BENCH_BASELINE_JAR:+ Peer baseline-jar: $(basename "$BENCH_BASELINE_JAR") (an earlier build) with no JVM option.} CPU from /proc/PID/stat utime+stime over the phase; RSS sampled every second, maximum. Idle: ${IDLE} s with no drops, after 5 s of settling (the JIT is still warming up then). 10k/s: synflood at 10,000 SYN/s to a closed port for ${IDLE} s. Peers one at a time, order alternating per round."
+    note footprint "the product's agent process (java -jar syndrop.jar agent, attach mode auto, filtered to a fresh namespace with --netns, counter samples of it every 10 s, spool with fsync) publishing to a separate 'syndrop collect' process (JSON sink). Peer agent: the JVM options the product ships (scripts/agent.jvmopts, used by the syndrop launcher and documented in the README): ${shipped}. Peer agent-jvm-defaults: the same jar with no JVM option (here the heap may grow to a quarter of RAM).${BENCH_BASELINE_JAR:+ Peer baseline-jar: $(basename "$BENCH_BASELINE_JAR") (an earlier build) with no JVM option.} CPU from /proc/PID/stat utime+stime over the phase; RSS sampled every second, maximum. idle: ${IDLE} s with no drops, starting 5 s after the agent attached (the JIT is still compiling then); idle_steady: the ${IDLE} s after that. 10k/s: synflood at 10,000 SYN/s to a closed port for ${IDLE} s. Peers one at a time, order alternating per round."
 }
