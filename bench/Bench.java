@@ -4,7 +4,6 @@
 //   pipeline EVENTS [null-sink]        recorded kernel records -> decoder -> agent pipeline -> spool -> gRPC -> collector -> JSON file
 //   kernel NETNS_INO SECONDS -- CMD... kernel (tracepoint mode, this netns only) -> agent -> collector -> JSON file
 //                                      while CMD (the load, prints sent=N) runs; latency drop -> sink write
-//   agent NETNS_INO PORT SECONDS       an agent process alone (kernel source) publishing to a collector at PORT
 // Not a test and not built by Maven: it uses only the jar's public classes.
 
 import io.syndrop.collector.CollectorServer;
@@ -54,9 +53,8 @@ public class Bench {
             case "pipeline" -> pipeline(Long.parseLong(args[1]), args.length > 2 && args[2].equals("null-sink"));
             case "kernel" -> kernel(Long.parseLong(args[1]), Double.parseDouble(args[2]),
                     Arrays.asList(args).subList(Arrays.asList(args).indexOf("--") + 1, args.length));
-            case "agent" -> agentAlone(Long.parseLong(args[1]), Integer.parseInt(args[2]), Double.parseDouble(args[3]));
             default -> {
-                System.err.println("usage: Bench pipeline EVENTS | kernel NETNS_INO SECONDS -- CMD... | agent NETNS_INO PORT SECONDS");
+                System.err.println("usage: Bench pipeline EVENTS [null-sink] | kernel NETNS_INO SECONDS -- CMD...");
                 System.exit(2);
             }
         }
@@ -111,6 +109,12 @@ public class Bench {
         public String checkpoint() { return inner == null ? "" : inner.checkpoint(); }
         public void recover(String c) throws IOException { if (inner != null) inner.recover(c); }
         public void close() throws IOException { if (inner != null) inner.close(); }
+
+        /** Forgets the latencies recorded so far (after a warm-up). */
+        synchronized void reset() {
+            nLat = 0;
+            nSteady = 0;
+        }
 
         synchronized String latencyJson() {
             return percentiles("lat", latUs, nLat) + "," + percentiles("steady_lat", steadyUs, nSteady);
@@ -301,52 +305,65 @@ public class Bench {
         try (Rig rig = Rig.start("kernel", false)) {
             EventPipeline p = rig.agent.pipeline();
             LiveProbe probe = attach(netnsIno, p, new AtomicLong());
+            // Optional warm-up (-Dbench.warmup=RATE,SECONDS): the same load command with its last two
+            // arguments (synflood's RATE SECONDS) replaced, run first and left out of every figure, so a
+            // long-running agent is measured, not a JVM compiling its hot path.
+            String warm = System.getProperty("bench.warmup", "");
+            if (!warm.isBlank()) {
+                List<String> w = new ArrayList<>(cmd.subList(0, cmd.size() - 2));
+                w.addAll(Arrays.asList(warm.trim().split("[\\s,]+")));
+                runLoad(w, Double.parseDouble(w.get(w.size() - 1)));
+                settle(rig);
+                rig.sink.reset();
+            }
+            long drops0 = rig.sink.drops.get(), reported0 = rig.sink.lostReported.get();
+            long kernelLost0 = rig.agentMetrics.value("syndrop_agent_kernel_lost_total");
+            long drained0 = rig.agentMetrics.value("syndrop_agent_drained_total");
+            long queueLost0 = rig.agentMetrics.value("syndrop_agent_queue_lost_total");
+            long spoolLost0 = rig.agentMetrics.value("syndrop_agent_spool_lost_total");
             long loadStart = System.nanoTime();
             rig.sink.steadyFromUnixNano = wallNanos() + 1_000_000_000L;
-            Process load = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out;
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(load.getInputStream()))) {
-                out = String.join(" ", r.lines().toList());
-            }
-            if (!load.waitFor((long) seconds + 30, TimeUnit.SECONDS) || load.exitValue() != 0) {
-                throw new IllegalStateException("load command failed: " + out);
-            }
+            String out = runLoad(cmd, seconds);
             long generated = Long.parseLong(out.replaceAll(".*sent=(\\d+).*", "$1"));
             double rate = Double.parseDouble(out.replaceAll(".*rate=(\\d+).*", "$1"));
-            // Let the drain, spool and collector settle: stop when nothing moved for 2 s (bounded: 60 s).
-            long last = -1, still = System.nanoTime(), t0 = System.nanoTime();
-            while (System.nanoTime() - t0 < 60_000_000_000L) {
-                long now = rig.sink.drops.get() + rig.sink.lostReported.get();
-                if (now != last) { last = now; still = System.nanoTime(); }
-                else if (System.nanoTime() - still > 2_000_000_000L) break;
-                Thread.sleep(50);
-            }
+            settle(rig);
             probe.close(); // drains what is left in the ring and reports the kernel's losses
-            long kernelLost = rig.agentMetrics.value("syndrop_agent_kernel_lost_total");
-            long drained = rig.agentMetrics.value("syndrop_agent_drained_total");
-            long queueLost = rig.agentMetrics.value("syndrop_agent_queue_lost_total");
-            long spoolLost = rig.agentMetrics.value("syndrop_agent_spool_lost_total");
-            long delivered = rig.sink.drops.get();
+            long kernelLost = rig.agentMetrics.value("syndrop_agent_kernel_lost_total") - kernelLost0;
+            long drained = rig.agentMetrics.value("syndrop_agent_drained_total") - drained0;
+            long queueLost = rig.agentMetrics.value("syndrop_agent_queue_lost_total") - queueLost0;
+            long spoolLost = rig.agentMetrics.value("syndrop_agent_spool_lost_total") - spoolLost0;
+            long delivered = rig.sink.drops.get() - drops0;
             // Delivery may go on after the load stopped: rate over the load's start to the last drop written.
             double busy = Math.max(seconds, (rig.sink.lastDropWriteNanos - loadStart) / 1e9);
-            System.out.printf("{\"generated\":%d,\"load_rate\":%.0f,\"drained\":%d,\"delivered\":%d,\"lost_kernel_ringbuf\":%d,"
+            System.out.printf("{\"generated\":%d,\"load_rate\":%.0f,\"warmup\":\"%s\",\"drained\":%d,\"delivered\":%d,\"lost_kernel_ringbuf\":%d,"
                             + "\"lost_agent_queue\":%d,\"lost_agent_spool\":%d,\"lost_reported_in_sink\":%d,\"unaccounted\":%d,"
                             + "\"delivery_seconds\":%.3f,\"delivered_per_s\":%.0f,%s}%n",
-                    generated, rate, drained, delivered, kernelLost, queueLost, spoolLost, rig.sink.lostReported.get(),
+                    generated, rate, warm.trim(), drained, delivered, kernelLost, queueLost, spoolLost, rig.sink.lostReported.get() - reported0,
                     generated - delivered - kernelLost - queueLost - spoolLost, busy, delivered / busy, rig.sink.latencyJson());
         }
     }
 
-    /** A lone agent process (for RSS/CPU): kernel source -> agent -> collector at PORT, for SECONDS. */
-    static void agentAlone(long netnsIno, int port, double seconds) throws Exception {
-        Path dir = Files.createTempDirectory("syndrop-bench-agent");
-        Metrics m = new Metrics();
-        Agent a = new Agent(agentConfig(dir, port), m);
-        LiveProbe probe = attach(netnsIno, a.pipeline(), new AtomicLong());
-        System.err.println("agent attached");
-        Thread.sleep((long) (seconds * 1000));
-        probe.close();
-        System.out.printf("{\"drained\":%d,\"acked\":%d}%n", m.value("syndrop_agent_drained_total"), m.value("syndrop_agent_acknowledged_total"));
-        a.close();
+    /** Runs a load command to its end; returns its output (which holds sent=N rate=R). */
+    static String runLoad(List<String> cmd, double seconds) throws Exception {
+        Process load = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(load.getInputStream()))) {
+            out = String.join(" ", r.lines().toList());
+        }
+        if (!load.waitFor((long) seconds + 30, TimeUnit.SECONDS) || load.exitValue() != 0) {
+            throw new IllegalStateException("load command failed: " + out);
+        }
+        return out;
+    }
+
+    /** Lets the drain, spool and collector settle: returns when nothing moved for 2 s (bounded: 60 s). */
+    static void settle(Rig rig) throws InterruptedException {
+        long last = -1, still = System.nanoTime(), t0 = System.nanoTime();
+        while (System.nanoTime() - t0 < 60_000_000_000L) {
+            long now = rig.sink.drops.get() + rig.sink.lostReported.get();
+            if (now != last) { last = now; still = System.nanoTime(); }
+            else if (System.nanoTime() - still > 2_000_000_000L) break;
+            Thread.sleep(50);
+        }
     }
 }
