@@ -58,7 +58,7 @@ start_peer() {
     local peer=$1 out=$2 before i
     before=" $(prog_table | awk '{print $1}' | tr '\n' ' ') "
     if [[ $peer == syndrop ]]; then
-        java -XX:ErrorFile="$W/hs_err_%p.log" -jar "$JAR" watch --backend fentry > "$out" 2> "$out.err" &
+        java ${VM_JAVA_OPTS:-} -XX:ErrorFile="$W/hs_err_%p.log" -jar "$JAR" watch --backend fentry > "$out" 2> "$out.err" &
         PEER_PID=$!
         for i in $(seq 1 360); do grep -q "attached:" "$out.err" && break; kill -0 $PEER_PID 2>/dev/null || break; sleep 0.5; done
         grep -q "attached: fentry" "$out.err" || { cat "$out.err" >&2; die "syndrop did not attach in fentry mode"; }
@@ -163,7 +163,8 @@ PY
 # alive_or_die PEER OUT: a peer that died says why (its stderr, and the JVM's crash report if any).
 alive_or_die() {
     kill -0 "$PEER_PID" 2>/dev/null && return 0
-    wait "$PEER_PID"; local code=$?
+    local code=0
+    wait "$PEER_PID" || code=$?
     echo "--- $1 died (exit $code); its stderr:" >&2; tail -40 "$2.err" >&2
     for f in "$W"/hs_err_*.log; do [[ -f $f ]] && { echo "--- $f:" >&2; head -80 "$f" >&2; }; done
     die "$1 died during the loads"
