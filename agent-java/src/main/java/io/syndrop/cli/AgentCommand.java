@@ -49,7 +49,7 @@ public final class AgentCommand implements Command {
                   --no-spool-fsync        do not fsync spool appends (survives process crashes, not power loss)
                   --queue-max N           in-memory queue bound in records (default 65536)
                   --batch-max N           records per batch (default 1000)
-                  --batch-linger DUR      wait at most this for a batch to fill (default 5ms)
+                  --batch-linger DUR      wait at most this for a batch to fill (default 2ms)
                   --window N              batches in flight before an acknowledgement (default 8)
                   --metrics HOST:PORT     serve Prometheus metrics at http://HOST:PORT/metrics
                   --watch-listen HOST:PORT serve Agent.Watch (plaintext gRPC; bind to loopback)
