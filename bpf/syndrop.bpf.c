@@ -55,9 +55,9 @@ struct {
 struct conn_req_state {
 	struct sock *sk;
 	struct sk_buff *skb;
+	__u64 listen_drops_slot;	/* 0: unknown, fall back to sk_drops */
 	__u64 listen_drops_before;
 	__u32 drops_before;
-	__u8 listen_drops_ok;
 	__u32 syn_qlen;
 	__u32 accept_qlen;
 	__u32 max_ack_backlog;
@@ -109,20 +109,21 @@ extern const void __per_cpu_offset __ksym __weak;
  * and other CPUs raise it meanwhile (an RST discarded against a pending request does), so a
  * change of sk_drops over the call is not proof of this call's drop. The per-CPU MIB is: the
  * call runs in softirq on one CPU, and nothing else on that CPU runs until it returns.
+ * Returns the slot's address (0 when unknown), so the exit reads it again without the walk.
  */
-static __always_inline int listen_drops_here(struct sock *sk, __u64 *val)
+static __always_inline __u64 listen_drops_slot(struct sock *sk)
 {
 	__u64 base = (__u64)&__per_cpu_offset, off = 0, mib;
 	__s32 idx = cfg.listen_drops_mib;
 
 	if (!base || idx < 0 || idx > 255)
-		return -1;
+		return 0;
 	mib = (__u64)BPF_CORE_READ(sk, __sk_common.skc_net.net, mib.net_statistics);
 	if (!mib)
-		return -1;
+		return 0;
 	if (bpf_probe_read_kernel(&off, sizeof(off), (const void *)(base + bpf_get_smp_processor_id() * sizeof(off))))
-		return -1;
-	return bpf_probe_read_kernel(val, sizeof(*val), (const void *)(mib + off + (__u64)idx * sizeof(unsigned long)));
+		return 0;
+	return mib + off + (__u64)idx * sizeof(unsigned long);
 }
 
 static __always_inline __u64 sk_netns(const struct sock *sk)
@@ -401,7 +402,10 @@ static __always_inline void conn_request_enter(struct sock *sk, struct sk_buff *
 	st->sk = sk;
 	st->skb = skb;
 	st->drops_before = sk_drops_read(sk);
-	st->listen_drops_ok = listen_drops_here(sk, &st->listen_drops_before) == 0;
+	st->listen_drops_slot = listen_drops_slot(sk);
+	if (st->listen_drops_slot &&
+	    bpf_probe_read_kernel(&st->listen_drops_before, sizeof(__u64), (const void *)st->listen_drops_slot))
+		st->listen_drops_slot = 0;
 	st->syn_qlen = (__u32)BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter);
 	st->accept_qlen = BPF_CORE_READ(sk, sk_ack_backlog);
 	st->max_ack_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
@@ -421,7 +425,8 @@ static __always_inline void conn_request_exit(struct sock *sk, __u8 probe)
 		return;
 	st->sk = NULL;
 	after = sk_drops_read(sk);
-	if (st->listen_drops_ok && listen_drops_here(sk, &listen_drops) == 0) {
+	if (st->listen_drops_slot &&
+	    bpf_probe_read_kernel(&listen_drops, sizeof(listen_drops), (const void *)st->listen_drops_slot) == 0) {
 		if (listen_drops == st->listen_drops_before)
 			return;
 	} else if (after == st->drops_before) {

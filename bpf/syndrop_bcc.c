@@ -69,6 +69,7 @@ struct conn_req_state {
 	struct sock *sk;
 	struct sk_buff *skb;
 	struct request_sock *req;
+	u64 listen_drops_slot;	/* 0: unknown, fall back to sk_drops */
 	u64 listen_drops_before;
 	u32 drops_before;
 	u32 syn_qlen;
@@ -81,7 +82,6 @@ struct conn_req_state {
 	u8 paws_check;
 	u8 paws_rejected;
 	u8 active;
-	u8 listen_drops_ok;
 };
 BPF_HASH(conn_req, u32, struct conn_req_state, 1024);
 
@@ -146,8 +146,9 @@ static __always_inline struct net *sd_sock_net(struct sock_common *skc)
  * This CPU's copy of the namespace's TcpExt:ListenDrops. Every SYN tcp_conn_request drops raises
  * it, on this CPU; the listener's sk_drops is raised by other CPUs meanwhile too (an RST against a
  * pending request is discarded there), so only this counter proves the call dropped its SYN.
+ * Returns the slot's address (0 when unknown): the return probe reads it again without the walk.
  */
-static __always_inline int sd_listen_drops_here(struct sock *sk, u64 *val)
+static __always_inline u64 sd_listen_drops_slot(struct sock *sk)
 {
 #if SYNDROP_PER_CPU_OFFSET_ADDR
 	struct net *net = sd_sock_net((struct sock_common *)sk);
@@ -155,15 +156,15 @@ static __always_inline int sd_listen_drops_here(struct sock *sk, u64 *val)
 	u32 cpu = bpf_get_smp_processor_id();
 
 	if (!net)
-		return -1;
+		return 0;
 	bpf_probe_read(&mib, sizeof(mib), &net->mib.net_statistics);
 	if (!mib)
-		return -1;
+		return 0;
 	if (bpf_probe_read(&off, sizeof(off), (void *)(SYNDROP_PER_CPU_OFFSET_ADDR + cpu * sizeof(u64))))
-		return -1;
-	return bpf_probe_read(val, sizeof(*val), (void *)(mib + off + LINUX_MIB_LISTENDROPS * sizeof(unsigned long)));
+		return 0;
+	return mib + off + LINUX_MIB_LISTENDROPS * sizeof(unsigned long);
 #else
-	return -1;
+	return 0;
 #endif
 }
 
@@ -321,7 +322,10 @@ static __always_inline void sd_conn_request_enter(struct sock *sk, struct sk_buf
 	st.sk = sk;
 	st.skb = skb;
 	st.drops_before = sd_sk_drops(sk);
-	st.listen_drops_ok = sd_listen_drops_here(sk, &st.listen_drops_before) == 0;
+	st.listen_drops_slot = sd_listen_drops_slot(sk);
+	if (st.listen_drops_slot &&
+	    bpf_probe_read(&st.listen_drops_before, sizeof(u64), (void *)st.listen_drops_slot))
+		st.listen_drops_slot = 0;
 	st.syn_qlen = sd_syn_qlen(sk);
 	st.accept_qlen = sd_ack_backlog(sk);
 	st.max_ack_backlog = sd_max_ack_backlog(sk);
@@ -359,7 +363,8 @@ int conn_request_return(struct pt_regs *ctx)
 	st->active = 0;
 	sk = st->sk;
 	after = sd_sk_drops(sk);
-	if (st->listen_drops_ok && sd_listen_drops_here(sk, &listen_drops) == 0)
+	if (st->listen_drops_slot &&
+	    bpf_probe_read(&listen_drops, sizeof(listen_drops), (void *)st->listen_drops_slot) == 0)
 		dropped = listen_drops != st->listen_drops_before;
 	else
 		dropped = after != st->drops_before;

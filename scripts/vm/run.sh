@@ -18,7 +18,8 @@
 # --with-headers installs linux-headers-<guest release> on the host first (BCC in the guest).
 # Environment: SYNDROP_CACHE (cache root), SYNDROP_VM_MODULES (modules to load at boot, default
 # the network test set), SYNDROP_VM_ROOT_CACHE (9p cache mode of the shared root, default loose),
-# SYNDROP_VM_APPEND (kernel command line instead of "quiet loglevel=4").
+# SYNDROP_VM_APPEND (kernel command line instead of "quiet loglevel=4"), SYNDROP_VM_CPU (QEMU's
+# -cpu, default max), SYNDROP_VM_ACCEL (QEMU's -accel, default tcg,thread=multi).
 # Braces: bash parses the whole script before running it, so editing it mid-run is safe.
 {
 set -euo pipefail
@@ -104,7 +105,7 @@ path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 start=$(date +%s%N)
 # pdeathsig: QEMU dies with us even when we are SIGKILLed and no trap can run.
 setpriv --pdeathsig KILL -- qemu-system-x86_64 -name "$name" -nodefaults -no-user-config -display none -no-reboot \
-  -accel tcg,thread=multi -cpu max -smp "$cpus" -m "$mem" -nic none \
+  -accel "${SYNDROP_VM_ACCEL:-tcg,thread=multi}" -cpu "${SYNDROP_VM_CPU:-max}" -smp "$cpus" -m "$mem" -nic none \
   -kernel "$kdir/vmlinuz" -initrd "$kdir/initramfs.gz" \
   -append "console=ttyS0 ${SYNDROP_VM_APPEND:-quiet loglevel=4} panic=-1 oops=panic" \
   -serial "file:$io/console.log" -monitor none \
