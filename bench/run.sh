@@ -217,9 +217,13 @@ vm_kernel_cost() {
     local rounds=${BENCH_VM_ROUNDS:-$ROUNDS} dur=${BENCH_VM_DUR:-2} dir=$WORK/vm-kernel-cost rc=0 n
     [[ $QUICK == 1 || -n ${BENCH_VM_DUR:-} ]] || dur=5
     local qemu="measured in a QEMU/TCG guest (Debian 6.1 kernel, emulated CPU): absolute ns are not comparable with the host figures, only the syndrop/bpftrace ratio is"
+    # syndrop's JVM in the guest runs C1 only: under QEMU 7.2's multi-threaded TCG a tiered JVM dies
+    # now and then at the entry of a C1-compiled method (SIGSEGV/SIGILL), with or without syndrop's
+    # per-CPU read; never seen with C1 only (docs/vm-harness.md, "JVMs under multi-threaded TCG").
+    local jopts=${VM_JAVA_OPTS--XX:TieredStopAtLevel=1}
     mkdir -p "$dir"
     # In the background so that cleanup (PEER_PID) stops the VM on Ctrl-C or TERM.
-    scripts/vm/run.sh --timeout $((240 + rounds * (240 + 4 * dur))) --out-dir "$dir/vm" -- \
+    scripts/vm/run.sh --timeout $((240 + rounds * (240 + 4 * dur))) --out-dir "$dir/vm" --env "VM_JAVA_OPTS=$jopts" -- \
         bench/vm-kernel-cost.sh "$rounds" "$dur" > "$dir/rows" 2> "$dir/log" &
     PEER_PID=$!
     wait "$PEER_PID" || rc=$?
@@ -231,7 +235,7 @@ vm_kernel_cost() {
         log "vm_kernel_cost: the VM run failed (exit $rc) after $n rows; its log is above"
         note vm_kernel_cost "FAILED: scripts/vm/run.sh -- bench/vm-kernel-cost.sh exited $rc after $n rows (see the run log)."
     fi
-    note vm_kernel_cost "kernel_cost_conn_request_*_qemu: $qemu. ns_per_call = delta run_time_ns (kernel.bpf_stats_enabled in the guest) of the fentry on tcp_conn_request + the fexit on tcp_conn_request + the fexit on tcp_peer_is_proven, over delta run_cnt of the fentry (= tcp_conn_request calls). syndrop: syndrop watch --backend fentry (fe_conn_request, fe_conn_request_exit, fe_peer_is_proven; its other programs are not counted); bpftrace: bench/syndrop_conn_request.bt (kfunc/kretfunc, same state, test, classification and fields). Load: synflood at max rate to 127.0.0.1:8080 in a fresh namespace of the guest, $dur s; synack = nothing full, every SYN answered, no event (the cost of carrying state from entry to exit); overflow = listen(fd, 1) with a full accept queue, every SYN dropped (ListenOverflows) and reported. Each peer attached once per round for both loads, order alternating; ns_per_call_ratio = syndrop over bpftrace within one round (target: at most 0.5). output_lines/output_lost: lines the peer wrote for the overflow load and the events it reported lost (syndrop ring buffer / bpftrace perf buffer)."
+    note vm_kernel_cost "kernel_cost_conn_request_*_qemu: $qemu. ns_per_call = delta run_time_ns (kernel.bpf_stats_enabled in the guest) of the fentry on tcp_conn_request + the fexit on tcp_conn_request + the fexit on tcp_peer_is_proven, over delta run_cnt of the fentry (= tcp_conn_request calls). syndrop: syndrop watch --backend fentry with JVM options '${jopts}' (fe_conn_request, fe_conn_request_exit, fe_peer_is_proven; its other programs are not counted); bpftrace: bench/syndrop_conn_request.bt (kfunc/kretfunc, same state, test, classification and fields). Load: synflood at max rate to 127.0.0.1:8080 in a fresh namespace of the guest, $dur s; synack = nothing full, every SYN answered, no event (the cost of carrying state from entry to exit); overflow = listen(fd, 1) with a full accept queue, every SYN dropped (ListenOverflows) and reported. Each peer attached once per round for both loads, order alternating; ns_per_call_ratio = syndrop over bpftrace within one round (target: at most 0.5). output_lines/output_lost: lines the peer wrote for the overflow load and the events it reported lost (syndrop ring buffer / bpftrace perf buffer)."
 }
 
 mount_tracefs
