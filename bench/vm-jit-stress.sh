@@ -17,29 +17,14 @@ gcc -O1 -o "$W/synflood" bench/synflood.c
 sysctl -qw kernel.bpf_stats_enabled=1
 log() { echo "[vm $(awk '{printf "%.0f", $1}' /proc/uptime)s] $*" >&2; }
 NSN=0
-listener() {
-    local ready=$W/ready-$1
-    ip netns exec "$1" python3 - "$2" "$3" "$ready" <<'PY' &
-import socket, sys, time
-backlog, prefill, ready = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", 8080)); srv.listen(backlog)
-clients = []
-for _ in range(prefill):
-    c = socket.socket(); c.connect(("127.0.0.1", 8080)); clients.append(c)
-time.sleep(0.2)
-open(ready, "w").close()
-time.sleep(3600)
-PY
-    LPID=$!
-    for i in $(seq 1 120); do [[ -f $ready ]] && return 0; sleep 0.25; done
-}
+die() { echo "vm-jit-stress.sh: $*" >&2; exit 1; }
+. bench/vm-listener.sh
 load() {
     NSN=$((NSN+1)); local ns=sdjitstress-$$-$NSN
     ip netns add $ns; ip -n $ns link set lo up
     if [[ $1 == overflow ]]; then listener $ns 1 2; else listener $ns 4096 0; fi
     ip netns exec $ns "$W/synflood" 127.0.0.1 127.0.0.1 8080 10000 20000 0 0 "$DUR" >/dev/null
-    kill -KILL $LPID; wait $LPID 2>/dev/null; ip netns del $ns
+    kill -KILL $LISTENER_PID; wait $LISTENER_PID 2>/dev/null; ip netns del $ns
 }
 lines() { grep -cE ':[0-9]+ -> ' "$1" || true; }
 run_one() {
