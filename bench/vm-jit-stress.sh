@@ -14,7 +14,6 @@ ITERS=${ITERS:-6}
 DUR=${DUR:-2}
 W=$(mktemp -d)
 gcc -O1 -o "$W/synflood" bench/synflood.c
-sysctl -qw kernel.bpf_stats_enabled=1
 log() { echo "[vm $(awk '{printf "%.0f", $1}' /proc/uptime)s] $*" >&2; }
 NSN=0
 die() { echo "vm-jit-stress.sh: $*" >&2; exit 1; }
@@ -42,7 +41,7 @@ run_one() {
         kill -TERM $pid; wait $pid; echo "RESULT $label it=$it alive lines=$(lines "$out")"
     else
         wait $pid; local rc=$?
-        echo "RESULT $label it=$it DIED rc=$rc lines=$(lines "$out") $(grep -h -m1 -A0 '^# [JCVj] ' "$W"/hs_err_*.log 2>/dev/null | head -1) $(grep -h -m1 'siginfo' "$W"/hs_err_*.log 2>/dev/null)"
+        echo "RESULT $label it=$it DIED rc=$rc lines=$(lines "$out") $(grep -h -m1 '^# [JCVj] ' "$W"/hs_err_*.log 2>/dev/null | head -1) $(grep -h -m1 'siginfo' "$W"/hs_err_*.log 2>/dev/null)"
         for f in "$W"/hs_err_*.log; do [[ -f $f ]] && { echo "=== $label it=$it $f" >&2; cat "$f" >&2; }; done
     fi
 }
