@@ -6,12 +6,12 @@ import io.syndrop.wire.Agent;
 import io.syndrop.wire.CollectorChannel;
 import io.syndrop.wire.EventSource;
 import io.syndrop.counters.NetnsTarget;
+import io.syndrop.event.NodeIdentity;
 import io.syndrop.probe.AttachMode;
 import io.syndrop.wire.HostPort;
 import io.syndrop.wire.KernelEventSource;
 import io.syndrop.wire.ReplaySource;
 import java.io.PrintStream;
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -83,18 +83,19 @@ public final class AgentCommand implements Command {
         if (insecure && (a.get("ca", null) != null || a.get("cert", null) != null)) {
             throw new UsageException("--insecure cannot be combined with --ca/--cert (plaintext has no certificates)");
         }
-        String host = InetAddress.getLocalHost().getHostName();
+        // The kernel's host name, as `uname -n` prints it: a lookup of it fails wherever /etc/hosts lacks it.
+        String host = NodeIdentity.nodeName();
         CollectorChannel ch = new CollectorChannel(HostPort.parse("--collector", target), insecure,
                 path(a, "ca"), path(a, "cert"), path(a, "key"), path(a, "token-file"));
         Agent.Config cfg = new Agent.Config(a.get("agent-id", host), a.get("node", host), ch,
                 Path.of(a.get("spool-dir", "/var/lib/syndrop/spool")), size(a, "spool-max-bytes", 256L << 20),
                 !a.flag("no-spool-fsync"), (int) a.getLong("queue-max", Agent.DEFAULT_QUEUE_MAX), (int) a.getLong("batch-max", Agent.DEFAULT_BATCH_MAX),
                 a.getDuration("batch-linger", Agent.DEFAULT_BATCH_LINGER), (int) a.getLong("window", Agent.DEFAULT_WINDOW),
-                a.get("watch-listen", null) == null ? null : HostPort.parse("--watch-listen", a.get("watch-listen", null)));
+                a.get("watch-listen", null) == null ? null : HostPort.parseListen("--watch-listen", a.get("watch-listen", null)));
         EventSource source = openSource(a, out, err);
         Metrics metrics = new Metrics();
         MetricsServer ms = a.get("metrics", null) == null ? null
-                : new MetricsServer(HostPort.parse("--metrics", a.get("metrics", null)).socketAddress(), metrics);
+                : new MetricsServer(HostPort.parseListen("--metrics", a.get("metrics", null)).socketAddress(), metrics);
         Agent agent = new Agent(cfg, metrics);
         err.println("syndrop agent: id " + cfg.agentId() + " boot " + agent.pipeline().boot() + " -> " + ch.target()
                 + (insecure ? " (plaintext)" : " (TLS)") + ", spool " + cfg.spoolDir()

@@ -85,14 +85,14 @@ public final class CollectCommand implements Command {
         for (String spec : a.all("sink")) {
             sinks.add(Sinks.open(spec, a.flag("ecs"), out));
         }
-        CollectorServer.Config cfg = new CollectorServer.Config(HostPort.parse("--listen", listen), insecure, cert,
+        CollectorServer.Config cfg = new CollectorServer.Config(HostPort.parseListen("--listen", listen), insecure, cert,
                 AgentCommand.path(a, "tls-key"), AgentCommand.path(a, "client-ca"),
                 CollectorChannel.readToken(AgentCommand.path(a, "token-file")),
                 (int) AgentCommand.size(a, "max-message-bytes", 4 << 20), AgentCommand.path(a, "dedupe-dir"),
                 (int) a.getLong("window", 8));
         Metrics metrics = new Metrics();
         MetricsServer ms = a.get("metrics", null) == null ? null
-                : new MetricsServer(HostPort.parse("--metrics", a.get("metrics", null)).socketAddress(), metrics);
+                : new MetricsServer(HostPort.parseListen("--metrics", a.get("metrics", null)).socketAddress(), metrics);
         CollectorServer server = new CollectorServer(cfg, sinks, metrics);
         err.println("syndrop collect: listening on port " + server.port() + (ms != null ? ", metrics on port " + ms.port() : ""));
         CountDownLatch done = new CountDownLatch(1);

@@ -1,9 +1,12 @@
 package io.syndrop.event;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import com.google.common.net.InetAddresses;
 
-/** An IPv4 or IPv6 prefix such as 10.0.0.0/8 or fd00::/8; a bare address is a /32 or /128. */
+/**
+ * An IPv4 or IPv6 prefix such as 10.0.0.0/8 or fd00::/8; a bare address is a /32 or /128. Only
+ * address literals are accepted: filters arrive from remote clients too, and a name here would make
+ * the agent or collector query DNS on their behalf.
+ */
 public final class Cidr {
     private final byte[] addr;
     private final int prefix;
@@ -20,16 +23,15 @@ public final class Cidr {
         int slash = a.indexOf('/');
         byte[] bytes = literal(slash < 0 ? a : a.substring(0, slash));
         if (bytes == null) {
-            throw new IllegalArgumentException("'" + s + "' is not an address or CIDR (10.0.0.0/8, fd00::/8)");
+            throw new IllegalArgumentException("'" + s + "' is not an IP address or CIDR (10.0.0.0/8, fd00::/8);"
+                    + " host names are not accepted");
         }
         int max = bytes.length * 8;
         int prefix = max;
         if (slash >= 0) {
-            try {
-                prefix = Integer.parseInt(a.substring(slash + 1));
-            } catch (NumberFormatException e) {
-                prefix = -1;
-            }
+            String digits = a.substring(slash + 1);
+            prefix = !digits.isEmpty() && digits.length() <= 3 && digits.chars().allMatch(c -> c >= '0' && c <= '9')
+                    ? Integer.parseInt(digits) : -1;
             if (prefix < 0 || prefix > max) {
                 throw new IllegalArgumentException("'" + s + "': prefix length must be 0.." + max);
             }
@@ -69,16 +71,17 @@ public final class Cidr {
         return a != null && contains(a);
     }
 
-    /** The bytes of an address literal, or null: a filter must never cause a DNS lookup. */
+    /**
+     * The bytes of an address literal in dotted-quad or RFC 4291 form, or null. Guava parses text
+     * only; InetAddress.getByName would fall back to a resolver for anything it does not parse and
+     * accepts forms nobody means in a filter ("12345" as 0.0.48.57). Scoped addresses (fe80::1%eth0)
+     * are refused: the scope names an interface, which a source filter has no use for.
+     */
     static byte[] literal(String s) {
-        if (s.isEmpty() || !(s.indexOf(':') >= 0 || s.chars().allMatch(c -> c == '.' || Character.isDigit(c)))) {
+        if (s.isEmpty() || s.indexOf('%') >= 0 || !InetAddresses.isInetAddress(s)) {
             return null;
         }
-        try {
-            return InetAddress.getByName(s).getAddress();
-        } catch (UnknownHostException e) {
-            return null;
-        }
+        return InetAddresses.forString(s).getAddress();
     }
 
     @Override

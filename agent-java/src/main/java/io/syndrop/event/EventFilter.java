@@ -30,16 +30,32 @@ public final class EventFilter {
         this.reasons = reasons.isEmpty() ? EnumSet.noneOf(Reason.class) : EnumSet.copyOf(reasons);
     }
 
+    /**
+     * The filter a remote client sent. IllegalArgumentException names the proto field at fault, so
+     * the client learns which part of its request to fix.
+     */
     public static EventFilter fromProto(Filter f) {
+        for (int p : f.getPortsList()) {
+            if (p < 1 || p > 65535) {
+                throw new IllegalArgumentException("ports: " + Integer.toUnsignedString(p) + " is not a port number 1-65535");
+            }
+        }
         List<Cidr> cidrs = new ArrayList<>();
         for (String c : f.getSrcCidrsList()) {
-            cidrs.add(Cidr.parse(c));
-        }
-        Set<Reason> rs = EnumSet.noneOf(Reason.class);
-        for (Reason r : f.getReasonsList()) {
-            if (r != Reason.UNRECOGNIZED) {
-                rs.add(r);
+            try {
+                cidrs.add(Cidr.parse(c));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("src_cidrs: " + e.getMessage());
             }
+        }
+        // An unknown reason dropped silently would widen the filter to every reason.
+        Set<Reason> rs = EnumSet.noneOf(Reason.class);
+        for (int i = 0; i < f.getReasonsCount(); i++) {
+            Reason r = f.getReasons(i);
+            if (r == Reason.UNRECOGNIZED || r == Reason.REASON_UNSPECIFIED) {
+                throw new IllegalArgumentException("reasons: " + f.getReasonsValue(i) + " is not a drop reason this node knows");
+            }
+            rs.add(r);
         }
         return new EventFilter(f.getPortsList(), cidrs, f.getNetnsInosList(), rs);
     }

@@ -1,10 +1,25 @@
 package io.syndrop.wire;
 
+import com.google.common.net.InetAddresses;
 import io.syndrop.cli.UsageException;
 import java.net.InetSocketAddress;
 
-/** HOST:PORT and [V6]:PORT as typed on the command line. */
+/**
+ * HOST:PORT and [V6]:PORT as typed on the command line. A host to connect to may be a name (the
+ * user asked to reach it, so resolving it is theirs to want); an address to listen on must be an IP
+ * literal, so that starting a server never waits on, or depends on, a resolver.
+ */
 public record HostPort(String host, int port) {
+    /** An address to bind: 0.0.0.0:7400, 127.0.0.1:9464, [::]:7400; a host name is a usage error. */
+    public static HostPort parseListen(String what, String s) {
+        HostPort hp = parse(what, s);
+        if (hp.host.indexOf('%') >= 0 || !InetAddresses.isInetAddress(hp.host)) {
+            throw new UsageException(what + " expects an IP address to listen on (0.0.0.0, 127.0.0.1, [::]), got '"
+                    + hp.host + "': names are not resolved here");
+        }
+        return hp;
+    }
+
     public static HostPort parse(String what, String s) {
         int colon = s.lastIndexOf(':');
         if (colon <= 0 || colon == s.length() - 1) {
@@ -25,8 +40,9 @@ public record HostPort(String host, int port) {
         }
     }
 
+    /** The address to bind; only for a HostPort from {@link #parseListen} (or code), never a name. */
     public InetSocketAddress socketAddress() {
-        return new InetSocketAddress(host, port);
+        return new InetSocketAddress(InetAddresses.forString(host), port);
     }
 
     @Override

@@ -55,6 +55,11 @@ public final class JarProcess implements AutoCloseable {
         return start(env, null, List.of(), args);
     }
 
+    /** Starts java FLAGS -jar syndrop.jar ARGS, e.g. with -Djdk.net.hosts.file to watch for name lookups. */
+    public static JarProcess startWithJvmFlags(List<String> jvmFlags, String... args) throws IOException {
+        return start(null, null, jvmFlags, args);
+    }
+
     /**
      * Starts a collector or agent for a wire test, its output also in {@code logFile}. C1 only: these
      * processes live for seconds, and full JIT compilation would only compete with the test for CPU.

@@ -1,7 +1,7 @@
 package io.syndrop.testbed.netns;
 
+import com.google.common.net.InetAddresses;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -258,11 +258,7 @@ public final class Topology implements AutoCloseable {
     }
 
     static InetAddress addr(String literal) {
-        try {
-            return InetAddress.getByName(literal); // a literal: no name lookup happens
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException(literal, e);
-        }
+        return InetAddresses.forString(literal); // parses text only: never a name lookup
     }
 
     public Netns client() {
