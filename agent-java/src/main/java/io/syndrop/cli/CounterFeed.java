@@ -31,7 +31,7 @@ final class CounterFeed implements AutoCloseable {
     static List<NetnsTarget> targets(List<String> netnsArgs) {
         List<NetnsTarget> out = new ArrayList<>();
         for (String s : netnsArgs) {
-            out.add(NetnsTarget.parse(!s.isEmpty() && s.chars().allMatch(Character::isDigit) ? "ino:" + s : s));
+            out.add(NetnsTarget.parse(s));
         }
         if (out.isEmpty()) {
             out.add(NetnsTarget.host());
