@@ -15,12 +15,8 @@ import java.util.TreeMap;
 public final class Cef {
     private Cef() {}
 
-    public static final String VERSION = version();
-
-    private static String version() {
-        String v = Cef.class.getPackage().getImplementationVersion();
-        return v == null ? "0.1.0" : v;
-    }
+    /** CEF's device version: this build's, from the pom. */
+    public static final String VERSION = io.syndrop.ProjectVersion.VALUE;
 
     static String header(String s) {
         return s.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ");
