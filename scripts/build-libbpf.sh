@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a position-independent static libbpf from Debian's own source package, because Debian's
-# libbpf.a is not PIC and cannot be linked into the shim's shared object (kernel-facts.md).
+# libbpf.a is not PIC and cannot be linked into the shim's shared object (docs/build.md).
 # Output: $SYNDROP_CACHE/libbpf-<ver>/{lib/libbpf.a,include/bpf/*.h}; prints that directory.
 set -euo pipefail
 cache=${SYNDROP_CACHE:-${HOME:-/root}/.cache/syndrop}
