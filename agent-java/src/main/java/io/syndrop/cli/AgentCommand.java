@@ -45,20 +45,23 @@ public final class AgentCommand implements Command {
                   --token-file FILE       bearer token sent with every call
                   --agent-id ID           default: the host name
                   --spool-dir DIR         unacknowledged batches (default /var/lib/syndrop/spool)
-                  --spool-max-bytes N     spool bound; beyond it events are dropped and reported (default 256M)
+                  --spool-max-bytes N     spool bound, 1M-16T; beyond it events are dropped and reported (default 256M)
                   --no-spool-fsync        do not fsync spool appends (survives process crashes, not power loss)
-                  --queue-max N           in-memory queue bound in records (default 65536)
-                  --batch-max N           records per batch (default 1000)
-                  --batch-linger DUR      wait at most this for a batch to fill (default 2ms)
-                  --window N              batches in flight before an acknowledgement (default 8)
+                  --queue-max N           in-memory queue bound in records (default 65536); at most one
+                                          per 512 bytes of heap (131072 with -Xmx64m)
+                  --batch-max N           records per batch, 1-100000 (default 1000)
+                  --batch-linger DUR      wait at most this for a batch to fill, 0-10s (default 2ms)
+                  --window N              batches in flight before an acknowledgement, 1-1024 (default 8)
                   --metrics HOST:PORT     serve Prometheus metrics at http://HOST:PORT/metrics
                   --watch-listen HOST:PORT serve Agent.Watch (plaintext gRPC; bind to loopback)
                   --backend B             kernel source: auto (default), fentry, kprobe, tracepoint, counters
                   --port, --src, --netns, --reason   filters, as for `syndrop watch`
                   --ringbuf-bytes N       kernel ring buffer size, a power of two (default 4194304)
-                  --counters-interval D   how often to send counter samples (default 10s)
+                  --counters-interval D   how often to send counter samples, 100ms-1d (default 10s)
                   --duration D            stop after D (default: until SIGTERM)
                   --print                 also print each event, as `syndrop watch` does (--json: as JSON)
+                  --verbose               debug logs (FINE) of syndrop on stderr
+                  --libbpf-debug          print libbpf's debug log (verifier output) to stderr
                   --replay FILE           event source: a recorded stream (length-delimited DropEvent)
                                           instead of the kernel
                   --replay-rate N         events per second for --replay (default 0 = as fast as possible)
@@ -71,7 +74,10 @@ public final class AgentCommand implements Command {
                 Set.of("collector", "ca", "cert", "key", "token-file", "agent-id", "spool-dir", "spool-max-bytes", "queue-max",
                         "batch-max", "batch-linger", "window", "metrics", "watch-listen", "replay", "replay-rate", "node",
                         "backend", "port", "src", "netns", "reason", "ringbuf-bytes", "counters-interval", "duration"),
-                Set.of("insecure", "no-spool-fsync", "exit-when-done", "print", "json"));
+                Set.of("insecure", "no-spool-fsync", "exit-when-done", "print", "json", "verbose", "libbpf-debug"));
+        if (a.flag("verbose")) {
+            LogFormat.verbose();
+        }
         if (!a.positional().isEmpty()) {
             throw new UsageException("unexpected argument '" + a.positional().get(0) + "'");
         }
@@ -83,14 +89,18 @@ public final class AgentCommand implements Command {
         if (insecure && (a.get("ca", null) != null || a.get("cert", null) != null)) {
             throw new UsageException("--insecure cannot be combined with --ca/--cert (plaintext has no certificates)");
         }
+        Duration duration = a.getDuration("duration", null);
         // The kernel's host name, as `uname -n` prints it: a lookup of it fails wherever /etc/hosts lacks it.
         String host = NodeIdentity.nodeName();
         CollectorChannel ch = new CollectorChannel(HostPort.parse("--collector", target), insecure,
                 path(a, "ca"), path(a, "cert"), path(a, "key"), path(a, "token-file"));
         Agent.Config cfg = new Agent.Config(a.get("agent-id", host), a.get("node", host), ch,
-                Path.of(a.get("spool-dir", "/var/lib/syndrop/spool")), size(a, "spool-max-bytes", 256L << 20),
-                !a.flag("no-spool-fsync"), (int) a.getLong("queue-max", Agent.DEFAULT_QUEUE_MAX), (int) a.getLong("batch-max", Agent.DEFAULT_BATCH_MAX),
-                a.getDuration("batch-linger", Agent.DEFAULT_BATCH_LINGER), (int) a.getLong("window", Agent.DEFAULT_WINDOW),
+                Path.of(a.get("spool-dir", "/var/lib/syndrop/spool")),
+                a.getSize("spool-max-bytes", 256L << 20, 1L << 20, 16L << 40), !a.flag("no-spool-fsync"),
+                a.getInt("queue-max", Agent.DEFAULT_QUEUE_MAX, 1, Agent.queueMaxFor(Runtime.getRuntime().maxMemory())),
+                a.getInt("batch-max", Agent.DEFAULT_BATCH_MAX, 1, Agent.MAX_BATCH_RECORDS),
+                a.getDuration("batch-linger", Agent.DEFAULT_BATCH_LINGER, Duration.ZERO, Duration.ofSeconds(10)),
+                a.getInt("window", Agent.DEFAULT_WINDOW, 1, Agent.MAX_WINDOW),
                 a.get("watch-listen", null) == null ? null : HostPort.parseListen("--watch-listen", a.get("watch-listen", null)));
         EventSource source = openSource(a, out, err);
         Metrics metrics = new Metrics();
@@ -119,7 +129,6 @@ public final class AgentCommand implements Command {
             shutdown(source, agent, ms);
             return 0;
         }
-        Duration duration = a.getDuration("duration", null);
         if (duration == null) {
             stop.await();
         } else if (!stop.await(duration.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
@@ -137,7 +146,11 @@ public final class AgentCommand implements Command {
             try {
                 rate = Double.parseDouble(a.get("replay-rate", "0"));
             } catch (NumberFormatException e) {
-                throw new UsageException("--replay-rate expects events per second, got '" + a.get("replay-rate", "") + "'");
+                rate = Double.NaN;
+            }
+            if (!(rate >= 0 && rate <= 1e9)) {
+                throw new UsageException("--replay-rate expects events per second from 0 to 1000000000, got '"
+                        + a.get("replay-rate", "") + "'");
             }
             return new ReplaySource(Path.of(replay), rate);
         }
@@ -158,8 +171,9 @@ public final class AgentCommand implements Command {
             printer = new EventPrinter(a.flag("json"), out, err);
             printer.printHeader();
         }
-        return new KernelEventSource(forced, FilterOptions.parse(a), (int) a.getLong("ringbuf-bytes", 0), targets,
-                a.getDuration("counters-interval", Duration.ofSeconds(10)), printer, err);
+        return new KernelEventSource(forced, FilterOptions.parse(a), WatchCommand.ringbufBytes(a), targets,
+                a.getDuration("counters-interval", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofDays(1)), printer, err,
+                a.flag("libbpf-debug"));
     }
 
     private static void shutdown(EventSource source, Agent agent, MetricsServer ms) {
@@ -181,17 +195,5 @@ public final class AgentCommand implements Command {
     static Path path(Args a, String name) {
         String v = a.get(name, null);
         return v == null ? null : Path.of(v);
-    }
-
-    static long size(Args a, String name, long dflt) {
-        String v = a.get(name, null);
-        if (v == null) {
-            return dflt;
-        }
-        try {
-            return Args.parseSize(v);
-        } catch (NumberFormatException e) {
-            throw new UsageException("--" + name + " expects a size like 256M, got '" + v + "'");
-        }
     }
 }

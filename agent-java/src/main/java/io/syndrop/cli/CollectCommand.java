@@ -5,6 +5,7 @@ import io.syndrop.collector.sink.Sink;
 import io.syndrop.collector.sink.Sinks;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.metrics.MetricsServer;
+import io.syndrop.wire.Agent;
 import io.syndrop.wire.CollectorChannel;
 import io.syndrop.wire.HostPort;
 import java.io.PrintStream;
@@ -47,8 +48,8 @@ public final class CollectCommand implements Command {
                   --insecure               accept plaintext (agents must use --insecure too)
                   --dedupe-dir DIR         persist dedupe state and sink checkpoints (exactly once into
                                            JSON files across collector restarts)
-                  --max-message-bytes N    largest gRPC message accepted (default 4M)
-                  --window N               batches in flight per agent before back-pressure (default 8)
+                  --max-message-bytes N    largest gRPC message accepted, 1K-1G (default 4M)
+                  --window N               batches in flight per agent before back-pressure, 1-1024 (default 8)
                   --metrics HOST:PORT      serve Prometheus metrics at http://HOST:PORT/metrics""";
     }
 
@@ -88,8 +89,8 @@ public final class CollectCommand implements Command {
         CollectorServer.Config cfg = new CollectorServer.Config(HostPort.parseListen("--listen", listen), insecure, cert,
                 AgentCommand.path(a, "tls-key"), AgentCommand.path(a, "client-ca"),
                 CollectorChannel.readToken(AgentCommand.path(a, "token-file")),
-                (int) AgentCommand.size(a, "max-message-bytes", 4 << 20), AgentCommand.path(a, "dedupe-dir"),
-                (int) a.getLong("window", 8));
+                (int) a.getSize("max-message-bytes", 4 << 20, 1 << 10, 1 << 30), AgentCommand.path(a, "dedupe-dir"),
+                a.getInt("window", 8, 1, Agent.MAX_WINDOW));
         Metrics metrics = new Metrics();
         MetricsServer ms = a.get("metrics", null) == null ? null
                 : new MetricsServer(HostPort.parseListen("--metrics", a.get("metrics", null)).socketAddress(), metrics);

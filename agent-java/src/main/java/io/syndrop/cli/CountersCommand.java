@@ -29,12 +29,12 @@ public final class CountersCommand implements Command {
     @Override
     public String usage() {
         return String.join("\n",
-                "usage: syndrop counters [FILTER...] [--netns NAME|pid:N|ino:N] [--interval 1s [--count N]]",
+                "usage: syndrop counters [FILTER...] [--netns NAME|pid:N|INODE] [--interval 1s [--count N]]",
                 "                        [--snapshot-to DIR]",
                 "  FILTER            print only counters whose Group:Name contains one of these (any case),",
                 "                    e.g. `syndrop counters ListenDrops PAWS`",
                 "  --netns T         read a network namespace: a name under /var/run/netns, pid:N (the",
-                "                    namespace of process N) or ino:N (by inode); default: syndrop's own",
+                "                    namespace of process N) or an inode as N or ino:N; default: syndrop's own",
                 "  --interval D      every D (1s, 250ms...) print the counters that changed, with the delta",
                 "                    and the rate per second, like nstat",
                 "  --count N         stop after N intervals (default: until interrupted)",
@@ -50,7 +50,7 @@ public final class CountersCommand implements Command {
         List<String> filters = a.positional().stream().map(f -> f.toLowerCase(Locale.ROOT)).toList();
         Path snapshotTo = a.get("snapshot-to", null) == null ? null : Path.of(a.get("snapshot-to", null));
         String iv = a.get("interval", null);
-        long count = a.getLong("count", -1);
+        long count = a.getCount("count", -1, 1, Long.MAX_VALUE);
         if (iv == null && count >= 0) {
             throw new UsageException("--count needs --interval");
         }
@@ -65,13 +65,7 @@ public final class CountersCommand implements Command {
             printTotals(s.counters(), filters, out);
             return 0;
         }
-        Duration interval = Args.parseDuration("--interval", iv);
-        if (interval.isZero() || interval.isNegative()) {
-            throw new UsageException("--interval must be positive");
-        }
-        if (count == 0 || count < -1) {
-            throw new UsageException("--count must be at least 1");
-        }
+        Duration interval = a.getDuration("interval", null);
         CounterSnapshot prev = reader.sample();
         int n = 0;
         if (snapshotTo != null) {

@@ -67,10 +67,7 @@ public final class DemoCommand implements Command {
     @Override
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
         Args a = Args.parse(argv, Set.of("rounds"), Set.of("json"));
-        int rounds = (int) a.getLong("rounds", 6);
-        if (rounds < 2 || rounds > 100) {
-            throw new UsageException("--rounds must be between 2 and 100");
-        }
+        int rounds = a.getInt("rounds", 6, 2, 100);
         if (!Privileges.isRoot()) {
             err.println("syndrop demo: needs root to create network namespaces and load BPF programs: run it with sudo");
             return 1;

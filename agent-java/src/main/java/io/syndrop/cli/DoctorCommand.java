@@ -23,7 +23,6 @@ import io.syndrop.event.NodeIdentity;
 import io.syndrop.probe.AttachPlanner;
 import io.syndrop.probe.DropListener;
 import io.syndrop.probe.LiveProbe;
-import io.syndrop.probe.NetnsRef;
 import io.syndrop.probe.ProbeException;
 import io.syndrop.proto.v1.LossRecord;
 import io.syndrop.proto.v1.Reason;
@@ -50,7 +49,7 @@ public final class DoctorCommand implements Command {
     @Override
     public String usage() {
         return String.join("\n",
-                "usage: syndrop doctor [--duration 30s] [--netns NAME|pid:N|ino:N] [--events FILE] [--json]",
+                "usage: syndrop doctor [--duration 30s] [--netns NAME|pid:N|INODE] [--events FILE] [--json]",
                 "       syndrop doctor --snapshot DIR [--snapshot DIR2 ...] [--events FILE] [--json]",
                 "  --duration D   sample the live counters D apart (default 30s) and diagnose the deltas",
                 "  --netns T      the network namespace to diagnose (see `syndrop counters --help`)",
@@ -88,9 +87,6 @@ public final class DoctorCommand implements Command {
     private static CounterDelta live(Args a, PrintStream err, List<DropEvent> events)
             throws IOException, InterruptedException {
         Duration duration = a.getDuration("duration", Duration.ofSeconds(30));
-        if (duration.isNegative() || duration.isZero()) {
-            throw new UsageException("--duration must be positive");
-        }
         NetnsTarget target = CountersCommand.netns(a.get("netns", null));
         CounterReader reader = new CounterReader(target, true);
         try (LiveProbe probe = startProbe(target, err, events)) {
@@ -106,7 +102,7 @@ public final class DoctorCommand implements Command {
 
     /** Events are extra evidence: without eBPF (old kernel, no root) the doctor still works from counters. */
     private static LiveProbe startProbe(NetnsTarget target, PrintStream err, List<DropEvent> events) {
-        List<Long> netns = target.kind() == NetnsTarget.Kind.HOST ? List.of() : List.of(inode(target));
+        List<Long> netns = target.kind() == NetnsTarget.Kind.HOST ? List.of() : List.of(target.inode());
         EventFilter filter = new EventFilter(List.of(), List.of(), netns, EnumSet.noneOf(Reason.class));
         AttachPlanner.Plan plan;
         try {
@@ -135,17 +131,6 @@ public final class DoctorCommand implements Command {
                 // the counters carry the totals; missing examples do not change a finding
             }
         }, node, node, boot, new AtomicLong());
-    }
-
-    private static long inode(NetnsTarget t) {
-        switch (t.kind()) {
-            case INODE:
-                return t.number();
-            case PID:
-                return NetnsRef.inode("pid:" + t.number());
-            default:
-                return NetnsRef.inode(t.name());
-        }
     }
 
     private static CounterDelta recorded(List<String> dirs) throws IOException {

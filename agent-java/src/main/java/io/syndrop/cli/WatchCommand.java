@@ -43,7 +43,8 @@ public final class WatchCommand implements Command {
                 + "  --ringbuf-bytes N    kernel ring buffer size, a power of two (default 4194304)\n"
                 + "  --verbose            say which attach mode was chosen and why others were not\n"
                 + "  --collector H:P      also publish every event to a collector; takes the options of\n"
-                + "                       `syndrop agent` (--insecure, --ca, --cert, --key, --token-file, ...)\n"
+                + "                       `syndrop agent` (--insecure, --ca, --cert, --key, --token-file, ...);\n"
+                + "                       the attach mode is then always explained, --verbose adds debug logs\n"
                 + "  --libbpf-debug       print libbpf's debug log (verifier output) to stderr";
     }
 
@@ -52,7 +53,6 @@ public final class WatchCommand implements Command {
         if (argv.stream().anyMatch(s -> s.equals("--collector") || s.startsWith("--collector="))) {
             // Watching and publishing at once is the agent with its events printed.
             List<String> agentArgs = new java.util.ArrayList<>(argv);
-            agentArgs.removeIf(s -> s.equals("--verbose") || s.equals("--libbpf-debug"));
             agentArgs.add("--print");
             return new AgentCommand().run(agentArgs, out, err);
         }
@@ -69,15 +69,12 @@ public final class WatchCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        long ring = a.getLong("ringbuf-bytes", 0);
-        if (ring != 0 && (ring < 4096 || Long.bitCount(ring) != 1 || ring > (1L << 30))) {
-            throw new UsageException("--ringbuf-bytes must be a power of two between 4096 and 1073741824");
-        }
+        int ring = ringbufBytes(a);
         boolean json = a.flag("json");
 
         AttachPlanner.Plan plan;
         try {
-            plan = AttachPlanner.plan(forced, filter, (int) ring);
+            plan = AttachPlanner.plan(forced, filter, ring, a.flag("libbpf-debug"));
         } catch (ProbeException e) {
             err.println("syndrop watch: cannot attach: " + e.getMessage());
             if (e.hint() != null && !e.hint().isEmpty()) {
@@ -124,6 +121,11 @@ public final class WatchCommand implements Command {
         out.flush();
         err.println("syndrop watch: " + printer.shown() + " drop(s) shown, " + printer.lost() + " lost in the kernel ring buffer");
         return 0;
+    }
+
+    /** --ringbuf-bytes of watch and agent; 0 when not given (the probe's default). */
+    static int ringbufBytes(Args a) {
+        return (int) a.getPowerOfTwoSize("ringbuf-bytes", 0, 4096, 1L << 30);
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {

@@ -36,6 +36,11 @@ public final class AttachPlanner {
      * @throws ProbeException when a forced mode fails (with the reason and advice)
      */
     public static Plan plan(AttachMode forced, EventFilter filter, int ringbufBytes) throws ProbeException {
+        return plan(forced, filter, ringbufBytes, false);
+    }
+
+    /** @param libbpfDebug libbpf prints its debug log (verifier output included) to stderr (--libbpf-debug) */
+    public static Plan plan(AttachMode forced, EventFilter filter, int ringbufBytes, boolean libbpfDebug) throws ProbeException {
         List<Refusal> refusals = new ArrayList<>();
         if (forced != null) {
             if (forced == AttachMode.COUNTERS) {
@@ -46,12 +51,12 @@ public final class AttachPlanner {
                 return new Plan(forced, BccProbe.open(filter), refusals);
             }
             preflight(forced);
-            return new Plan(forced, ProbeSession.open(forced, KernelFilter.toOptions(filter, ringbufBytes)), refusals);
+            return new Plan(forced, ProbeSession.open(forced, options(filter, ringbufBytes, libbpfDebug)), refusals);
         }
         for (AttachMode m : new AttachMode[] {AttachMode.FENTRY, AttachMode.KPROBE, AttachMode.TRACEPOINT}) {
             try {
                 preflight(m);
-                return new Plan(m, ProbeSession.open(m, KernelFilter.toOptions(filter, ringbufBytes)), refusals);
+                return new Plan(m, ProbeSession.open(m, options(filter, ringbufBytes, libbpfDebug)), refusals);
             } catch (ProbeException e) {
                 refusals.add(new Refusal(m, e.summary()));
             }
@@ -73,6 +78,12 @@ public final class AttachPlanner {
             refusals.add(new Refusal(AttachMode.BCC, "not tried: this kernel has BTF, CO-RE is preferred (--backend bcc forces it)"));
         }
         return new Plan(AttachMode.COUNTERS, null, refusals);
+    }
+
+    private static ShimOptions options(EventFilter filter, int ringbufBytes, boolean libbpfDebug) {
+        ShimOptions o = KernelFilter.toOptions(filter, ringbufBytes);
+        o.libbpfDebug = libbpfDebug ? 1 : 0;
+        return o;
     }
 
     private static void rootOnly(AttachMode m) throws ProbeException {

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
  * server. Events come in through {@link #pipeline()} from whatever {@link EventSource} is plugged in.
  */
 public final class Agent implements AutoCloseable {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Agent.class.getName());
     public static final int DEFAULT_QUEUE_MAX = 65536;
     public static final int DEFAULT_BATCH_MAX = 1000;
     /**
@@ -22,6 +23,19 @@ public final class Agent implements AutoCloseable {
      */
     public static final Duration DEFAULT_BATCH_LINGER = Duration.ofMillis(2);
     public static final int DEFAULT_WINDOW = 8;
+    public static final int MAX_WINDOW = 1024;
+    /** The collector refuses larger batches (collector.Batches). */
+    public static final int MAX_BATCH_RECORDS = 100_000;
+    /**
+     * Heap a queued record may take, with margin: about 250 bytes were measured (README, "Running
+     * the agent on a node"). A queue bound the heap cannot hold would end in OutOfMemoryError.
+     */
+    static final long QUEUED_RECORD_BYTES = 512;
+
+    /** The largest --queue-max a heap of {@code maxHeapBytes} holds. */
+    public static int queueMaxFor(long maxHeapBytes) {
+        return (int) Math.max(1, Math.min(1L << 22, maxHeapBytes / QUEUED_RECORD_BYTES));
+    }
 
     /** Everything `syndrop agent` configures. */
     public record Config(String agentId, String node, CollectorChannel collector, Path spoolDir, long spoolMaxBytes,
@@ -50,6 +64,9 @@ public final class Agent implements AutoCloseable {
         }
         pipeline.start();
         publisher.start();
+        LOG.fine("agent " + cfg.agentId() + ": spool " + cfg.spoolDir() + " holds " + spool.segmentCount()
+                + " segment(s) on start; queue " + cfg.queueMax() + ", batch " + cfg.batchMax() + " / " + cfg.batchLinger().toMillis()
+                + " ms, window " + cfg.window());
     }
 
     public EventPipeline pipeline() {

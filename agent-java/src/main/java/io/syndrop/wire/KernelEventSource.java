@@ -32,6 +32,7 @@ public final class KernelEventSource implements EventSource {
     private final Duration counterInterval;
     private final DropListener tee;
     private final PrintStream err;
+    private final boolean libbpfDebug;
     private LiveProbe probe;
     private final List<CounterWatcher> watchers = new ArrayList<>();
 
@@ -40,6 +41,13 @@ public final class KernelEventSource implements EventSource {
      */
     public KernelEventSource(AttachMode forced, EventFilter filter, int ringbufBytes, List<NetnsTarget> counterTargets,
                              Duration counterInterval, DropListener tee, PrintStream err) {
+        this(forced, filter, ringbufBytes, counterTargets, counterInterval, tee, err, false);
+    }
+
+    /** @param libbpfDebug libbpf's debug log to stderr, as `watch --libbpf-debug` */
+    public KernelEventSource(AttachMode forced, EventFilter filter, int ringbufBytes, List<NetnsTarget> counterTargets,
+                             Duration counterInterval, DropListener tee, PrintStream err, boolean libbpfDebug) {
+        this.libbpfDebug = libbpfDebug;
         this.forced = forced;
         this.filter = filter;
         this.ringbufBytes = ringbufBytes;
@@ -51,7 +59,7 @@ public final class KernelEventSource implements EventSource {
 
     @Override
     public void start(EventPipeline pipeline) throws ProbeException {
-        AttachPlanner.Plan plan = AttachPlanner.plan(forced, filter, ringbufBytes);
+        AttachPlanner.Plan plan = AttachPlanner.plan(forced, filter, ringbufBytes, libbpfDebug);
         err.println(plan.explain());
         String node = NodeIdentity.nodeName();
         if (plan.session() != null) {
