@@ -19,7 +19,8 @@ class OptionRangesTest {
     @Test
     void agentSizesCountsAndDurations(@TempDir Path tmp) {
         String spool = tmp.resolve("spool").toString();
-        String[] base = {"agent", "--collector", "127.0.0.1:9", "--insecure", "--spool-dir", spool};
+        // --duration bounds a run should a bad value ever be accepted again (the last --duration given wins).
+        String[] base = {"agent", "--collector", "127.0.0.1:9", "--insecure", "--spool-dir", spool, "--duration", "1s"};
         usageError("--spool-max-bytes", concat(base, "--spool-max-bytes", "9999999999G"));
         usageError("--queue-max", concat(base, "--queue-max", "99999999999"));
         usageError("--queue-max", concat(base, "--queue-max", "4194305"));
