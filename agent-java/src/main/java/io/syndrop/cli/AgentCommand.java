@@ -158,7 +158,7 @@ public final class AgentCommand implements Command {
         try {
             forced = a.get("backend", "auto").equals("auto") ? null : AttachMode.parse(a.get("backend", "auto"));
         } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
+            throw new UsageException("--backend: " + e.getMessage());
         }
         List<NetnsTarget> targets;
         try {

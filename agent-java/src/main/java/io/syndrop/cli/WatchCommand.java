@@ -67,7 +67,7 @@ public final class WatchCommand implements Command {
         try {
             forced = backend.equals("auto") ? null : AttachMode.parse(backend);
         } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
+            throw new UsageException("--backend: " + e.getMessage());
         }
         int ring = ringbufBytes(a);
         boolean json = a.flag("json");

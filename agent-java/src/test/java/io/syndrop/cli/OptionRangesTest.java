@@ -37,6 +37,7 @@ class OptionRangesTest {
     @Test
     void watchDoctorCountersDemoCollect() {
         usageError("--duration", "watch", "--duration", "-5s");
+        usageError("--backend", "watch", "--backend", "ebpf");
         usageError("--ringbuf-bytes", "watch", "--ringbuf-bytes", "9999999999G");
         usageError("--duration", "watch", "--collector", "127.0.0.1:9", "--insecure", "--duration", "-5s");
         usageError("--duration", "doctor", "--duration", "-5s");
