@@ -1,13 +1,23 @@
 package io.syndrop.it;
 
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.syndrop.proto.v1.AgentGrpc;
+import io.syndrop.proto.v1.CollectorGrpc;
+import io.syndrop.proto.v1.Filter;
+import io.syndrop.proto.v1.WatchRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -55,5 +65,36 @@ class NoNameLookupIT {
             assertEquals(2, rc, p.logText());
             assertTrue(p.logText().contains("--listen expects an IP address"), p.logText());
         }
+    }
+
+    @Test
+    void aRemoteFilterIsRefusedNotResolved(@TempDir Path tmp) throws Exception {
+        // Were 999.1.1.1 looked up, it would resolve (to 10.1.2.3) and the stream would stay open.
+        Path hosts = Files.writeString(tmp.resolve("hosts"), "10.1.2.3 999.1.1.1\n");
+        List<String> flags = List.of("-Djdk.net.hosts.file=" + hosts);
+        try (JarProcess c = JarProcess.startWithJvmFlags(flags, "collect", "--listen", "127.0.0.1:0", "--insecure", "--sink", "json:-")) {
+            int collectorPort = Integer.parseInt(c.awaitLog("listening on port (\\d+)", 60_000));
+            try (JarProcess a = JarProcess.startWithJvmFlags(flags, "agent", "--collector", "127.0.0.1:" + collectorPort, "--insecure",
+                    "--replay", Files.write(tmp.resolve("empty.replay"), new byte[0]).toString(),
+                    "--spool-dir", tmp.resolve("spool").toString(), "--watch-listen", "127.0.0.1:0")) {
+                int watchPort = Integer.parseInt(a.awaitLog("watch on port (\\d+)", 60_000));
+                WatchRequest req = WatchRequest.newBuilder().setFilter(Filter.newBuilder().addSrcCidrs("999.1.1.1")).build();
+                ManagedChannel toCollector = NettyChannelBuilder.forAddress("127.0.0.1", collectorPort).usePlaintext().build();
+                ManagedChannel toAgent = NettyChannelBuilder.forAddress("127.0.0.1", watchPort).usePlaintext().build();
+                try {
+                    refused(() -> CollectorGrpc.newBlockingStub(toCollector).withDeadlineAfter(5, TimeUnit.SECONDS).subscribe(req).hasNext());
+                    refused(() -> AgentGrpc.newBlockingStub(toAgent).withDeadlineAfter(5, TimeUnit.SECONDS).watch(req).hasNext());
+                } finally {
+                    toCollector.shutdownNow();
+                    toAgent.shutdownNow();
+                }
+            }
+        }
+    }
+
+    private static void refused(org.junit.jupiter.api.function.Executable call) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+        assertTrue(e.getStatus().getDescription().contains("src_cidrs: '999.1.1.1'"), e.getStatus().toString());
     }
 }
