@@ -1,14 +1,34 @@
 #!/usr/bin/env bash
 # Installs the Debian packages syndrop's build and tests need, only those missing.
 # Called by ./syndrop (build step) and by scripts/test.sh; safe to run again.
+# Tested on Debian 12 (bookworm); see README "Supported systems" for other distributions.
 set -euo pipefail
 
 BUILD_PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make gcc pkg-config dpkg-dev)
 TEST_PKGS=(iproute2 iptables kmod busybox-static qemu-system-x86 rsyslog tcpdump bpftrace
-           libbpfcc libbpfcc-dev linux-headers-amd64 linux-perf procps nodejs rsyslog-gnutls openssl)
+           libbpfcc libbpfcc-dev linux-headers-amd64 linux-perf procps rsyslog-gnutls openssl)
+
+# The JDK, Maven and Node are often installed some other way (a vendor JDK, SDKMAN, NodeSource,
+# a tarball): judge them by the command on PATH, and add Debian's package only when it is absent.
+# Debian's nodejs has no npm; its npm package does (NodeSource's nodejs ships npm and conflicts
+# with Debian's npm package, so npm is only added when no npm command exists).
+java_major() {
+  command -v java >/dev/null || return 0
+  java -XshowSettings:properties -version 2>&1 | awk -F'= *' '/java.specification.version/ {print $2; exit}'
+}
+jdk_ok() {
+  local v; v=$(java_major)
+  command -v javac >/dev/null && [ -n "$v" ] && [ "${v%%.*}" -ge 17 ] 2>/dev/null
+}
 
 want=("${BUILD_PKGS[@]}")
-if [ "${1:-}" = "--test" ]; then want+=("${TEST_PKGS[@]}"); fi
+jdk_ok || want+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null || want+=(maven)
+if [ "${1:-}" = "--test" ]; then
+  want+=("${TEST_PKGS[@]}")
+  command -v node >/dev/null || want+=(nodejs)
+  command -v npm >/dev/null || want+=(npm)
+fi
 
 missing=()
 for p in "${want[@]}"; do
@@ -26,4 +46,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# An older java ahead on PATH (or chosen by update-alternatives) would still win over the new one.
+if ! jdk_ok; then
+  echo "syndrop: needs a JDK 17 or newer as java/javac on PATH; found $(command -v java || echo 'no java')" \
+       "(Java $(java_major)). Put a JDK 17+ first on PATH (Debian: apt-get install openjdk-17-jdk-headless;" \
+       "update-alternatives --config java)" >&2
+  exit 1
 fi

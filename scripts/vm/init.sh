@@ -33,6 +33,11 @@ echo "$rel" >/vmio/kernel-release
 R=/newroot
 mount -t tmpfs -o mode=1777 tmpfs $R/tmp || fail "tmpfs on /tmp"
 mount -t tmpfs -o mode=755 tmpfs $R/run || fail "tmpfs on /run"
+# A caller's working directory under /tmp or /run: its top folder, shared on its own (run.sh).
+if [ -n "$SYNDROP_VM_CWD_SHARE" ]; then
+  mkdir -p "$R$SYNDROP_VM_CWD_SHARE" && mount -t 9p -o "trans=virtio,version=9p2000.L,ro,msize=262144${SYNDROP_VM_ROOT_CACHE:+,cache=$SYNDROP_VM_ROOT_CACHE}" \
+    cwdshare "$R$SYNDROP_VM_CWD_SHARE" || fail "cannot mount the working directory's share at $SYNDROP_VM_CWD_SHARE"
+fi
 mount -t proc proc $R/proc || fail "proc"
 mount -t sysfs sysfs $R/sys || fail "sysfs"
 mount -t devtmpfs devtmpfs $R/dev || fail "devtmpfs"

@@ -7,8 +7,9 @@
 #
 # COMMAND's words are joined with spaces and run by `sh -c` in the guest (as ssh does), in the
 # caller's working directory, as root, with PATH, JAVA_HOME, HOME and LANG set for the chroot and
-# SYNDROP_IN_VM=1. The guest sees the host's files read-only; /tmp and /run are fresh tmpfs there
-# (so the working directory must not be under /tmp). The guest's stdout/stderr are printed on ours
+# SYNDROP_IN_VM=1. The guest sees the host's files read-only; /tmp and /run are fresh tmpfs there,
+# except that a working directory under them is shown read-only at its path (its top folder,
+# /tmp/NAME, is shared on its own; /tmp itself cannot be). The guest's stdout/stderr are printed on ours
 # after the VM has stopped; kernel and boot messages go to console.log (printed on a boot failure,
 # or always with --console).
 # Exit: the command's exit code; 124 when the timeout (default 600 s) hit, QEMU is killed;
@@ -52,9 +53,16 @@ for e in "${extra_env[@]}"; do
 done
 
 cwd=$(pwd -P)
+# The guest's /tmp and /run are fresh tmpfs, so a checkout there (a clone under /tmp) would be
+# hidden: the top folder holding the working directory (/tmp/NAME) goes to the guest as a share
+# of its own, mounted read-only at the same path over that tmpfs.
+cwd_share=""
 case "$cwd" in
-  /tmp|/tmp/*|/run|/run/*) echo "run.sh: the working directory $cwd is hidden in the guest (fresh tmpfs there); run from elsewhere" >&2; exit 2 ;;
+  /tmp|/run) echo "run.sh: the working directory $cwd itself cannot be shown in the guest (fresh tmpfs there); run from a folder inside it or elsewhere" >&2; exit 2 ;;
+  /tmp/*|/run/*) cwd_share=$(printf '%s\n' "$cwd" | cut -d/ -f1-3) ;;
 esac
+cwd_share_args=()
+[ -n "$cwd_share" ] && cwd_share_args=(-virtfs "local,path=$cwd_share,mount_tag=cwdshare,security_model=none,readonly=on,multidevs=remap")
 
 command -v qemu-system-x86_64 >/dev/null || { echo "run.sh: qemu-system-x86_64 missing: apt-get install qemu-system-x86 (scripts/install-deps.sh --test)" >&2; exit 125; }
 kdir=$("$here/prepare.sh" "${prepare_args[@]}") || { echo "run.sh: preparing the kernel failed (see above)" >&2; exit 125; }
@@ -91,6 +99,7 @@ path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
   echo "SYNDROP_VM_MODTREE=$(q "$kdir/pkg/lib/modules")"
   echo "SYNDROP_VM_BOOTDIR=$(q "$kdir/pkg/boot")"
   echo "SYNDROP_VM_ROOT_CACHE=$(q "${SYNDROP_VM_ROOT_CACHE-loose}")"
+  echo "SYNDROP_VM_CWD_SHARE=$(q "$cwd_share")"
   # Network test modules, loaded when the kernel has them as modules; a missing one is only logged.
   echo "SYNDROP_VM_MODULES=$(q "${SYNDROP_VM_MODULES-veth nf_conntrack nf_nat nf_tables nft_chain_nat nft_masq nft_nat nft_compat ip_tables iptable_filter iptable_nat xt_MASQUERADE xt_conntrack sch_netem}")"
 } >"$io/boot.env"
@@ -111,6 +120,7 @@ setpriv --pdeathsig KILL -- qemu-system-x86_64 -name "$name" -nodefaults -no-use
   -serial "file:$io/console.log" -monitor none \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
   -virtfs "local,path=$io,mount_tag=vmio,security_model=none,multidevs=remap" \
+  "${cwd_share_args[@]}" \
   </dev/null >"$io/qemu.log" 2>&1 &
 qpid=$!
 sleep "$timeout" &

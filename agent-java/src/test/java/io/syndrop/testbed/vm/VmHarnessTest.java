@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -102,6 +104,50 @@ class VmHarnessTest {
     AssertionError outer = assertThrows(AssertionError.class, r::assertSucceeded);
     assertTrue(outer.getMessage().contains("failing on purpose"),
         () -> "the inner failure is not in the outer message:\n" + outer.getMessage());
+  }
+
+  /**
+   * A checkout cloned under /tmp: the guest's /tmp is a fresh tmpfs, so run.sh must show the
+   * working directory there through a share of its own, read-only like the rest of the host.
+   */
+  @Test
+  void workingDirectoryUnderTmpIsShownInTheGuestReadOnly() throws Exception {
+    Path top = Files.createTempDirectory(Path.of("/tmp"), "syndrop-vm-cwd-");
+    try {
+      Path work = Files.createDirectories(top.resolve("clone/agent-java"));
+      Files.writeString(work.resolve("seen.txt"), "written on the host\n");
+      Path runScript = Path.of(System.getProperty("syndrop.top", "..")).resolve("scripts/vm/run.sh");
+      Path log = top.resolve("run.log");
+      Process p = new ProcessBuilder(runScript.toString(), "--timeout", "240",
+          "--name", "syndrop-vm-java-" + ProcessHandle.current().pid() + "-tmpcwd", "--",
+          "pwd; cat seen.txt; ls -A /tmp; if touch new 2>/dev/null; then echo writable; else echo read-only; fi")
+          .directory(work.toFile())
+          .redirectErrorStream(true)
+          .redirectOutput(log.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+          .start();
+      if (!p.waitFor(5, TimeUnit.MINUTES)) {
+        p.destroyForcibly().waitFor();
+        throw new AssertionError("run.sh did not end within 5 minutes:\n" + Files.readString(log));
+      }
+      String out = Files.readString(log);
+      assertEquals(0, p.exitValue(), out);
+      List<String> lines = out.lines().filter(l -> !l.startsWith("syndrop-vm:")).toList();
+      assertEquals(List.of(work.toRealPath().toString(), "written on the host",
+          top.getFileName().toString(), "read-only"), lines,
+          "the guest must see the working directory, its files, a /tmp holding only that share,"
+              + " and no way to write to it");
+    } finally {
+      deleteTree(top);
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> all = Files.walk(root)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   /** QEMU processes started for this JVM (run.sh names them syndrop-vm-java-PID-N). */
