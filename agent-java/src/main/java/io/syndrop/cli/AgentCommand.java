@@ -53,7 +53,9 @@ public final class AgentCommand implements Command {
                   --batch-linger DUR      wait at most this for a batch to fill, 0-10s (default 2ms)
                   --window N              batches in flight before an acknowledgement, 1-1024 (default 8)
                   --metrics HOST:PORT     serve Prometheus metrics at http://HOST:PORT/metrics
-                  --watch-listen HOST:PORT serve Agent.Watch (plaintext gRPC; bind to loopback)
+                  --watch-listen HOST:PORT serve Agent.Watch (plaintext gRPC); loopback only unless
+                                          --watch-token-file is given
+                  --watch-token-file FILE Agent.Watch requires this bearer token (not the --token-file one)
                   --backend B             kernel source: auto (default), fentry, kprobe, tracepoint, counters
                   --port, --src, --netns, --reason   filters, as for `syndrop watch`
                   --ringbuf-bytes N       kernel ring buffer size, a power of two (default 4194304)
@@ -72,7 +74,7 @@ public final class AgentCommand implements Command {
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
         Args a = Args.parse(argv,
                 Set.of("collector", "ca", "cert", "key", "token-file", "agent-id", "spool-dir", "spool-max-bytes", "queue-max",
-                        "batch-max", "batch-linger", "window", "metrics", "watch-listen", "replay", "replay-rate", "node",
+                        "batch-max", "batch-linger", "window", "metrics", "watch-listen", "replay", "replay-rate", "node", "watch-token-file",
                         "backend", "port", "src", "netns", "reason", "ringbuf-bytes", "counters-interval", "duration"),
                 Set.of("insecure", "no-spool-fsync", "exit-when-done", "print", "json", "verbose", "libbpf-debug"));
         if (a.flag("verbose")) {
@@ -102,6 +104,10 @@ public final class AgentCommand implements Command {
                 a.getDuration("batch-linger", Agent.DEFAULT_BATCH_LINGER, Duration.ZERO, Duration.ofSeconds(10)),
                 a.getInt("window", Agent.DEFAULT_WINDOW, 1, Agent.MAX_WINDOW),
                 a.get("watch-listen", null) == null ? null : HostPort.parseListen("--watch-listen", a.get("watch-listen", null)));
+        cfg = cfg.withWatchToken(CollectorChannel.readToken(path(a, "watch-token-file")));
+        if (cfg.watchToken() != null && cfg.watchListen() == null) {
+            throw new UsageException("--watch-token-file needs --watch-listen");
+        }
         EventSource source = openSource(a, out, err);
         Metrics metrics = new Metrics();
         MetricsServer ms = a.get("metrics", null) == null ? null

@@ -44,7 +44,12 @@ public final class CollectCommand implements Command {
                   --ecs                    JSON sinks use Elastic Common Schema field names
                   --tls-cert FILE --tls-key FILE   serve TLS (required unless --insecure)
                   --client-ca FILE         require client certificates signed by this CA (mutual TLS)
-                  --token-file FILE        require this bearer token from every client
+                  --token-file FILE        require this bearer token to publish (Collector.Publish)
+                  --subscribe-token-file FILE   Collector.Subscribe requires this (other) bearer token
+                  --subscriber-cn NAME     Collector.Subscribe requires a client certificate with this
+                                           subject CN (repeatable; needs --client-ca). Such a certificate
+                                           may not publish. Without either option Subscribe is refused,
+                                           unless the collector authenticates nobody at all
                   --insecure               accept plaintext (agents must use --insecure too)
                   --dedupe-dir DIR         persist dedupe state and sink checkpoints (exactly once into
                                            JSON files across collector restarts)
@@ -56,7 +61,8 @@ public final class CollectCommand implements Command {
     @Override
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
         Args a = Args.parse(argv,
-                Set.of("listen", "sink", "tls-cert", "tls-key", "client-ca", "token-file", "metrics", "max-message-bytes", "dedupe-dir", "window"),
+                Set.of("listen", "sink", "tls-cert", "tls-key", "client-ca", "token-file", "metrics", "max-message-bytes", "dedupe-dir", "window",
+                        "subscribe-token-file", "subscriber-cn"),
                 Set.of("ecs", "insecure"));
         if (!a.positional().isEmpty()) {
             throw new UsageException("unexpected argument '" + a.positional().get(0) + "'");
@@ -82,6 +88,16 @@ public final class CollectCommand implements Command {
         if (a.get("client-ca", null) != null && cert == null) {
             throw new UsageException("--client-ca needs TLS (--tls-cert and --tls-key)");
         }
+        if (!a.all("subscriber-cn").isEmpty() && a.get("client-ca", null) == null) {
+            throw new UsageException("--subscriber-cn needs mutual TLS (--client-ca): without client certificates there is no CN to check");
+        }
+        for (String cn : a.all("subscriber-cn")) {
+            if (cn.isBlank()) {
+                throw new UsageException("--subscriber-cn expects a certificate subject CN, got an empty one");
+            }
+        }
+        CollectorServer.Subscribers subscribers = new CollectorServer.Subscribers(
+                CollectorChannel.readToken(AgentCommand.path(a, "subscribe-token-file")), Set.copyOf(a.all("subscriber-cn")));
         List<Sink> sinks = new ArrayList<>();
         for (String spec : a.all("sink")) {
             sinks.add(Sinks.open(spec, a.flag("ecs"), out));
@@ -90,7 +106,7 @@ public final class CollectCommand implements Command {
                 AgentCommand.path(a, "tls-key"), AgentCommand.path(a, "client-ca"),
                 CollectorChannel.readToken(AgentCommand.path(a, "token-file")),
                 (int) a.getSize("max-message-bytes", 4 << 20, 1 << 10, 1 << 30), AgentCommand.path(a, "dedupe-dir"),
-                a.getInt("window", 8, 1, Agent.MAX_WINDOW));
+                a.getInt("window", 8, 1, Agent.MAX_WINDOW)).withSubscribers(subscribers);
         Metrics metrics = new Metrics();
         MetricsServer ms = a.get("metrics", null) == null ? null
                 : new MetricsServer(HostPort.parseListen("--metrics", a.get("metrics", null)).socketAddress(), metrics);

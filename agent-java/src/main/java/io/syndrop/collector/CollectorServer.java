@@ -13,6 +13,7 @@ import io.syndrop.wire.LiveFanout;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Handler;
@@ -24,9 +25,12 @@ import java.util.logging.Logger;
 public final class CollectorServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(CollectorServer.class.getName());
 
-    /** Everything `syndrop collect` configures. tlsCert/tlsKey null means plaintext, which needs insecure. */
+    /**
+     * Everything `syndrop collect` configures. tlsCert/tlsKey null means plaintext, which needs
+     * insecure. token is what Publish requires; subscribers say who may Subscribe.
+     */
     public record Config(HostPort listen, boolean insecure, Path tlsCert, Path tlsKey, Path clientCa, String token,
-                         int maxMessageBytes, Path dedupeDir, int window) {
+                         int maxMessageBytes, Path dedupeDir, int window, Subscribers subscribers) {
         public Config {
             if (maxMessageBytes <= 0) {
                 maxMessageBytes = 4 << 20;
@@ -34,6 +38,36 @@ public final class CollectorServer implements AutoCloseable {
             if (window <= 0) {
                 window = 8;
             }
+            if (subscribers == null) {
+                subscribers = Subscribers.NONE;
+            }
+        }
+
+        /** A collector without subscriber credentials. */
+        public Config(HostPort listen, boolean insecure, Path tlsCert, Path tlsKey, Path clientCa, String token,
+                      int maxMessageBytes, Path dedupeDir, int window) {
+            this(listen, insecure, tlsCert, tlsKey, clientCa, token, maxMessageBytes, dedupeDir, window, Subscribers.NONE);
+        }
+
+        public Config withSubscribers(Subscribers s) {
+            return new Config(listen, insecure, tlsCert, tlsKey, clientCa, token, maxMessageBytes, dedupeDir, window, s);
+        }
+    }
+
+    /**
+     * Who may call Collector.Subscribe: the holder of this bearer token and/or of a client
+     * certificate whose subject CN is one of names (each one given is required). Publishing
+     * credentials never grant it.
+     */
+    public record Subscribers(String token, Set<String> names) {
+        public static final Subscribers NONE = new Subscribers(null, Set.of());
+
+        public Subscribers {
+            names = names == null ? Set.of() : Set.copyOf(names);
+        }
+
+        boolean none() {
+            return token == null && names.isEmpty();
         }
     }
 
@@ -81,7 +115,18 @@ public final class CollectorServer implements AutoCloseable {
         } else if (cfg.clientCa() != null) {
             throw new IllegalArgumentException("--client-ca needs TLS (--tls-cert and --tls-key)");
         }
-        AuthInterceptor auth = new AuthInterceptor(cfg.token(), mtls, metrics);
+        Subscribers subs = cfg.subscribers();
+        if (!subs.names().isEmpty() && !mtls) {
+            throw new IllegalArgumentException("--subscriber-cn needs mutual TLS (--client-ca): without client certificates there is no CN to check");
+        }
+        if (subs.token() != null && subs.token().equals(cfg.token())) {
+            throw new IllegalArgumentException("the subscribe token must differ from the publish token (--token-file): every agent has that one");
+        }
+        AuthInterceptor auth = new AuthInterceptor(cfg.token(), mtls, subs, metrics);
+        if (auth.open()) {
+            LOG.warning("the collector authenticates nobody (no --client-ca, --token-file or subscriber credential):"
+                    + " anyone who can connect may publish and Collector.Subscribe to every node's events");
+        }
         b.addService(ServerInterceptors.intercept(new CollectorService(committer, live, cfg.window(), metrics), auth));
         // grpc-netty reports broken connections (garbage, HTTP/1) on this logger; count them and
         // repeat them in plain words. Failed TLS handshakes are not reported there: refused client
@@ -111,7 +156,19 @@ public final class CollectorServer implements AutoCloseable {
         committer.start();
         server = b.build().start();
         LOG.info("collector listening on " + cfg.listen().host() + ":" + port() + (cfg.tlsCert() == null ? " (plaintext, --insecure)" : mtls ? " (mutual TLS)" : " (TLS)")
-                + (cfg.token() != null ? " with bearer token" : "") + "; sinks: " + sinks.stream().map(Sink::name).toList());
+                + (cfg.token() != null ? " with bearer token" : "") + "; Subscribe: " + subscribeAccess(subs, auth.open())
+                + "; sinks: " + sinks.stream().map(Sink::name).toList());
+    }
+
+    private static String subscribeAccess(Subscribers s, boolean open) {
+        if (open) {
+            return "open";
+        }
+        if (s.none()) {
+            return "refused (no --subscribe-token-file or --subscriber-cn)";
+        }
+        return (s.token() != null ? "subscribe token" : "") + (s.token() != null && !s.names().isEmpty() ? " and " : "")
+                + (s.names().isEmpty() ? "" : "certificate CN in " + new java.util.TreeSet<>(s.names()));
     }
 
     public int port() {

@@ -2,9 +2,12 @@ package io.syndrop.wire;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
 import io.syndrop.metrics.Metrics;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -37,10 +40,24 @@ public final class Agent implements AutoCloseable {
         return (int) Math.max(1, Math.min(1L << 22, maxHeapBytes / QUEUED_RECORD_BYTES));
     }
 
-    /** Everything `syndrop agent` configures. */
+    /**
+     * Everything `syndrop agent` configures. watchToken, when set, is what Agent.Watch callers must
+     * send; without it Agent.Watch may only listen on loopback.
+     */
     public record Config(String agentId, String node, CollectorChannel collector, Path spoolDir, long spoolMaxBytes,
                          boolean spoolFsync, int queueMax, int batchMax, Duration batchLinger, int window,
-                         HostPort watchListen) {}
+                         HostPort watchListen, String watchToken) {
+        /** An agent whose Agent.Watch (if any) has no token. */
+        public Config(String agentId, String node, CollectorChannel collector, Path spoolDir, long spoolMaxBytes,
+                      boolean spoolFsync, int queueMax, int batchMax, Duration batchLinger, int window, HostPort watchListen) {
+            this(agentId, node, collector, spoolDir, spoolMaxBytes, spoolFsync, queueMax, batchMax, batchLinger, window, watchListen, null);
+        }
+
+        public Config withWatchToken(String token) {
+            return new Config(agentId, node, collector, spoolDir, spoolMaxBytes, spoolFsync, queueMax, batchMax, batchLinger, window,
+                    watchListen, token);
+        }
+    }
 
     private final Spool spool;
     private final EventPipeline pipeline;
@@ -50,6 +67,8 @@ public final class Agent implements AutoCloseable {
     private final LiveFanout live;
 
     public Agent(Config cfg, Metrics metrics) throws IOException {
+        // Checked first, so that a refused --watch-listen leaves nothing open behind it.
+        String publishToken = cfg.watchListen() == null ? null : checkWatchAccess(cfg);
         spool = new Spool(cfg.spoolDir(), cfg.spoolMaxBytes(), Math.max(64 << 10, Math.min(16 << 20, cfg.spoolMaxBytes() / 8)), cfg.spoolFsync());
         live = new LiveFanout(metrics.counter("syndrop_agent_watch_dropped_total", "Live items a slow Agent.Watch viewer missed."));
         metrics.gauge("syndrop_agent_watch_viewers", "", "Agent.Watch viewers connected.", live::viewers);
@@ -57,8 +76,12 @@ public final class Agent implements AutoCloseable {
         channel = cfg.collector().open();
         publisher = new Publisher(cfg.collector().withToken(channel), spool, cfg.window(), metrics);
         if (cfg.watchListen() != null) {
-            watchServer = NettyServerBuilder.forAddress(cfg.watchListen().socketAddress())
-                    .addService(new AgentWatchService(live)).build().start();
+            ServerServiceDefinition watch = new AgentWatchService(live).bindService();
+            if (cfg.watchToken() != null) {
+                watch = ServerInterceptors.intercept(watch, new WatchAuthInterceptor(cfg.watchToken(), publishToken,
+                        metrics.counter("syndrop_agent_watch_refused_total", "Agent.Watch calls refused (missing, wrong or publish-only token).")));
+            }
+            watchServer = NettyServerBuilder.forAddress(cfg.watchListen().socketAddress()).addService(watch).build().start();
         } else {
             watchServer = null;
         }
@@ -67,6 +90,26 @@ public final class Agent implements AutoCloseable {
         LOG.fine("agent " + cfg.agentId() + ": spool " + cfg.spoolDir() + " holds " + spool.segmentCount()
                 + " segment(s) on start; queue " + cfg.queueMax() + ", batch " + cfg.batchMax() + " / " + cfg.batchLinger().toMillis()
                 + " ms, window " + cfg.window());
+    }
+
+    /**
+     * Agent.Watch streams every event of the node, so it follows the collector's rule for Subscribe:
+     * its own credential (--watch-token-file), never the publish token; without one, loopback only.
+     * Returns the publish token (null if none).
+     */
+    private static String checkWatchAccess(Config cfg) throws IOException {
+        String publishToken = CollectorChannel.readToken(cfg.collector().tokenFile());
+        if (cfg.watchToken() == null) {
+            InetAddress at = cfg.watchListen().socketAddress().getAddress();
+            if (at == null || !at.isLoopbackAddress()) {
+                throw new IllegalArgumentException("Agent.Watch has no credential, so --watch-listen " + cfg.watchListen()
+                        + " must be a loopback address (127.0.0.1:PORT or [::1]:PORT); to serve it elsewhere give --watch-token-file");
+            }
+        } else if (cfg.watchToken().equals(publishToken)) {
+            throw new IllegalArgumentException("the watch token (--watch-token-file) must differ from the token the agent publishes with"
+                    + " (--token-file): every node has that one");
+        }
+        return publishToken;
     }
 
     public EventPipeline pipeline() {

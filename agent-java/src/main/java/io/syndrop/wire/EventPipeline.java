@@ -61,6 +61,9 @@ public final class EventPipeline implements AutoCloseable {
     private final LongAdder spooled;
     private final LongAdder spoolLost;
     private final LongAdder lossRecords;
+    private final LongAdder syncErrors;
+    private final LongAdder spoolSkippedRecords;
+    private final LongAdder spoolSkippedBytes;
 
     private record Item(Object msg, long sourcePosition) {}
 
@@ -91,6 +94,10 @@ public final class EventPipeline implements AutoCloseable {
         spooled = metrics.counter("syndrop_agent_spooled_total", "Records (events, losses, counters) written to the spool.");
         spoolLost = metrics.counter("syndrop_agent_spool_lost_total", "Records dropped because the spool was full.");
         lossRecords = metrics.counter("syndrop_agent_loss_records_total", "Loss records emitted.");
+        syncErrors = metrics.counter("syndrop_agent_spool_sync_errors_total", "Spool appends written but not synced (fsync failed).");
+        spoolSkippedRecords = metrics.counter("syndrop_agent_spool_skipped_records_total",
+                "Records lost to unreadable (corrupt) spool records, where the sequence numbers tell how many.");
+        spoolSkippedBytes = metrics.counter("syndrop_agent_spool_skipped_bytes_total", "Unreadable spool bytes skipped (corrupt records, torn tails).");
         metrics.gauge("syndrop_agent_queue_depth", "", "Records waiting in the in-memory queue.", queue::size);
         metrics.gauge("syndrop_agent_spool_bytes", "", "Bytes held in the spool.", spool::bytes);
         metrics.gauge("syndrop_agent_boot", "", "This agent's boot value.", () -> boot);
@@ -201,6 +208,7 @@ public final class EventPipeline implements AutoCloseable {
                         bytes += size(it);
                     }
                 }
+                reportSkipped();
                 long overflow = queueOverflow.sumThenReset();
                 if (overflow > 0) {
                     addPending(LossRecord.Stage.AGENT_QUEUE, overflow, "in-memory queue full");
@@ -217,11 +225,11 @@ public final class EventPipeline implements AutoCloseable {
                 }
             } catch (InterruptedException e) {
                 return;
-            } catch (IOException | RuntimeException e) {
-                // The spool failing (disk error) must not kill the drain; what was in hand is lost and counted.
-                LOG.log(Level.SEVERE, "spool write failed; " + items.size() + " records lost: " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                // A bug must not kill the drain; what was in hand is lost and counted.
+                LOG.log(Level.SEVERE, "batcher failed; " + items.size() + " records lost: " + e, e);
                 spoolLost.add(items.size());
-                addPending(LossRecord.Stage.AGENT_SPOOL, items.size(), "spool write failed: " + e.getMessage());
+                addPending(LossRecord.Stage.AGENT_SPOOL, items.size(), "batcher failed: " + e);
                 sleepQuietly(500);
             }
         }
@@ -246,7 +254,7 @@ public final class EventPipeline implements AutoCloseable {
         }
     }
 
-    private void spoolBatch(List<Item> items, List<LossRecord> losses) throws IOException {
+    private void spoolBatch(List<Item> items, List<LossRecord> losses) {
         long firstSeq = nextSeq;
         long seq = firstSeq;
         long pos = -1;
@@ -273,7 +281,23 @@ public final class EventPipeline implements AutoCloseable {
             records.add(stamp(l.toBuilder(), seq), seq++);
             lossCount++;
         }
-        if (spool.append(encoder.encode(records, firstSeq, seq - 1), pos)) {
+        boolean appended;
+        try {
+            appended = spool.append(encoder.encode(records, firstSeq, seq - 1), pos);
+        } catch (Spool.NotSyncedException e) {
+            // Written, so it will be sent and its numbers are taken; only a power loss could still lose it.
+            LOG.severe(e.getMessage());
+            syncErrors.increment();
+            appended = true;
+        } catch (IOException e) {
+            // Typically a full disk: the message names it, a stack trace every half second would not help.
+            LOG.severe("spool write failed; " + items.size() + " records lost (reported as a loss record once the spool takes writes again): "
+                    + e + "; free space in the spool directory or lower --spool-max-bytes below what the disk holds");
+            dropBatch(items, losses, "spool write failed: " + e.getMessage());
+            sleepQuietly(500);
+            return;
+        }
+        if (appended) {
             nextSeq = seq;
             spooled.add(seq - firstSeq);
             lossRecords.add(lossCount);
@@ -282,8 +306,20 @@ public final class EventPipeline implements AutoCloseable {
             }
             return;
         }
-        // Spool full: the numbers go back unused (no gap); the records become one AGENT_SPOOL loss,
-        // and loss records that were in the batch stay pending so they are reported once space frees.
+        int dropped = dropBatch(items, losses, "spool full (" + spool.bytes() + " bytes)");
+        if (eventCount > 0 || dropped > 0) {
+            LOG.warning("spool full: dropped " + dropped + " records; they are reported as a loss record");
+        }
+        // Do not spin while the spool stays full.
+        sleepQuietly(50);
+    }
+
+    /**
+     * A batch that did not reach the spool: its numbers go back unused (no gap); its records become
+     * one AGENT_SPOOL loss, and loss records that were in it stay pending so they are reported once
+     * the spool takes writes again. Returns how many records were dropped.
+     */
+    private int dropBatch(List<Item> items, List<LossRecord> losses, String why) {
         int dropped = items.size();
         for (Item it : items) {
             if (it.msg instanceof LossRecord l) {
@@ -296,13 +332,20 @@ public final class EventPipeline implements AutoCloseable {
         }
         if (dropped > 0) {
             spoolLost.add(dropped);
-            addPending(LossRecord.Stage.AGENT_SPOOL, dropped, "spool full (" + spool.bytes() + " bytes)");
+            addPending(LossRecord.Stage.AGENT_SPOOL, dropped, why);
         }
-        if (eventCount > 0 || dropped > 0) {
-            LOG.warning("spool full: dropped " + dropped + " records; they are reported as a loss record");
+        return dropped;
+    }
+
+    /** Turns what the spool skipped as unreadable into metrics and, where the count is known, a loss record. */
+    private void reportSkipped() {
+        for (Spool.Skipped sk : spool.takeSkipped()) {
+            spoolSkippedBytes.add(sk.bytes());
+            if (sk.records() > 0) {
+                spoolSkippedRecords.add(sk.records());
+                addPending(LossRecord.Stage.AGENT_SPOOL, sk.records(), sk.detail());
+            }
         }
-        // Do not spin while the spool stays full.
-        sleepQuietly(50);
     }
 
     private void publishLive() {

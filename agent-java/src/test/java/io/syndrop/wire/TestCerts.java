@@ -28,6 +28,12 @@ public record TestCerts(Path dir, Path ca, Path serverCert, Path serverKey, Path
                 dir.resolve("client.pem"), dir.resolve("client.key"), dir.resolve("rogue.pem"), dir.resolve("rogue.key"));
     }
 
+    /** Another client certificate from the test CA, with this subject CN: {certificate, key}. */
+    public Path[] issueClient(String name, String cn) throws IOException, InterruptedException {
+        issue(dir, name, "ca", "/CN=" + cn, "extendedKeyUsage=clientAuth");
+        return new Path[] {dir.resolve(name + ".pem"), dir.resolve(name + ".key")};
+    }
+
     private static void issue(Path dir, String name, String ca, String subj, String ext) throws IOException, InterruptedException {
         openssl(dir, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name + ".key");
         openssl(dir, "req", "-new", "-key", name + ".key", "-subj", subj, "-out", name + ".csr");
