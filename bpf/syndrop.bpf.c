@@ -445,10 +445,11 @@ static __always_inline void conn_request_exit(struct sock *sk, __u8 probe)
 	e->drops_after = after;
 	e->probe = probe;
 	e->ifindex = BPF_CORE_READ(skb, skb_iif);
-	/* Same order of checks as tcp_conn_request() itself. */
+	/* Same order of checks as tcp_conn_request() itself. A full SYN queue drops only with
+	 * syncookies 0: 1 sends a cookie once the queue is full, 2 sends one for every SYN. */
 	if (st->unproven)
 		e->reason = SYNDROP_PEER_UNPROVEN;
-	else if (st->syn_qlen >= st->max_ack_backlog && e->syncookies != 1)
+	else if (st->syn_qlen >= st->max_ack_backlog && e->syncookies == 0)
 		e->reason = SYNDROP_SYN_QUEUE_FULL;
 	else if (st->accept_qlen > st->max_ack_backlog)
 		e->reason = SYNDROP_ACCEPT_QUEUE_FULL;

@@ -390,7 +390,9 @@ int conn_request_return(struct pt_regs *ctx)
 			e.tsval = st->ts_recent;
 	} else if (st->unproven) {
 		e.reason = SYNDROP_PEER_UNPROVEN;
-	} else if (st->syn_qlen >= st->max_ack_backlog && e.syncookies != 1) {
+	} else if (st->syn_qlen >= st->max_ack_backlog && e.syncookies == 0) {
+		/* Only syncookies 0 drops for a full SYN queue (1 and 2 send cookies); unknown
+		 * (0xff, kernels before 4.6) claims no SYN-queue drop. */
 		e.reason = SYNDROP_SYN_QUEUE_FULL;
 	} else if (st->accept_qlen > st->max_ack_backlog) {
 		e.reason = SYNDROP_ACCEPT_QUEUE_FULL;

@@ -36,6 +36,11 @@ class BccProbeScenarios {
     }
 
     @Test
+    void forcedSyncookiesDropForTheAcceptQueueNeverForTheSynQueue() throws Exception {
+        ProbeScenarios.forcedSyncookies(AttachMode.BCC, shared);
+    }
+
+    @Test
     void answeredSynsAreNotReportedAsDrops() throws Exception {
         ProbeScenarios.answeredSynsAreNotDrops(AttachMode.BCC, shared);
     }

@@ -32,6 +32,11 @@ class KernelProbeScenarios {
     }
 
     @Test
+    void forcedSyncookiesDropForTheAcceptQueueNeverForTheSynQueue() throws Exception {
+        ProbeScenarios.forcedSyncookies(mode, null);
+    }
+
+    @Test
     void timeWaitPawsFromTheTimewaitHook() throws Exception {
         ProbeScenarios.timeWaitPaws(mode, null);
     }

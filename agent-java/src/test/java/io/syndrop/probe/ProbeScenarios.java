@@ -109,6 +109,71 @@ final class ProbeScenarios {
         }
     }
 
+    /**
+     * tcp_syncookies=2: tcp_conn_request sends a cookie for every SYN and never drops one for a full
+     * SYN queue (that drop needs cookies off). The SYN queue is filled with half-open requests while
+     * cookies are 1, then cookies go to 2: more SYNs get cookies, not drops. With the accept queue
+     * full as well, SYNs are dropped, and those drops are the accept queue's, not the SYN queue's.
+     */
+    static void forcedSyncookies(AttachMode mode, ProbeRecorder shared) throws Exception {
+        int backlog = 4;
+        try (Topology t = Topology.pair().serverSysctl("net.ipv4.tcp_syncookies", "1").build();
+             TinyBacklogListener l = TinyBacklogListener.open(t.server(), t.serverAddress(), 0, backlog)) {
+            SynCrafter.dropOutgoingRsts(t.client()); // half-open requests stay in the SYN queue
+            try (ProbeRecorder rec = ProbeRecorder.startOrShare(mode, shared, t.server().inode());
+                 SynCrafter c = SynCrafter.open(t.client(), t.clientAddress())) {
+                Nstat start = Nstat.read(t.server());
+                Map<String, Long> fill = synBurst(t, c, l.port(), 44000, backlog, 700);
+                assertEquals(0L, fill.getOrDefault("TcpExt:ListenDrops", 0L), "filling the SYN queue: " + fill);
+                t.server().sysctl("net.ipv4.tcp_syncookies", "2");
+
+                Map<String, Long> cookies = synBurst(t, c, l.port(), 44100, 6, 800);
+                assertEquals(6L, cookies.getOrDefault("TcpExt:SyncookiesSent", 0L), "a cookie for each SYN: " + cookies);
+                assertEquals(0L, cookies.getOrDefault("TcpExt:ListenDrops", 0L), "nothing dropped: " + cookies);
+                assertEquals(0L, cookies.getOrDefault("TcpExt:TCPReqQFullDrop", 0L), cookies.toString());
+
+                // backlog + 1 connections, completed through cookies, fill the accept queue.
+                List<SocketChannel> clients = l.connectMany(t.client(), t.serverAddress(), backlog + 1);
+                awaitAcceptQueue(t, l.port(), backlog + 1);
+                Map<String, Long> full = synBurst(t, c, l.port(), 44200, 6, 900);
+                Map<String, Long> total = Nstat.read(t.server()).minus(start).nonZero();
+                long drops = total.getOrDefault("TcpExt:ListenDrops", 0L);
+                List<DropEvent> events = rec.awaitIn(t.server().inode(), (int) drops, WAIT);
+                for (SocketChannel ch : clients) {
+                    ch.close();
+                }
+                assertEquals(6L, full.getOrDefault("TcpExt:ListenDrops", 0L), "SYNs against a full accept queue: " + full);
+                assertEquals(6L, full.getOrDefault("TcpExt:ListenOverflows", 0L), full.toString());
+                assertEquals(6L, drops, "no other drop in the scenario: " + total);
+                assertEquals(drops, (long) events.size(), "one event per drop: " + events + " counters " + total);
+                assertEquals(0L, count(events, Reason.SYN_QUEUE_FULL), "syncookies=2 never drops for the SYN queue: " + events);
+                assertEquals(drops, count(events, Reason.ACCEPT_QUEUE_FULL), events.toString());
+                for (DropEvent e : events) {
+                    assertEquals(expectedProbe(mode), e.getProbe(), e.toString());
+                    assertTrue(e.getSynQueueLen() >= e.getSynQueueMax() && e.getSynQueueMax() == backlog,
+                            "the SYN queue was full as well: " + e);
+                    assertTrue(e.getAcceptQueueLen() > e.getAcceptQueueMax(), "accept queue over its limit: " + e);
+                    assertTrue(e.getTsval() >= 900 && e.getTsval() < 906, "one of the last burst's SYNs: " + e);
+                }
+            }
+        }
+    }
+
+    /** Waits until the listener's accept queue (ss Recv-Q) holds n connections. */
+    private static void awaitAcceptQueue(Topology t, int port, int n) throws InterruptedException {
+        long end = System.nanoTime() + WAIT.toNanos();
+        String out = "";
+        while (System.nanoTime() < end) {
+            out = t.server().exec("ss", "-ltnH", "sport = :" + port).stdout().trim();
+            String[] f = out.split("\\s+");
+            if (f.length > 1 && f[1].equals(Integer.toString(n))) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the accept queue never held " + n + " connections: " + out);
+    }
+
     static void timeWaitPaws(AttachMode mode, ProbeRecorder shared) throws Exception {
         try (Topology t = Topology.pair().build();
              CloseFirstServer server = CloseFirstServer.start(t.server(), t.serverAddress(), 0)) {
