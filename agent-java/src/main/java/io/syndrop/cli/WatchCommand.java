@@ -41,6 +41,7 @@ public final class WatchCommand implements Command {
                 + "  --duration D         stop after D (30s, 10m); default: until Ctrl-C or SIGTERM\n"
                 + "  --backend B          auto (default), fentry, kprobe, tracepoint, bcc, counters\n"
                 + FilterOptions.USAGE
+                + "                       without --netns: every network namespace with TCP listeners, each named\n"
                 + "  --ringbuf-bytes N    kernel ring buffer size, a power of two (default 4194304)\n"
                 + "  --verbose            say which attach mode was chosen and why others were not\n"
                 + "  --collector H:P      also publish every event to a collector; takes the options of\n"
