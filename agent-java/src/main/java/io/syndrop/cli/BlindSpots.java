@@ -10,8 +10,7 @@ final class BlindSpots {
     static String of(AttachMode mode) {
         return switch (mode) {
             case TRACEPOINT -> "tracepoint mode cannot see SYNs dropped inside tcp_conn_request (SYN or accept "
-                    + "queue full, unproven peer): the kernel consumes them without a tracepoint; they are counted "
-                    + "from each namespace's TcpExt:ListenDrops and shown as UNATTRIBUTED lines";
+                    + "queue full, unproven peer): the kernel consumes them without a tracepoint";
             case COUNTERS -> "counters mode sees counter changes only: no addresses, ports or per-drop cause";
             default -> null;
         };

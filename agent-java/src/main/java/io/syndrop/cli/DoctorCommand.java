@@ -146,7 +146,7 @@ public final class DoctorCommand implements Command {
                     + ")" + (probe == null ? "" : " and " + probe.session().mode().name().toLowerCase() + " events")
                     + forHowLong(duration));
             if (probe != null && BlindSpots.of(probe.session().mode()) != null) {
-                err.println("syndrop doctor: " + BlindSpots.of(probe.session().mode()) + " (here: counted in the findings)");
+                err.println("syndrop doctor: " + BlindSpots.of(probe.session().mode()) + "; the counters still count them, so the findings include them");
             }
             Thread.sleep(duration.toMillis());
             List<NamespaceDiagnoses.Of> checked = new ArrayList<>();

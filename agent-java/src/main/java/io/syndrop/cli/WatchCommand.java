@@ -115,7 +115,8 @@ public final class WatchCommand implements Command {
                 + (plan.refusals().isEmpty() ? "" : " (" + plan.refusals().size() + " better mode(s) refused; --verbose says why)"));
         String blind = BlindSpots.of(plan.mode());
         if (blind != null) {
-            err.println("syndrop watch: " + blind);
+            err.println("syndrop watch: " + blind + (plan.mode() != AttachMode.TRACEPOINT ? ""
+                    : "; they are counted from each namespace's TcpExt:ListenDrops and printed as unattributed drops"));
         }
 
         AtomicLong seq = new AtomicLong();

@@ -25,7 +25,9 @@ final class UnnamedNetns implements AutoCloseable {
 
     static UnnamedNetns start() throws Exception {
         String ours = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
-        Process p = new ProcessBuilder("unshare", "--net", "sleep", "600").inheritIO().start();
+        // Never inheritIO: the test JVM's stdout is surefire's channel to Maven.
+        Process p = new ProcessBuilder("unshare", "--net", "sleep", "600").redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         Path link = Path.of("/proc", Long.toString(p.pid()), "ns", "net");
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         String theirs = ours;
@@ -38,10 +40,11 @@ final class UnnamedNetns implements AutoCloseable {
             throw new AssertionError("unshare --net did not give pid " + p.pid() + " a network namespace of its own (root needed)");
         }
         Process up = new ProcessBuilder("nsenter", "-t", Long.toString(p.pid()), "-n", "ip", "link", "set", "lo", "up")
-                .inheritIO().start();
+                .redirectErrorStream(true).start();
+        String said = new String(up.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         if (!up.waitFor(10, TimeUnit.SECONDS) || up.exitValue() != 0) {
             p.destroyForcibly();
-            throw new AssertionError("cannot bring loopback up in the namespace of pid " + p.pid());
+            throw new AssertionError("cannot bring loopback up in the namespace of pid " + p.pid() + ": " + said);
         }
         return new UnnamedNetns(p, Long.parseLong(theirs.substring(theirs.indexOf('[') + 1, theirs.indexOf(']'))));
     }
