@@ -66,7 +66,8 @@ public final class DiagnosisText {
             }
             return sb.toString();
         }
-        sb.append('\n').append("Counters checked:");
+        sb.append('\n').append(d.namespaces().isEmpty() ? "Counters checked:"
+                : "Counters checked (summed over the namespaces checked):");
         if (d.countersChecked().isEmpty()) {
             sb.append(" none (no counters given)");
         }

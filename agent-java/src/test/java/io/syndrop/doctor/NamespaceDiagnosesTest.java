@@ -40,6 +40,7 @@ class NamespaceDiagnosesTest {
         assertTrue(text.contains("checked: host: nothing wrong\n"), text);
         assertTrue(text.contains("checked: netns web1 (ino 2): 1 finding(s)\n"), text);
         assertTrue(text.contains("(3 without listeners not looked at)"), text);
+        assertTrue(text.contains("Counters checked (summed over the namespaces checked):\n"), text);
         String json = DiagnosisJson.render(d);
         assertTrue(json.contains("\"netns\": \"netns web1 (ino 2)\""), json);
         assertTrue(json.contains("\"checked\": true"), json);

@@ -133,6 +133,53 @@ class PodNamespacesIT {
         }
     }
 
+    private static final Pattern COUNTER_LINE = Pattern.compile("COUNTERS (\\S+)\\s+\\+(\\d+) \\([^)]*\\) in (.+)$");
+
+    /** Pods come and go while watch runs: a namespace that appears later is found, and one that goes is let go. */
+    @Test
+    void countersModeFollowsNamespacesThatComeAndGo() throws Exception {
+        try (JarProcess watch = JarProcess.start(null, "watch", "--backend", "counters")) {
+            watch.awaitStderr(s -> s.contains("counters mode sees counter changes only"), Duration.ofSeconds(60));
+            watch.awaitStderr(s -> s.contains("watching the counters of"), Duration.ofSeconds(30));
+            String label;
+            long drops;
+            try (UnnamedNetns pod = UnnamedNetns.start();
+                 Overflow o = new Overflow(pod.call(Overflow::listen))) {
+                label = pod.label();
+                String found = watch.awaitStderr(s -> s.contains("now also watching") && s.contains(pod.label()),
+                        Duration.ofSeconds(30));
+                assertTrue(found.contains(pod.label()), found);
+                long before = pod.counter(LISTEN_DROPS);
+                pod.call(() -> o.burst(8));
+                Thread.sleep(4000);
+                o.stopClients();
+                Thread.sleep(1000);
+                drops = pod.counter(LISTEN_DROPS) - before;
+                assertTrue(drops > 0, "the accept queue overflowed");
+                long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (counted(watch, LISTEN_DROPS, label) < drops && System.nanoTime() < end) {
+                    Thread.sleep(200);
+                }
+                Thread.sleep(1500); // one more sampling tick: nothing may be reported twice
+                assertEquals(drops, counted(watch, LISTEN_DROPS, label), watch.logText());
+            }
+            String gone = watch.awaitStderr(s -> s.contains(label) && (s.contains("no longer watching") || s.contains("stopped watching")),
+                    Duration.ofSeconds(30));
+            assertTrue(gone.contains(label), gone);
+        }
+    }
+
+    private static long counted(JarProcess watch, String counter, String label) {
+        long n = 0;
+        for (String line : watch.logText().split("\n")) {
+            Matcher m = COUNTER_LINE.matcher(line);
+            if (m.find() && m.group(1).equals(counter) && m.group(3).equals(label)) {
+                n += Long.parseLong(m.group(2));
+            }
+        }
+        return n;
+    }
+
     /** The sum of the UNATTRIBUTED lines so far that name this namespace. */
     private static long unattributed(JarProcess watch, String label) {
         long n = 0;
