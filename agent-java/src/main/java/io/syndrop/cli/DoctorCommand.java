@@ -26,9 +26,15 @@ import io.syndrop.probe.LiveProbe;
 import io.syndrop.probe.ProbeException;
 import io.syndrop.proto.v1.LossRecord;
 import io.syndrop.proto.v1.Reason;
-import io.syndrop.counters.NetnsTarget;
+import io.syndrop.counters.CounterSource;
+import io.syndrop.counters.ListeningNamespace;
+import io.syndrop.counters.NetnsDiscovery;
+import io.syndrop.doctor.NamespaceDiagnoses;
 
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +58,8 @@ public final class DoctorCommand implements Command {
                 "usage: syndrop doctor [--duration 30s] [--netns NAME|pid:N|INODE] [--events FILE] [--json]",
                 "       syndrop doctor --snapshot DIR [--snapshot DIR2 ...] [--events FILE] [--json]",
                 "  --duration D   sample the live counters D apart (default 30s) and diagnose the deltas",
-                "  --netns T      the network namespace to diagnose (see `syndrop counters --help`)",
+                "  --netns T      diagnose this network namespace only (see `syndrop counters --help`); by",
+                "                 default every namespace with TCP listeners is (each pod has its own)",
                 "  --snapshot DIR diagnose recorded snapshots instead (folders with netstat, snmp, sysctl,",
                 "                 time, e.g. from `syndrop counters --snapshot-to DIR` or by hand:",
                 "                 cp /proc/net/netstat /proc/net/snmp DIR/; sysctl -a > DIR/sysctl;",
@@ -75,8 +82,13 @@ public final class DoctorCommand implements Command {
         }
         List<DropEvent> events = new ArrayList<>(a.get("events", null) == null ? List.of()
                 : readEvents(Path.of(a.get("events", null))));
-        CounterDelta delta = snapshots.isEmpty() ? live(a, err, events) : recorded(snapshots);
-        Diagnosis d = new Doctor().diagnose(delta, null, events);
+        Diagnosis d;
+        if (snapshots.isEmpty() && a.get("netns", null) == null) {
+            d = liveEverywhere(a, err, events);
+        } else {
+            CounterDelta delta = snapshots.isEmpty() ? live(a, err, events) : recorded(snapshots);
+            d = new Doctor().diagnose(delta, null, events);
+        }
         out.print(a.flag("json") ? DiagnosisJson.render(d) : DiagnosisText.render(d));
         return 0;
     }
@@ -84,17 +96,94 @@ public final class DoctorCommand implements Command {
     /** Live events kept as evidence; more would only repeat what the counters already say. */
     private static final int MAX_LIVE_EVENTS = 10_000;
 
+    private static Duration duration(Args a) {
+        return a.getDuration("duration", Duration.ofSeconds(30));
+    }
+
+    private static String forHowLong(Duration duration) {
+        return " for " + duration.toSeconds() + " s"
+                + (duration.toMillis() % 1000 == 0 ? "" : " and " + duration.toMillis() % 1000 + " ms") + "...";
+    }
+
+    /**
+     * Without --netns: every network namespace with listeners (each pod has its own counters), each
+     * diagnosed on its own and named in its findings; one that cannot be read is said to be unchecked.
+     */
+    private static Diagnosis liveEverywhere(Args a, PrintStream err, List<DropEvent> events)
+            throws IOException, InterruptedException {
+        Duration duration = duration(a);
+        NetnsDiscovery.Result found = new NetnsDiscovery().discover();
+        List<NamespaceDiagnoses.Unchecked> unchecked = new ArrayList<>();
+        for (NetnsDiscovery.Unreadable u : found.unreadable()) {
+            unchecked.add(new NamespaceDiagnoses.Unchecked(u.label(), u.inode(), "its sockets could not be listed: " + u.why()));
+        }
+        if (found.overLimit() > 0) {
+            unchecked.add(new NamespaceDiagnoses.Unchecked(found.overLimit() + " more namespace(s) with listeners", 0,
+                    "over the limit of " + NetnsDiscovery.MAX_NAMESPACES + "; diagnose one with --netns"));
+        }
+        Map<ListeningNamespace, CounterSource> readers = new LinkedHashMap<>();
+        Map<ListeningNamespace, CounterSnapshot> first = new LinkedHashMap<>();
+        for (ListeningNamespace ns : found.withListeners()) {
+            readers.put(ns, ns.reader(true));
+        }
+        try (LiveProbe probe = startProbe(NetnsTarget.host(), err, events)) {
+            for (Map.Entry<ListeningNamespace, CounterSource> r : readers.entrySet()) {
+                try {
+                    first.put(r.getKey(), r.getValue().sample());
+                } catch (IOException e) {
+                    unchecked.add(new NamespaceDiagnoses.Unchecked(r.getKey().label(), r.getKey().inode(), e.getMessage()));
+                }
+            }
+            err.println("syndrop doctor: sampling the counters of "
+                    + first.keySet().stream().map(ListeningNamespace::label).collect(Collectors.joining(", "))
+                    + " (" + first.size() + " network namespace(s) with listeners"
+                    + (found.withoutListeners() > 0 ? "; " + found.withoutListeners() + " without listeners not looked at" : "")
+                    + ")" + (probe == null ? "" : " and " + probe.session().mode().name().toLowerCase() + " events")
+                    + forHowLong(duration));
+            if (probe != null && BlindSpots.of(probe.session().mode()) != null) {
+                err.println("syndrop doctor: " + BlindSpots.of(probe.session().mode()) + "; the counters still count them, so the findings include them");
+            }
+            Thread.sleep(duration.toMillis());
+            List<NamespaceDiagnoses.Of> checked = new ArrayList<>();
+            Map<Long, List<DropEvent>> byNetns;
+            synchronized (events) {
+                byNetns = events.stream().collect(Collectors.groupingBy(DropEvent::getNetnsIno, LinkedHashMap::new, Collectors.toList()));
+            }
+            for (Map.Entry<ListeningNamespace, CounterSnapshot> f : first.entrySet()) {
+                ListeningNamespace ns = f.getKey();
+                try {
+                    CounterDelta delta = CounterDelta.between(f.getValue(), readers.get(ns).sample());
+                    checked.add(new NamespaceDiagnoses.Of(ns.label(), ns.inode(),
+                            new Doctor().diagnose(delta, null, byNetns.getOrDefault(ns.inode(), List.of()))));
+                    byNetns.remove(ns.inode());
+                } catch (IOException e) {
+                    unchecked.add(new NamespaceDiagnoses.Unchecked(ns.label(), ns.inode(), e.getMessage()));
+                }
+            }
+            // Drops seen in a namespace whose counters were not sampled (created during the window,
+            // or unreadable) are still evidence: diagnose them from the events alone.
+            for (Map.Entry<Long, List<DropEvent>> rest : byNetns.entrySet()) {
+                checked.add(new NamespaceDiagnoses.Of("netns ino " + rest.getKey() + " (from its drop events only)",
+                        rest.getKey(), new Doctor().diagnose(null, null, rest.getValue())));
+            }
+            if (checked.isEmpty()) {
+                throw new IOException("no network namespace could be read: "
+                        + unchecked.stream().map(u -> u.netns() + ": " + u.why()).collect(Collectors.joining("; ")));
+            }
+            return NamespaceDiagnoses.merge(checked, unchecked, found.withoutListeners());
+        }
+    }
+
     private static CounterDelta live(Args a, PrintStream err, List<DropEvent> events)
             throws IOException, InterruptedException {
-        Duration duration = a.getDuration("duration", Duration.ofSeconds(30));
+        Duration duration = duration(a);
         NetnsTarget target = CountersCommand.netns(a.get("netns", null));
         CounterReader reader = new CounterReader(target, true);
         try (LiveProbe probe = startProbe(target, err, events)) {
             CounterSnapshot first = reader.sample();
             err.println("syndrop doctor: sampling the counters of " + target.describe()
                     + (probe == null ? "" : " and " + probe.session().mode().name().toLowerCase() + " events")
-                    + " for " + duration.toSeconds() + " s"
-                    + (duration.toMillis() % 1000 == 0 ? "" : " and " + duration.toMillis() % 1000 + " ms") + "...");
+                    + forHowLong(duration));
             Thread.sleep(duration.toMillis());
             return CounterDelta.between(first, reader.sample());
         }

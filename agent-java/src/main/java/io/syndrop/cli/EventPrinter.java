@@ -9,7 +9,9 @@ import io.syndrop.proto.v1.Reason;
 
 import java.io.PrintStream;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -26,7 +28,7 @@ final class EventPrinter implements DropListener {
     private final PrintStream err;
     private final AtomicLong shown = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();
-    private final AtomicLong listenerEvents = new AtomicLong();
+    private final Map<Long, AtomicLong> listenerEventsByNetns = new ConcurrentHashMap<>();
 
     EventPrinter(boolean json, PrintStream out, PrintStream err) {
         this.json = json;
@@ -46,7 +48,7 @@ final class EventPrinter implements DropListener {
     @Override
     public void onEvent(DropEvent e) {
         if (LISTENER_REASONS.contains(e.getReason())) {
-            listenerEvents.incrementAndGet();
+            listenerEventsByNetns.computeIfAbsent(e.getNetnsIno(), k -> new AtomicLong()).incrementAndGet();
         }
         shown.incrementAndGet();
         synchronized (out) {
@@ -82,8 +84,8 @@ final class EventPrinter implements DropListener {
         return lost.get();
     }
 
-    /** Events of reasons the kernel counts in ListenDrops, for the tracepoint-mode gap report. */
-    AtomicLong listenerEvents() {
-        return listenerEvents;
+    /** Events of reasons the kernel counts in ListenDrops in the namespace with this inode, for the tracepoint-mode gap report. */
+    AtomicLong listenerEventsIn(long netnsIno) {
+        return listenerEventsByNetns.computeIfAbsent(netnsIno, k -> new AtomicLong());
     }
 }

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class WatchCommand implements Command {
     private static final Set<String> WITH_VALUE = union(FilterOptions.NAMES,
             Set.of("duration", "backend", "ringbuf-bytes"));
+    private static final Duration GAP_INTERVAL = Duration.ofSeconds(2);
     private static final Set<String> FLAGS = Set.of("json", "verbose", "libbpf-debug");
 
     @Override
@@ -40,6 +41,7 @@ public final class WatchCommand implements Command {
                 + "  --duration D         stop after D (30s, 10m); default: until Ctrl-C or SIGTERM\n"
                 + "  --backend B          auto (default), fentry, kprobe, tracepoint, bcc, counters\n"
                 + FilterOptions.USAGE
+                + "                       without --netns: every network namespace with TCP listeners, each named\n"
                 + "  --ringbuf-bytes N    kernel ring buffer size, a power of two (default 4194304)\n"
                 + "  --verbose            say which attach mode was chosen and why others were not\n"
                 + "  --collector H:P      also publish every event to a collector; takes the options of\n"
@@ -85,6 +87,8 @@ public final class WatchCommand implements Command {
         String node = NodeIdentity.nodeName();
         long boot = NodeIdentity.newBoot();
         CounterWatcher.Origin origin = new CounterWatcher.Origin(node, node, boot);
+        // Without --netns every namespace with listeners is watched: each pod's drops are counted in its own.
+        boolean everywhere = a.all("netns").isEmpty();
         List<NetnsTarget> counterTargets;
         try {
             counterTargets = CounterFeed.targets(a.all("netns"));
@@ -96,22 +100,30 @@ public final class WatchCommand implements Command {
             err.println("syndrop watch: " + (forced == AttachMode.COUNTERS ? "counters mode as asked"
                     : "no eBPF attach mode works here; falling back to counters")
                     + ": one line per change of a listener counter, no per-drop detail");
-            try (CounterFeed feed = CounterFeed.countersOnly(counterTargets, Duration.ofSeconds(1), origin, json, out)) {
+            err.println("syndrop watch: " + BlindSpots.of(AttachMode.COUNTERS));
+            try (CounterFeed feed = everywhere
+                    ? CounterFeed.countersOnlyEverywhere(Duration.ofSeconds(1), origin, json, out, err)
+                    : CounterFeed.countersOnly(counterTargets, Duration.ofSeconds(1), origin, json, out)) {
                 Thread.sleep(duration == null ? Long.MAX_VALUE : duration.toMillis());
             }
             return 0;
         }
         err.println(a.flag("verbose") ? plan.explain() : "attached: " + plan.mode().name().toLowerCase()
                 + (plan.refusals().isEmpty() ? "" : " (" + plan.refusals().size() + " better mode(s) refused; --verbose says why)"));
+        String blind = BlindSpots.of(plan.mode());
+        if (blind != null) {
+            err.println("syndrop watch: " + blind + (plan.mode() != AttachMode.TRACEPOINT ? ""
+                    : "; they are counted from each namespace's TcpExt:ListenDrops and printed as unattributed drops"));
+        }
 
         AtomicLong seq = new AtomicLong();
         EventPrinter printer = new EventPrinter(json, out, err);
         printer.printHeader();
         try (LiveProbe probe = LiveProbe.start(plan.session(), filter, printer, node, node,
                 boot, seq);
-             CounterFeed gap = plan.mode() == AttachMode.TRACEPOINT
-                     ? CounterFeed.listenDropGap(counterTargets, Duration.ofSeconds(2), origin, printer.listenerEvents(), err)
-                     : new CounterFeed()) {
+             CounterFeed gap = plan.mode() != AttachMode.TRACEPOINT ? new CounterFeed()
+                     : everywhere ? CounterFeed.listenDropGapEverywhere(GAP_INTERVAL, origin, printer, err)
+                     : CounterFeed.listenDropGap(counterTargets, GAP_INTERVAL, origin, printer, err)) {
             if (duration != null) {
                 probe.await(duration.toMillis(), TimeUnit.MILLISECONDS);
             } else {

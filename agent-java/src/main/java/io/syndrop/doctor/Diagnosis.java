@@ -16,11 +16,30 @@ import java.util.Optional;
  * @param eventsGiven     how many drop events were given as evidence
  * @param countersChecked the counters the rules looked at that this kernel has, with their deltas
  * @param countersMissing the counters the rules know that this kernel does not have
+ * @param namespaces      when several network namespaces were diagnosed together, each one and whether it
+ *                        was checked; empty when the diagnosis is of one namespace or of snapshots
  */
 public record Diagnosis(String origin, Optional<String> kernel, boolean sinceBoot, Optional<Instant> from,
                         Optional<Instant> to, int eventsGiven, List<Finding> findings,
-                        List<CounterEvidence> countersChecked, List<String> countersMissing) {
+                        List<CounterEvidence> countersChecked, List<String> countersMissing,
+                        List<NamespaceCheck> namespaces) {
+    /**
+     * One network namespace of a diagnosis of several.
+     *
+     * @param netns   its name in output ("host", "netns web1 (ino N)", "netns ino N (pid 12 nginx)")
+     * @param checked false when its counters could not be read; {@code why} then says why
+     * @param findings how many findings other than "nothing wrong" it had
+     */
+    public record NamespaceCheck(String netns, long inode, boolean checked, int findings, String why) {}
+
+    public Diagnosis(String origin, Optional<String> kernel, boolean sinceBoot, Optional<Instant> from,
+                     Optional<Instant> to, int eventsGiven, List<Finding> findings,
+                     List<CounterEvidence> countersChecked, List<String> countersMissing) {
+        this(origin, kernel, sinceBoot, from, to, eventsGiven, findings, countersChecked, countersMissing, List.of());
+    }
+
     public Diagnosis {
+        namespaces = List.copyOf(namespaces);
         findings = List.copyOf(findings);
         countersChecked = List.copyOf(countersChecked);
         countersMissing = List.copyOf(countersMissing);

@@ -17,7 +17,12 @@ import java.util.Map;
  *  "findings": [{"id", "title", "severity",
  *                "evidence": {"counters": [{"name", "delta"}], "facts": [..], "events": [DropEvent]},
  *                "explanation", "remediation": [{"action", "commands": [..], "tradeoff"}]}],
- *  "countersChecked": [{"name", "delta"}], "countersMissing": [..]}
+ *  "countersChecked": [{"name", "delta"}], "countersMissing": [..],
+ *  "namespaces": [{"netns", "inode", "checked", "findings" | "why"}]}   (live, several namespaces)
+ * </pre>
+ * A finding found in one of several namespaces has "netns" after "severity"; countersChecked is then
+ * summed over the namespaces checked.
+ * <pre>
  * </pre>
  */
 public final class DiagnosisJson {
@@ -45,6 +50,9 @@ public final class DiagnosisJson {
             fo.put("id", f.id());
             fo.put("title", f.title());
             fo.put("severity", f.severity().name());
+            if (!f.netns().isEmpty()) {
+                fo.put("netns", f.netns());
+            }
             Map<String, Object> ev = new LinkedHashMap<>();
             ev.put("counters", counters(f.counters()));
             ev.put("facts", f.facts());
@@ -65,6 +73,22 @@ public final class DiagnosisJson {
         o.put("findings", findings);
         o.put("countersChecked", counters(d.countersChecked()));
         o.put("countersMissing", d.countersMissing());
+        if (!d.namespaces().isEmpty()) {
+            List<Object> ns = new ArrayList<>();
+            for (Diagnosis.NamespaceCheck c : d.namespaces()) {
+                Map<String, Object> no = new LinkedHashMap<>();
+                no.put("netns", c.netns());
+                no.put("inode", c.inode());
+                no.put("checked", c.checked());
+                if (c.checked()) {
+                    no.put("findings", c.findings());
+                } else {
+                    no.put("why", c.why());
+                }
+                ns.add(no);
+            }
+            o.put("namespaces", ns);
+        }
         return o;
     }
 

@@ -24,8 +24,17 @@ public final class DiagnosisText {
             sb.append("window: between the first and the last sample (times not recorded)\n");
         }
         sb.append("drop events given: ").append(d.eventsGiven()).append("\n");
+        for (Diagnosis.NamespaceCheck c : d.namespaces()) {
+            if (c.checked()) {
+                sb.append("checked: ").append(c.netns()).append(c.findings() == 0 ? ": nothing wrong"
+                        : ": " + c.findings() + " finding(s)").append('\n');
+            } else {
+                wrap(sb, "NOT checked: " + c.netns() + ": " + c.why(), "", "  ");
+            }
+        }
         for (Finding f : d.findings()) {
-            sb.append('\n').append('[').append(f.severity()).append("] ").append(f.id()).append(": ").append(f.title()).append('\n');
+            sb.append('\n').append('[').append(f.severity()).append("] ").append(f.id()).append(": ").append(f.title())
+                    .append(f.netns().isEmpty() ? "" : " in " + f.netns()).append('\n');
             sb.append("  Evidence:\n");
             for (CounterEvidence c : f.counters()) {
                 sb.append("    ").append(c.counter()).append(d.sinceBoot() ? " = " : " +").append(c.delta()).append('\n');
@@ -57,7 +66,8 @@ public final class DiagnosisText {
             }
             return sb.toString();
         }
-        sb.append('\n').append("Counters checked:");
+        sb.append('\n').append(d.namespaces().isEmpty() ? "Counters checked:"
+                : "Counters checked (summed over the namespaces checked):");
         if (d.countersChecked().isEmpty()) {
             sb.append(" none (no counters given)");
         }
