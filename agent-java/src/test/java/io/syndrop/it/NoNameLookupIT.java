@@ -70,7 +70,9 @@ class NoNameLookupIT {
     @Test
     void aRemoteFilterIsRefusedNotResolved(@TempDir Path tmp) throws Exception {
         // Were 999.1.1.1 looked up, it would resolve (to 10.1.2.3) and the stream would stay open.
-        Path hosts = Files.writeString(tmp.resolve("hosts"), "10.1.2.3 999.1.1.1\n");
+        // This host's own name is listed so that only the filter, not the agent's start, is on trial here.
+        Path hosts = Files.writeString(tmp.resolve("hosts"), "10.1.2.3 999.1.1.1\n127.0.0.1 "
+                + Files.readString(Path.of("/proc/sys/kernel/hostname")).trim() + "\n");
         List<String> flags = List.of("-Djdk.net.hosts.file=" + hosts);
         try (JarProcess c = JarProcess.startWithJvmFlags(flags, "collect", "--listen", "127.0.0.1:0", "--insecure", "--sink", "json:-")) {
             int collectorPort = Integer.parseInt(c.awaitLog("listening on port (\\d+)", 60_000));
