@@ -291,9 +291,9 @@ public final class EventPipeline implements AutoCloseable {
             appended = true;
         } catch (IOException e) {
             // Typically a full disk: the message names it, a stack trace every half second would not help.
-            LOG.severe("spool write failed; " + items.size() + " records lost (reported as a loss record once the spool takes writes again): "
+            int dropped = dropBatch(items, losses, "spool write failed: " + e.getMessage());
+            LOG.severe("spool write failed; " + dropped + " records lost (reported as a loss record once the spool takes writes again): "
                     + e + "; free space in the spool directory or lower --spool-max-bytes below what the disk holds");
-            dropBatch(items, losses, "spool write failed: " + e.getMessage());
             sleepQuietly(500);
             return;
         }

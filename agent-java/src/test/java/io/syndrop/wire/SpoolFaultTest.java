@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -199,35 +200,49 @@ class SpoolFaultTest {
             ch.force(false);
         })) {
             ref[0] = s;
-            assertTrue(s.append(SpoolTest.batch(4, 1, 5), -1));
-            Spool.Cursor c = s.start();
-            assertEquals(1, s.next(c, 0).firstSeq());
-            block.set(true);
-            CompletableFuture<Boolean> slow = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return s.append(SpoolTest.batch(4, 6, 5), -1);
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            assertTrue(inSync.await(30, TimeUnit.SECONDS), "the second append never reached its sync");
-            // While that sync hangs: the sender reads the new batch and an acknowledgement is processed.
-            CompletableFuture<Long> others = CompletableFuture.supplyAsync(() -> {
-                try {
-                    SpooledBatch b = s.next(c, 0);
-                    s.ack(4, 5);
-                    return b.firstSeq();
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            // A deadlock guard, not a timing assertion: with the sync under the lock this never completes.
-            assertEquals(6L, others.get(30, TimeUnit.SECONDS), "reader and ack waited behind a hanging fsync");
-            assertFalse(slow.isDone(), "append returned before its record was synced");
-            release.countDown();
-            assertTrue(slow.get(30, TimeUnit.SECONDS));
+            try {
+                assertTrue(s.append(SpoolTest.batch(4, 1, 5), -1));
+                assertFalse(syncedUnderLock.get(), "the spool's lock was held during a sync");
+                slowSyncLeavesReadersAndAcksFree(s, block, inSync, release);
+            } finally {
+                release.countDown(); // so that a failure does not leave close() waiting behind the hanging sync
+            }
             assertFalse(syncedUnderLock.get(), "the spool's lock was held during a sync");
         }
+    }
+
+    private static void slowSyncLeavesReadersAndAcksFree(Spool s, AtomicBoolean block, CountDownLatch inSync, CountDownLatch release)
+            throws Exception {
+        Spool.Cursor c = s.start();
+        assertEquals(1, s.next(c, 0).firstSeq());
+        block.set(true);
+        CompletableFuture<Boolean> slow = CompletableFuture.supplyAsync(() -> {
+            try {
+                return s.append(SpoolTest.batch(4, 6, 5), -1);
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        assertTrue(inSync.await(30, TimeUnit.SECONDS), "the second append never reached its sync");
+        // While that sync hangs: the sender reads the new batch and an acknowledgement is processed.
+        CompletableFuture<Long> others = CompletableFuture.supplyAsync(() -> {
+            try {
+                SpooledBatch b = s.next(c, 0);
+                s.ack(4, 5);
+                return b.firstSeq();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        try {
+            // A deadlock guard, not a timing assertion: with the sync under the lock this never completes.
+            assertEquals(6L, others.get(30, TimeUnit.SECONDS));
+        } catch (TimeoutException e) {
+            throw new AssertionError("reader and ack waited behind a hanging fsync");
+        }
+        assertFalse(slow.isDone(), "append returned before its record was synced");
+        release.countDown();
+        assertTrue(slow.get(30, TimeUnit.SECONDS));
     }
 
     @Test
