@@ -20,7 +20,8 @@ class DoctorStoriesTest {
             "accept-overflow-5.10", AcceptQueueRule.ID,
             "timewait-paws-6.1", TimewaitPawsRule.ID,
             "timewait-paws-6.18", TimewaitPawsRule.ID,
-            "syn-cookies-6.1", SynCookiesRule.ID);
+            "syn-cookies-6.1", SynCookiesRule.ID,
+            "syn-cookies-forced-6.1", SynCookiesRule.FORCED_ID);
 
     @Test
     void everyProblemStoryGivesItsFindingAndOnlyIt() throws Exception {
@@ -70,6 +71,16 @@ class DoctorStoriesTest {
         Finding f = Stories.diagnose("syn-queue-4.9", List.of()).findings().get(0);
         assertEquals(" (syncookies off)", f.title().substring(f.title().indexOf(" (")));
         assertTrue(f.facts().stream().anyMatch(s -> s.startsWith("30 ListenDrops are not explained")), f.facts().toString());
+        assertTrue(f.remediation().get(0).commands().contains("sysctl -w net.ipv4.tcp_syncookies=1"));
+    }
+
+    @Test
+    void forcedSyncookiesAreNotReportedAsAnOverflowingSynQueue() throws Exception {
+        Diagnosis d = Stories.diagnose("syn-cookies-forced-6.1", List.of());
+        assertFalse(d.finding(SynCookiesRule.ID).isPresent(), "tcp_syncookies=2 counts every SYN, not overflows");
+        Finding f = d.finding(SynCookiesRule.FORCED_ID).orElseThrow();
+        assertEquals(Severity.WARNING, f.severity());
+        assertTrue(f.facts().contains("net.ipv4.tcp_syncookies = 2"), f.facts().toString());
         assertTrue(f.remediation().get(0).commands().contains("sysctl -w net.ipv4.tcp_syncookies=1"));
     }
 
