@@ -128,7 +128,8 @@ public final class SyslogSink implements Sink {
             try {
                 connect();
             } catch (IOException e) {
-                throw new IOException(name() + ": cannot connect: " + e.getMessage(), e);
+                throw new IOException(name() + ": cannot connect (" + e.getMessage() + "); is a receiver listening on " + host + ":" + port
+                        + ", and is the route to it open?", e);
             }
         }
     }
