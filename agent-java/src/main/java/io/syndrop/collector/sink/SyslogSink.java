@@ -81,6 +81,10 @@ public final class SyslogSink implements Sink {
         return "syslog+" + transport.name().toLowerCase() + "://" + host + ":" + port;
     }
 
+    Duration timeout() {
+        return timeout;
+    }
+
     /** One RFC 5424 message (without framing). */
     public static String message(WatchItem item) {
         int severity = item.hasEvent() ? 4 : item.hasLoss() ? 4 : 6; // warning, warning, informational
