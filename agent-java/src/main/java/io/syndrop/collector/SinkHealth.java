@@ -31,7 +31,7 @@ final class SinkHealth {
         reconnects = metrics.counter("syndrop_collector_sink_reconnects_total", l,
                 "Times a failed sink was opened again (syslog: a new connection) before a retry.");
         metrics.gauge("syndrop_collector_sink_up", l, "1 while a sink takes data, 0 from its first failure until a group succeeds again.", () -> up ? 1 : 0);
-        metrics.gauge("syndrop_collector_sink_stalled", l, "1 while a sink is down because it made no progress for its timeout.", () -> stalled ? 1 : 0);
+        metrics.gauge("syndrop_collector_sink_stalled", l, "1 while a sink is down and its last failure was a timeout (no progress), 0 otherwise.", () -> stalled ? 1 : 0);
         metrics.gauge("syndrop_collector_sink_last_error_timestamp_seconds", l, "Unix time of a sink's last failure, 0 if none.",
                 () -> lastErrorMillis / 1000);
     }

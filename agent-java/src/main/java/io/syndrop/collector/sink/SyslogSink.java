@@ -57,8 +57,8 @@ public final class SyslogSink implements Sink {
     private final int port;
     private final SSLContext tls;
     /** The plain TCP connection; for TLS the SSL socket is layered on it. Closing it unblocks any write. */
-    private Socket socket;
-    private OutputStream out;
+    private volatile Socket socket;
+    private volatile OutputStream out;
     private DatagramSocket udp;
     private final Duration timeout;
     private static final int CHUNK = 64 << 10;
