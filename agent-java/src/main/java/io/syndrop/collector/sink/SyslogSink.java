@@ -269,7 +269,7 @@ public final class SyslogSink implements Sink {
                 Thread.currentThread().interrupt();
                 throw new IOException(name() + ": interrupted waiting for the receiver's acknowledgement", e);
             }
-            pauseMs = Math.min(50, pauseMs * 2);
+            pauseMs = Math.min(10, pauseMs * 2); // the ack usually comes within a delayed-ACK time (tens of ms): do not overshoot it by much
         }
     }
 
