@@ -101,6 +101,23 @@ final class Rsyslog implements AutoCloseable {
         return r;
     }
 
+    /** SIGSTOP: rsyslogd stops reading (its kernel still accepts connections and fills their buffers). */
+    void pause() throws Exception {
+        signal("-STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    void resume() throws Exception {
+        signal("-CONT");
+    }
+
+    private void signal(String sig) throws Exception {
+        Process k = new ProcessBuilder("kill", sig, Long.toString(process.pid())).redirectErrorStream(true).start();
+        if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
+            throw new IllegalStateException("kill " + sig + " " + process.pid() + " failed: " + new String(k.getInputStream().readAllBytes()));
+        }
+    }
+
     Path udpOut() {
         return dir.resolve("received-udp.log");
     }
