@@ -41,6 +41,9 @@ public final class CollectCommand implements Command {
                   --sink syslog+tcp://H:P  RFC 5424 + CEF, RFC 6587 octet counting
                   --sink syslog+tls://H:P[?ca=FILE&cert=FILE&key=FILE]   the same over TLS (RFC 5425)
                   --sink syslog+udp://H:P  RFC 5424 + CEF, one datagram per event
+                                           syslog sinks take ?timeout=DURATION (default 30s): a connect,
+                                           write or wait for the receiver's ack without progress for
+                                           that long reconnects; meanwhile all sinks and acks are held
                   --ecs                    JSON sinks use Elastic Common Schema field names
                   --tls-cert FILE --tls-key FILE   serve TLS (required unless --insecure)
                   --client-ca FILE         require client certificates signed by this CA (mutual TLS)

@@ -23,12 +23,16 @@ import java.util.logging.Logger;
  * groups, drops what the dedupe state says the sinks already hold, writes the rest to every sink,
  * flushes them, commits the dedupe state together with the sinks' checkpoints, and only then
  * acknowledges. A sink failure rolls every sink back to its last committed checkpoint and retries
- * the group after a pause; meanwhile no connection gets more credit (gRPC flow control), so agents
- * keep their data in their spools instead of the collector growing memory.
+ * the group after a pause that doubles up to {@link #MAX_PAUSE_MS}; meanwhile no connection gets
+ * more credit (gRPC flow control), so agents keep their data in their spools instead of the
+ * collector growing memory. Sinks are held together (one group, one checkpoint): a sink that is
+ * down or stalled holds the others and every acknowledgement, and network sinks time out instead
+ * of blocking, so the committer always comes back to retry. Each sink's state is a {@link SinkHealth}.
  */
 final class Committer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Committer.class.getName());
     private static final int GROUP_RECORDS = 20_000;
+    static final long MAX_PAUSE_MS = 5000;
 
     /** A connection's side of an accepted batch: acknowledgement and flow-control credit go back through it. */
     interface Origin {
@@ -55,7 +59,7 @@ final class Committer implements AutoCloseable {
     private final LongAdder gaps;
     private final LongAdder lost;
     private final Map<String, LongAdder> written = new HashMap<>();
-    private final Map<String, LongAdder> sinkErrors = new HashMap<>();
+    private final Map<String, SinkHealth> health = new HashMap<>();
 
     Committer(List<Sink> sinks, DedupeState state, LiveFanout live, Metrics metrics) throws IOException {
         this.sinks = sinks;
@@ -69,7 +73,7 @@ final class Committer implements AutoCloseable {
         for (Sink s : sinks) {
             String l = Metrics.label("sink", s.name());
             written.put(s.name(), metrics.counter("syndrop_collector_written_total", l, "Records written and flushed by a sink."));
-            sinkErrors.put(s.name(), metrics.counter("syndrop_collector_sink_errors_total", l, "Failed writes or flushes of a sink (the group is retried)."));
+            health.put(s.name(), new SinkHealth(s.name(), metrics));
             s.recover(state.checkpoint(s.name()));
             // Where a failed group rolls back to; without stored state that is where the sink is now.
             committed.put(s.name(), s.checkpoint());
@@ -166,6 +170,15 @@ final class Committer implements AutoCloseable {
                 try {
                     for (Sink s : sinks) {
                         failing = s;
+                        SinkHealth h = health.get(s.name());
+                        boolean wasDown = !h.up();
+                        s.prepare();
+                        if (wasDown) {
+                            h.reopened();
+                        }
+                    }
+                    for (Sink s : sinks) {
+                        failing = s;
                         s.write(out);
                     }
                     for (Sink s : sinks) {
@@ -179,14 +192,15 @@ final class Committer implements AutoCloseable {
                     state.commit();
                     for (Sink s : sinks) {
                         committed.put(s.name(), s.checkpoint());
+                        health.get(s.name()).succeeded();
                     }
                     break;
                 } catch (IOException | RuntimeException e) {
-                    String who = failing == null ? "dedupe state" : failing.name();
                     if (failing != null) {
-                        sinkErrors.get(failing.name()).increment();
+                        health.get(failing.name()).failed(e, pause);
+                    } else {
+                        LOG.log(Level.WARNING, "dedupe state failed: " + e.getMessage() + "; rolling back and retrying in " + pause + " ms (agents keep spooling)");
                     }
-                    LOG.log(Level.WARNING, who + " failed: " + e.getMessage() + "; rolling back and retrying in " + pause + " ms (agents keep spooling)");
                     for (Sink s : sinks) {
                         try {
                             s.recover(committed.get(s.name()));
@@ -203,7 +217,7 @@ final class Committer implements AutoCloseable {
                         return;
                     }
                     Thread.sleep(pause);
-                    pause = Math.min(5000, pause * 2);
+                    pause = Math.min(MAX_PAUSE_MS, pause * 2);
                 }
             }
             for (Sink s : sinks) {

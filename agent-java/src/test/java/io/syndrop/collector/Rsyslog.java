@@ -37,6 +37,14 @@ final class Rsyslog implements AutoCloseable {
 
     /** @param tls null for plain TCP (+UDP), else {ca, cert, key} for a gtls listener (anonymous client auth) */
     static Rsyslog start(Path dir, Path[] tls) throws Exception {
+        return start(dir, tls, "127.0.0.1", null);
+    }
+
+    /**
+     * @param address where rsyslogd listens (an address inside {@code netns} when given)
+     * @param netns null for this namespace, else the network namespace rsyslogd runs in
+     */
+    static Rsyslog start(Path dir, Path[] tls, String address, io.syndrop.testbed.netns.Netns netns) throws Exception {
         Path bin = Path.of("/usr/sbin/rsyslogd");
         if (!Files.isExecutable(bin)) {
             throw new IllegalStateException("rsyslogd not found: install the Debian package rsyslog (scripts/install-deps.sh --test)");
@@ -61,20 +69,25 @@ final class Rsyslog implements AutoCloseable {
             conf.append("module(load=\"imtcp\" streamDriver.name=\"gtls\" streamDriver.mode=\"1\" streamDriver.authMode=\"anon\")\n");
         } else {
             conf.append("module(load=\"imtcp\")\nmodule(load=\"imudp\")\n");
-            conf.append("input(type=\"imudp\" address=\"127.0.0.1\" port=\"").append(udp).append("\" rcvbufSize=\"8m\" ruleset=\"udp\")\n");
+            conf.append("input(type=\"imudp\" address=\"").append(address).append("\" port=\"").append(udp).append("\" rcvbufSize=\"8m\" ruleset=\"udp\")\n");
         }
-        conf.append("input(type=\"imtcp\" address=\"127.0.0.1\" port=\"").append(tcp).append("\" ruleset=\"tcp\")\n");
+        conf.append("input(type=\"imtcp\" address=\"").append(address).append("\" port=\"").append(tcp).append("\" ruleset=\"tcp\")\n");
         conf.append("ruleset(name=\"tcp\") { action(type=\"omfile\" file=\"").append(out).append("\" template=\"fields\") }\n");
         conf.append("ruleset(name=\"udp\") { action(type=\"omfile\" file=\"").append(dir.resolve("received-udp.log")).append("\" template=\"fields\") }\n");
         Path cf = dir.resolve("rsyslog.conf");
         Files.writeString(cf, conf);
-        Process p = new ProcessBuilder(bin.toString(), "-n", "-f", cf.toString(), "-i", dir.resolve("rsyslog.pid").toString())
+        List<String> cmd = new java.util.ArrayList<>();
+        if (netns != null) {
+            cmd.addAll(List.of("ip", "netns", "exec", netns.name()));
+        }
+        cmd.addAll(List.of(bin.toString(), "-n", "-f", cf.toString(), "-i", dir.resolve("rsyslog.pid").toString()));
+        Process p = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("rsyslogd.out").toFile()).start();
         Rsyslog r = new Rsyslog(p, dir, tcp, udp, out);
         long end = System.currentTimeMillis() + 15_000;
         while (true) {
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", tcp), 200);
+                s.connect(new InetSocketAddress(com.google.common.net.InetAddresses.forString(address), tcp), 200);
                 break;
             } catch (IOException e) {
                 if (!p.isAlive() || System.currentTimeMillis() > end) {
@@ -86,6 +99,23 @@ final class Rsyslog implements AutoCloseable {
         }
         Thread.sleep(200); // the UDP input comes up with the same configuration pass
         return r;
+    }
+
+    /** SIGSTOP: rsyslogd stops reading (its kernel still accepts connections and fills their buffers). */
+    void pause() throws Exception {
+        signal("-STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    void resume() throws Exception {
+        signal("-CONT");
+    }
+
+    private void signal(String sig) throws Exception {
+        Process k = new ProcessBuilder("kill", sig, Long.toString(process.pid())).redirectErrorStream(true).start();
+        if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
+            throw new IllegalStateException("kill " + sig + " " + process.pid() + " failed: " + new String(k.getInputStream().readAllBytes()));
+        }
     }
 
     Path udpOut() {

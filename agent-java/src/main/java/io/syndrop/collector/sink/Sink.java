@@ -7,11 +7,18 @@ import java.util.List;
 /**
  * Where the collector hands records. The collector acknowledges a range to the agent only after
  * {@link #flush()} returned for every sink, so flush means "durable as far as this sink can tell"
- * (fsync for files, written to the socket for syslog/TCP).
+ * (fsync for files; for syslog over TCP/TLS, acknowledged by the receiver's TCP). Writes and
+ * flushes to the network give up after a timeout instead of blocking the collector for good.
  */
 public interface Sink extends AutoCloseable {
     /** A short name for logs and metric labels, e.g. {@code json:/var/log/syndrop.json}. */
     String name();
+
+    /**
+     * Makes the sink ready to take a group, e.g. (re)connects; called before every group so a sink
+     * that is down fails before the others are written and rolled back.
+     */
+    default void prepare() throws IOException {}
 
     void write(List<WatchItem> items) throws IOException;
 

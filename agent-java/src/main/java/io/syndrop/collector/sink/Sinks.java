@@ -17,10 +17,14 @@ import java.util.Map;
  * <ul>
  * <li>{@code json:FILE[?max-bytes=N&max-age=DURATION]} and {@code json:-} (stdout)</li>
  * <li>{@code syslog+tcp://HOST:PORT}, {@code syslog+udp://HOST:PORT},
- *     {@code syslog+tls://HOST:PORT[?ca=FILE&cert=FILE&key=FILE]}</li>
+ *     {@code syslog+tls://HOST:PORT[?ca=FILE&cert=FILE&key=FILE]}, each with an optional
+ *     {@code timeout=DURATION} (default 30s) after which a write or acknowledgement that makes
+ *     no progress gives the connection up</li>
  * </ul>
  */
 public final class Sinks {
+    static final Duration SYSLOG_TIMEOUT = Duration.ofSeconds(30);
+
     private Sinks() {}
 
     public static Sink open(String spec, boolean ecs, PrintStream stdout) throws IOException {
@@ -63,18 +67,23 @@ public final class Sinks {
                 case "syslog+tls" -> SyslogSink.Transport.TLS;
                 default -> throw new UsageException("--sink " + spec + ": transport must be syslog+tcp, syslog+tls or syslog+udp");
             };
+            Duration timeout = SYSLOG_TIMEOUT;
             for (String k : q.keySet()) {
-                if (!k.equals("ca") && !k.equals("cert") && !k.equals("key")) {
-                    throw new UsageException("--sink " + spec + ": unknown parameter '" + k + "' (ca, cert, key)");
+                if (k.equals("timeout")) {
+                    timeout = Args.parseDuration("--sink " + spec + " timeout", q.get(k));
+                    if (timeout.isNegative() || timeout.isZero()) {
+                        throw new UsageException("--sink " + spec + ": timeout must be positive, e.g. timeout=30s");
+                    }
+                } else if (!k.equals("ca") && !k.equals("cert") && !k.equals("key")) {
+                    throw new UsageException("--sink " + spec + ": unknown parameter '" + k + "' (timeout, and for syslog+tls ca, cert, key)");
+                } else if (t != SyslogSink.Transport.TLS) {
+                    throw new UsageException("--sink " + spec + ": ca/cert/key only apply to syslog+tls");
                 }
-            }
-            if (t != SyslogSink.Transport.TLS && !q.isEmpty()) {
-                throw new UsageException("--sink " + spec + ": ca/cert/key only apply to syslog+tls");
             }
             return new SyslogSink(t, u.getHost(), u.getPort(),
                     q.containsKey("ca") ? Path.of(q.get("ca")) : null,
                     q.containsKey("cert") ? Path.of(q.get("cert")) : null,
-                    q.containsKey("key") ? Path.of(q.get("key")) : null);
+                    q.containsKey("key") ? Path.of(q.get("key")) : null, timeout);
         }
         throw new UsageException("--sink " + spec + ": expected json:FILE, json:-, syslog+tcp://H:P, syslog+tls://H:P or syslog+udp://H:P");
     }

@@ -1,7 +1,6 @@
 package io.syndrop.collector.sink;
 
 import io.syndrop.proto.v1.WatchItem;
-import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +19,7 @@ import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -35,9 +35,13 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Syslog (RFC 5424) with a CEF body. TCP and TLS (RFC 5425) frame messages with RFC 6587 octet
- * counting ({@code LEN SP MSG}); UDP (RFC 5426) sends one datagram per message. Flush means
- * "written to the socket": syslog has no acknowledgement, so a failure is retried as a whole group
- * after reconnecting (at least once).
+ * counting ({@code LEN SP MSG}); UDP (RFC 5426) sends one datagram per message.
+ *
+ * <p>Syslog has no acknowledgement, so over TCP and TLS flush returns once the receiver's TCP has
+ * acknowledged every byte (the socket's send queue is empty): what sits only in our own send
+ * buffer would be lost when a black-holed connection is given up. A write or that wait making no
+ * progress for the timeout closes the connection ({@link SinkStalledException}); the collector
+ * retries the whole group on a new connection (at least once; {@code externalId} tells repeats).
  */
 public final class SyslogSink implements Sink {
     private static final Logger LOG = Logger.getLogger(SyslogSink.class.getName());
@@ -52,11 +56,20 @@ public final class SyslogSink implements Sink {
     private final String host;
     private final int port;
     private final SSLContext tls;
-    private Socket socket;
-    private OutputStream out;
+    /** The plain TCP connection; for TLS the SSL socket is layered on it. Closing it unblocks any write. */
+    private volatile Socket socket;
+    private volatile OutputStream out;
     private DatagramSocket udp;
+    private final Duration timeout;
+    private static final int CHUNK = 64 << 10;
+    private boolean sendQueueUnknownLogged;
 
-    public SyslogSink(Transport transport, String host, int port, Path ca, Path cert, Path key) throws IOException {
+    /** @param timeout how long a write, or the wait for the receiver's acknowledgement, may make no progress */
+    public SyslogSink(Transport transport, String host, int port, Path ca, Path cert, Path key, Duration timeout) throws IOException {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("syslog sink timeout must be positive, got " + timeout);
+        }
+        this.timeout = timeout;
         this.transport = transport;
         this.host = host;
         this.port = port;
@@ -66,6 +79,10 @@ public final class SyslogSink implements Sink {
     @Override
     public String name() {
         return "syslog+" + transport.name().toLowerCase() + "://" + host + ":" + port;
+    }
+
+    Duration timeout() {
+        return timeout;
     }
 
     /** One RFC 5424 message (without framing). */
@@ -104,54 +121,92 @@ public final class SyslogSink implements Sink {
     }
 
     @Override
+    public void prepare() throws IOException {
+        if (transport == Transport.UDP) {
+            if (udp == null) {
+                DatagramSocket d = new DatagramSocket();
+                d.connect(new InetSocketAddress(host, port));
+                udp = d;
+            }
+        } else if (socket == null) {
+            try {
+                connect();
+            } catch (IOException e) {
+                throw new IOException(name() + ": cannot connect (" + e.getMessage() + "); is a receiver listening on " + host + ":" + port
+                        + ", and is the route to it open?", e);
+            }
+        }
+    }
+
+    @Override
     public void write(List<WatchItem> items) throws IOException {
-        try {
-            if (transport == Transport.UDP) {
-                if (udp == null) {
-                    udp = new DatagramSocket();
-                    udp.connect(new InetSocketAddress(host, port));
-                }
+        prepare();
+        if (transport == Transport.UDP) {
+            try {
                 for (WatchItem i : items) {
                     byte[] m = message(i).getBytes(StandardCharsets.UTF_8);
                     udp.send(new DatagramPacket(m, Math.min(m.length, UDP_MAX)));
                 }
-                return;
+            } catch (IOException e) {
+                throw new IOException(name() + ": " + e.getMessage(), e);
             }
-            if (socket == null) {
-                connect();
+            return;
+        }
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(items.size() * 400);
+        for (WatchItem i : items) {
+            byte[] m = message(i).getBytes(StandardCharsets.UTF_8);
+            buf.write(Integer.toString(m.length).getBytes(StandardCharsets.US_ASCII));
+            buf.write(' ');
+            buf.write(m);
+        }
+        byte[] bytes = buf.toByteArray();
+        try (StallWatchdog w = StallWatchdog.arm(socket, timeout)) {
+            try {
+                for (int off = 0; off < bytes.length; off += CHUNK) {
+                    out.write(bytes, off, Math.min(CHUNK, bytes.length - off));
+                    w.progress();
+                }
+                out.flush();
+            } catch (IOException e) {
+                disconnect();
+                if (w.fired()) {
+                    throw stalled("no progress writing");
+                }
+                throw new IOException(name() + ": " + e.getMessage(), e);
             }
-            ByteArrayOutputStream buf = new ByteArrayOutputStream(items.size() * 400);
-            for (WatchItem i : items) {
-                byte[] m = message(i).getBytes(StandardCharsets.UTF_8);
-                buf.write(Integer.toString(m.length).getBytes(StandardCharsets.US_ASCII));
-                buf.write(' ');
-                buf.write(m);
-            }
-            buf.writeTo(out);
-        } catch (IOException e) {
-            disconnect();
-            throw new IOException(name() + ": " + e.getMessage(), e);
         }
     }
 
+    private SinkStalledException stalled(String doing) {
+        return new SinkStalledException(name() + ": " + doing + " for " + timeout.toMillis()
+                + " ms; is the receiver reading, and is the route to " + host + ":" + port + " up? (connection closed, retrying)");
+    }
+
     private void connect() throws IOException {
-        Socket s = tls == null ? new Socket() : tls.getSocketFactory().createSocket();
+        Socket plain = new Socket();
         try {
-            s.connect(new InetSocketAddress(host, port), 5000);
-            s.setTcpNoDelay(true);
-            s.setKeepAlive(true);
-            if (s instanceof SSLSocket ssl) {
+            plain.connect(new InetSocketAddress(host, port), (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+            plain.setTcpNoDelay(true);
+            plain.setKeepAlive(true);
+            OutputStream o = plain.getOutputStream();
+            if (tls != null) {
+                // Layered on the plain socket so the watchdog can close that one: closing an
+                // SSLSocket tries to send close_notify and can wait behind the blocked writer.
+                SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(plain, host, port, true);
                 SSLParameters p = ssl.getSSLParameters();
                 p.setEndpointIdentificationAlgorithm("HTTPS");
                 ssl.setSSLParameters(p);
+                plain.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
                 ssl.startHandshake();
+                plain.setSoTimeout(0);
+                o = ssl.getOutputStream();
             }
+            out = o;
         } catch (IOException e) {
-            s.close();
+            plain.close();
             throw e;
         }
-        socket = s;
-        out = new BufferedOutputStream(s.getOutputStream(), 64 << 10);
+        socket = plain;
         LOG.info("connected to " + name());
     }
 
@@ -167,26 +222,59 @@ public final class SyslogSink implements Sink {
         out = null;
     }
 
+    /** Waits until the receiver's TCP has acknowledged everything written, or the wait stops moving for the timeout. */
     @Override
     public void flush() throws IOException {
-        if (out == null) {
+        if (socket == null) {
             return;
         }
-        try {
-            out.flush();
-        } catch (IOException e) {
-            disconnect();
-            throw new IOException(name() + ": " + e.getMessage(), e);
+        Socket s = socket;
+        long last = Long.MAX_VALUE;
+        long stuckSince = System.nanoTime();
+        long pauseMs = 1;
+        while (true) {
+            long q;
+            try {
+                q = TcpSendQueue.unacked(s);
+            } catch (IOException e) {
+                q = -1;
+            }
+            if (q < 0) {
+                if (s.isClosed() || !s.isConnected()) {
+                    disconnect();
+                    throw new IOException(name() + ": connection closed before the receiver acknowledged the data");
+                }
+                if (!sendQueueUnknownLogged) {
+                    sendQueueUnknownLogged = true;
+                    LOG.warning(name() + ": cannot see the connection's send queue in /proc/net/tcp6 or /proc/net/tcp;"
+                            + " records count as delivered once written, so a route that black-holes can lose what is buffered");
+                }
+                return;
+            }
+            if (q == 0) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (q < last) {
+                last = q;
+                stuckSince = now;
+                pauseMs = 1;
+            } else if (now - stuckSince >= timeout.toNanos()) {
+                disconnect();
+                throw stalled("the receiver's TCP acknowledged none of the last " + q + " bytes");
+            }
+            try {
+                Thread.sleep(pauseMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(name() + ": interrupted waiting for the receiver's acknowledgement", e);
+            }
+            pauseMs = Math.min(10, pauseMs * 2); // the ack usually comes within a delayed-ACK time (tens of ms): do not overshoot it by much
         }
     }
 
     @Override
     public void close() {
-        try {
-            flush();
-        } catch (IOException ignored) {
-            // closing anyway
-        }
         disconnect();
         if (udp != null) {
             udp.close();
