@@ -20,6 +20,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,8 +39,9 @@ class DoctorHostScenarioTest {
              CloseFirstServer server = CloseFirstServer.start(t.server(), t.serverAddress(), 0)) {
             CloseFirstServer.TimeWaitConnection tw = server.connectAndLeaveTimeWait(t.client(), t.clientAddress(), 0);
             SynCrafter.dropOutgoingRsts(t.client());
-            CompletableFuture<JsonObject> doctor = doctor(t.server().name(), "5s");
-            Thread.sleep(2500); // probes attached and the first sample taken
+            CountDownLatch sampling = new CountDownLatch(1);
+            CompletableFuture<JsonObject> doctor = doctor(t.server().name(), "5s", sampling);
+            awaitSampling(sampling, doctor);
             try (SynCrafter c = SynCrafter.open(t.client(), t.clientAddress())) {
                 for (int i = 0; i < 3; i++) {
                     c.send(Syn.to(t.serverAddress(), server.port(), tw.client().getPort(), 7 + i,
@@ -60,8 +63,9 @@ class DoctorHostScenarioTest {
     void acceptQueueOverflowIsReported() throws Exception {
         try (Topology t = Topology.pair().build();
              TinyBacklogListener l = TinyBacklogListener.open(t.server(), t.serverAddress(), 0, 1)) {
-            CompletableFuture<JsonObject> doctor = doctor(t.server().name(), "5s");
-            Thread.sleep(2500);
+            CountDownLatch sampling = new CountDownLatch(1);
+            CompletableFuture<JsonObject> doctor = doctor(t.server().name(), "5s", sampling);
+            awaitSampling(sampling, doctor);
             List<SocketChannel> clients = l.connectMany(t.client(), t.serverAddress(), 6);
             JsonObject finding = finding(doctor.get(), "accept-queue-overflow");
             assertTrue(finding.toString().contains("ListenOverflows"), finding.toString());
@@ -71,10 +75,30 @@ class DoctorHostScenarioTest {
         }
     }
 
-    private static CompletableFuture<JsonObject> doctor(String netns, String duration) {
+    /**
+     * The drops must fall inside doctor's window: wait for its "sampling" line (printed once the probes are
+     * attached and the first sample is taken) rather than guessing how long that takes on a loaded machine.
+     */
+    private static void awaitSampling(CountDownLatch sampling, CompletableFuture<JsonObject> doctor) throws Exception {
+        while (!sampling.await(100, TimeUnit.MILLISECONDS)) {
+            if (doctor.isDone()) {
+                doctor.get(); // rethrows why doctor ended before sampling
+                throw new AssertionError("doctor ended without printing its sampling line");
+            }
+        }
+    }
+
+    private static CompletableFuture<JsonObject> doctor(String netns, String duration, CountDownLatch sampling) {
         return CompletableFuture.supplyAsync(() -> {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream() {
+                @Override
+                public synchronized void flush() {
+                    if (toString(StandardCharsets.UTF_8).contains("syndrop doctor: sampling")) {
+                        sampling.countDown();
+                    }
+                }
+            };
             int rc = Cli.run(new String[] {"doctor", "--duration", duration, "--netns", netns, "--json"},
                     new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
             String text = out.toString(StandardCharsets.UTF_8);
