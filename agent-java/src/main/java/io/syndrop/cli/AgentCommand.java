@@ -11,7 +11,7 @@ import io.syndrop.wire.HostPort;
 import io.syndrop.wire.KernelEventSource;
 import io.syndrop.wire.ReplaySource;
 import java.io.PrintStream;
-import java.net.InetAddress;
+import io.syndrop.event.NodeIdentity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -83,7 +83,8 @@ public final class AgentCommand implements Command {
         if (insecure && (a.get("ca", null) != null || a.get("cert", null) != null)) {
             throw new UsageException("--insecure cannot be combined with --ca/--cert (plaintext has no certificates)");
         }
-        String host = InetAddress.getLocalHost().getHostName();
+        // The kernel's host name as it is: resolving it would be a name lookup (and fails on isolated nodes).
+        String host = NodeIdentity.nodeName();
         CollectorChannel ch = new CollectorChannel(HostPort.parse("--collector", target), insecure,
                 path(a, "ca"), path(a, "cert"), path(a, "key"), path(a, "token-file"));
         Agent.Config cfg = new Agent.Config(a.get("agent-id", host), a.get("node", host), ch,
