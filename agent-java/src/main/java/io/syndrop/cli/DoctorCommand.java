@@ -50,7 +50,7 @@ public final class DoctorCommand implements Command {
     @Override
     public String usage() {
         return String.join("\n",
-                "usage: syndrop doctor [--duration 30s] [--netns NAME|pid:N|ino:N] [--events FILE] [--json]",
+                "usage: syndrop doctor [--duration 30s] [--netns NAME|pid:N|ino:N] [--backend auto|counters] [--events FILE] [--json]",
                 "       syndrop doctor --snapshot DIR [--snapshot DIR2 ...] [--events FILE] [--json]",
                 "  --duration D   sample the live counters D apart (default 30s) and diagnose the deltas",
                 "  --netns T      the network namespace to diagnose (see `syndrop counters --help`)",
@@ -59,14 +59,16 @@ public final class DoctorCommand implements Command {
                 "                 cp /proc/net/netstat /proc/net/snmp DIR/; sysctl -a > DIR/sysctl;",
                 "                 date +%s > DIR/time). The first and last give the deltas; a single one",
                 "                 gives totals since boot. A folder of snapshot folders counts as all of them.",
+                "  --backend B    live: auto (default) attaches eBPF for drop events too; counters does not",
+                "                 (e.g. when `syndrop watch --json > FILE` runs already: pass --events FILE)",
                 "  --events FILE  drop events as extra evidence: one JSON DropEvent per line, as",
-                "                 `syndrop watch --json` prints them",
+                "                 `syndrop watch --json` prints them; live, it is read when the sampling ends",
                 "  --json         print the findings as JSON");
     }
 
     @Override
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse(argv, Set.of("duration", "netns", "snapshot", "events"), Set.of("json"));
+        Args a = Args.parse(argv, Set.of("duration", "netns", "snapshot", "events", "backend"), Set.of("json"));
         if (!a.positional().isEmpty()) {
             throw new UsageException("unexpected argument '" + a.positional().get(0) + "'");
         }
@@ -74,9 +76,25 @@ public final class DoctorCommand implements Command {
         if (!snapshots.isEmpty() && (a.get("duration", null) != null || a.get("netns", null) != null)) {
             throw new UsageException("--snapshot diagnoses recorded samples: it does not combine with --duration or --netns");
         }
-        List<DropEvent> events = new ArrayList<>(a.get("events", null) == null ? List.of()
-                : readEvents(Path.of(a.get("events", null))));
-        CounterDelta delta = snapshots.isEmpty() ? live(a, err, events) : recorded(snapshots);
+        String backend = a.get("backend", "auto");
+        if (!backend.equals("auto") && !backend.equals("counters")) {
+            throw new UsageException("--backend for the doctor is auto or counters, not '" + backend + "'");
+        }
+        if (!snapshots.isEmpty() && a.get("backend", null) != null) {
+            throw new UsageException("--backend is for live sampling: it does not combine with --snapshot");
+        }
+        String eventsFile = a.get("events", null);
+        List<DropEvent> events = new ArrayList<>();
+        CounterDelta delta;
+        if (snapshots.isEmpty()) {
+            // Read after the window: a `watch --json` writing the file meanwhile contributes what it saw.
+            delta = live(a, err, events, backend.equals("auto"));
+        } else {
+            delta = recorded(snapshots);
+        }
+        if (eventsFile != null) {
+            events.addAll(readEvents(Path.of(eventsFile)));
+        }
         Diagnosis d = new Doctor().diagnose(delta, null, events);
         out.print(a.flag("json") ? DiagnosisJson.render(d) : DiagnosisText.render(d));
         return 0;
@@ -85,7 +103,7 @@ public final class DoctorCommand implements Command {
     /** Live events kept as evidence; more would only repeat what the counters already say. */
     private static final int MAX_LIVE_EVENTS = 10_000;
 
-    private static CounterDelta live(Args a, PrintStream err, List<DropEvent> events)
+    private static CounterDelta live(Args a, PrintStream err, List<DropEvent> events, boolean attach)
             throws IOException, InterruptedException {
         Duration duration = a.getDuration("duration", Duration.ofSeconds(30));
         if (duration.isNegative() || duration.isZero()) {
@@ -93,7 +111,7 @@ public final class DoctorCommand implements Command {
         }
         NetnsTarget target = CountersCommand.netns(a.get("netns", null));
         CounterReader reader = new CounterReader(target, true);
-        try (LiveProbe probe = startProbe(target, err, events)) {
+        try (LiveProbe probe = attach ? startProbe(target, err, events) : null) {
             CounterSnapshot first = reader.sample();
             err.println("syndrop doctor: sampling the counters of " + target.describe()
                     + (probe == null ? "" : " and " + probe.session().mode().name().toLowerCase() + " events")
