@@ -531,7 +531,11 @@ int peer_is_proven_return(struct pt_regs *ctx)
 		 * this SYN's (req->ts_recent) and younger than TCP_PAWS_MSL: PAWSPassive. */
 		st->paws_rejected = 1;
 		if (req) {
-			bpf_probe_read(&st->ts_recent, sizeof(st->ts_recent), &req->ts_recent);
+			u32 ts_recent = 0;
+
+			/* Through the stack: before 4.12 helpers write only there, not into map values. */
+			bpf_probe_read(&ts_recent, sizeof(ts_recent), &req->ts_recent);
+			st->ts_recent = ts_recent;
 			sd_tcpm_lookup(st, req);
 		}
 		return 0;
