@@ -47,6 +47,8 @@ enum syndrop_prog_slot {
 #define SYNDROP_F_HAS_TS     0x2  /* the SYN carried a timestamp option */
 #define SYNDROP_F_HAS_QUEUES 0x4  /* the queue fields were read from a listener */
 #define SYNDROP_F_FINAL_ACK  0x8  /* the drop hit the handshake's final ACK, not the SYN */
+#define SYNDROP_F_WALL_STAMP 0x10 /* cached_ts_stamp is wall-clock seconds (get_seconds(), kernels
+                                   * before 4.19), not comparable with ktime_sec_at */
 
 /*
  * One drop. Addresses are in network byte order; everything else in host order.

@@ -386,6 +386,8 @@ int conn_request_return(struct pt_regs *ctx)
 		e.reason = SYNDROP_PAWS_PASSIVE_REJECTED;
 		e.cached_ts = st->cached_ts;
 		e.cached_ts_stamp = st->cached_ts_stamp;
+		/* tcpm_ts_stamp is get_seconds() on every kernel that has it (before 4.12). */
+		e.flags |= SYNDROP_F_WALL_STAMP;
 		if (!(e.flags & SYNDROP_F_HAS_TS))
 			e.tsval = st->ts_recent;
 	} else if (st->unproven) {
@@ -428,6 +430,20 @@ struct sd_tcpm_block {
 	u32 tcpm_ts_stamp;
 };
 
+/* net_hash_mix(): stable kernels since 2019 read net->hash_mix, which the kernel's inline function
+ * would load without bpf_probe_read (refused by the verifier); Java says which one the headers have. */
+static __always_inline u32 sd_net_hash_mix(struct net *net)
+{
+#ifdef SYNDROP_NET_HASH_MIX_FIELD
+	u32 mix = 0;
+
+	bpf_probe_read(&mix, sizeof(mix), &net->hash_mix);
+	return mix;
+#else
+	return net_hash_mix(net);
+#endif
+}
+
 /*
  * The kernel's __tcp_get_metrics_req() for IPv4, redone: bucket hash_32(rmt ^ net_hash_mix(net),
  * log), then the chain. net_hash_mix() and hash_32() come from this kernel's own headers.
@@ -459,7 +475,7 @@ static __always_inline void sd_tcpm_lookup(struct conn_req_state *st, struct req
 #endif
 	if (!table || log == 0 || log > 31)
 		return;
-	hash = rmt ^ net_hash_mix(net);
+	hash = rmt ^ sd_net_hash_mix(net);
 	hash = hash_32(hash, log);
 	/* struct tcpm_hash_bucket is a single chain pointer. */
 	bpf_probe_read(&cur, sizeof(cur), (char *)table + (u64)hash * sizeof(void *));
@@ -517,7 +533,11 @@ int peer_is_proven_return(struct pt_regs *ctx)
 		 * this SYN's (req->ts_recent) and younger than TCP_PAWS_MSL: PAWSPassive. */
 		st->paws_rejected = 1;
 		if (req) {
-			bpf_probe_read(&st->ts_recent, sizeof(st->ts_recent), &req->ts_recent);
+			u32 ts_recent = 0;
+
+			/* Through the stack: before 4.12 helpers write only there, not into map values. */
+			bpf_probe_read(&ts_recent, sizeof(ts_recent), &req->ts_recent);
+			st->ts_recent = ts_recent;
 			sd_tcpm_lookup(st, req);
 		}
 		return 0;
@@ -567,6 +587,9 @@ int timewait_entry(struct pt_regs *ctx)
 	e.reason = SYNDROP_TIMEWAIT_PAWS;
 	e.cached_ts = recent;
 	e.cached_ts_stamp = stamp;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(4, 19, 0)
+	e.flags |= SYNDROP_F_WALL_STAMP;
+#endif
 	e.netns_ino = sd_net_ino(sd_sock_net((struct sock_common *)tw));
 	bpf_probe_read(&e.ifindex, sizeof(e.ifindex), &skb->skb_iif);
 	sd_emit(ctx, &e, SYNDROP_SLOT_TIMEWAIT);

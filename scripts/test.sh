@@ -10,4 +10,9 @@ if [ "$(id -u)" != 0 ]; then
 fi
 scripts/install-deps.sh --test
 scripts/install-node-deps.sh
+# The 4.9 kernel of the tcp_tw_recycle tests (Kernel49VmTest): CI has a prebuilt copy beside the
+# checkout; elsewhere fill the cache once with scripts/vm/build-kernel-4.9.sh (docs/vm-harness.md).
+if [ -d ../shared/kernels/linux-4.9.337 ]; then
+  scripts/vm/fill-kernel-cache.sh linux-4.9.337 ../shared/kernels/linux-4.9.337 >/dev/null
+fi
 exec mvn -B verify "$@"

@@ -3,7 +3,7 @@
 # root file system shared read-only, runs COMMAND there and exits with its exit code.
 #
 #   scripts/vm/run.sh [--timeout SECS] [--mem MB] [--cpus N] [--out-dir DIR] [--name NAME]
-#                     [--env NAME=VALUE]... [--console] [--with-headers] -- COMMAND...
+#                     [--env NAME=VALUE]... [--console] [--with-headers] [--kernel NAME] -- COMMAND...
 #
 # COMMAND's words are joined with spaces and run by `sh -c` in the guest (as ssh does), in the
 # caller's working directory, as root, with PATH, JAVA_HOME, HOME and LANG set for the chroot and
@@ -17,6 +17,8 @@
 # --out-dir DIR keeps stdout, stderr, rc, kernel-release, uptime-start/-end, console.log and a
 # status file (status=exited|timeout|boot-failed, exit=N, wall_ms=N) in DIR.
 # --with-headers installs linux-headers-<guest release> on the host first (BCC in the guest).
+# --kernel NAME boots a given kernel from the kernel cache instead of Debian's (scripts/vm/
+# prepare-kernel.sh; e.g. linux-4.9.337, everything built in, its headers as /lib/modules/<rel>/build).
 # Environment: SYNDROP_CACHE (cache root), SYNDROP_VM_MODULES (modules to load at boot, default
 # the network test set), SYNDROP_VM_ROOT_CACHE (9p cache mode of the shared root, default loose),
 # SYNDROP_VM_APPEND (kernel command line instead of "quiet loglevel=4"), SYNDROP_VM_CPU (QEMU's
@@ -27,7 +29,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 timeout=600 mem=1536 cpus=2 out_dir="" name="syndrop-vm-$$" show_console=0
-extra_env=() prepare_args=()
+extra_env=() prepare_args=() given_kernel=""
 usage() { awk 'NR>1 && /^#/ {sub(/^# ?/, ""); print; next} NR>1 {exit}' "$0" >&2; exit "${1:-2}"; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
     --env) extra_env+=("${2:?--env needs NAME=VALUE}"); shift 2 ;;
     --console) show_console=1; shift ;;
     --with-headers) prepare_args+=(--with-headers); shift ;;
+    --kernel) given_kernel=${2:?--kernel needs a name like linux-4.9.337}; shift 2 ;;
     --) shift; break ;;
     -h|--help) usage 0 ;;
     *) echo "run.sh: unknown option '$1' (the command goes after --)" >&2; usage ;;
@@ -65,7 +68,13 @@ cwd_share_args=()
 [ -n "$cwd_share" ] && cwd_share_args=(-virtfs "local,path=$cwd_share,mount_tag=cwdshare,security_model=none,readonly=on,multidevs=remap")
 
 command -v qemu-system-x86_64 >/dev/null || { echo "run.sh: qemu-system-x86_64 missing: apt-get install qemu-system-x86 (scripts/install-deps.sh --test)" >&2; exit 125; }
-kdir=$("$here/prepare.sh" "${prepare_args[@]}") || { echo "run.sh: preparing the kernel failed (see above)" >&2; exit 125; }
+if [ -n "$given_kernel" ]; then
+  kdir=$("$here/prepare-kernel.sh" "$given_kernel") || { echo "run.sh: kernel $given_kernel is not available (see above)" >&2; exit 125; }
+  # Everything is built in: there are no modules to load.
+  : "${SYNDROP_VM_MODULES=}"
+else
+  kdir=$("$here/prepare.sh" "${prepare_args[@]}") || { echo "run.sh: preparing the kernel failed (see above)" >&2; exit 125; }
+fi
 release=$(cat "$kdir/release")
 
 # State for the trap: what to kill and what to delete, whatever way we leave.

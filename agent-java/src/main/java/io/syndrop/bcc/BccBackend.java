@@ -83,7 +83,9 @@ public final class BccBackend implements AutoCloseable {
         }
         BccProgram.Settings settings = new BccProgram.Settings(options.reasonMask(), options.netnsIno(),
                 syms.getOrDefault(TCPM_HASH, 0L), syms.getOrDefault(TCPM_HASH_LOG, 0L), syms.getOrDefault(PER_CPU_OFFSET, 0L));
-        BccModule module = BccModule.compile(lib, BccProgram.text(), BccProgram.cflags(settings));
+        List<String> cflags = new ArrayList<>(BccProgram.cflags(settings));
+        cflags.addAll(NetHashMix.cflags(BccAvailability.headersDir(System.getenv("BCC_KERNEL_SOURCE"), KernelInfo.release())));
+        BccModule module = BccModule.compile(lib, BccProgram.text(), cflags);
         List<KprobeAttachment> attached = new ArrayList<>();
         PerfEventReader reader = null;
         try {

@@ -87,6 +87,15 @@ public final class BccModule implements AutoCloseable {
         NativeOutputCapture.Result<Integer> r = NativeOutputCapture.run(() -> lib.bcc_func_load(module, progType,
                 name, start, size, license, kver, 0, log, log.length, null, -1));
         int fd = r.value();
+        if (fd < 0 && Native.toString(log, StandardCharsets.UTF_8.name()).isBlank()) {
+            // At log level 0 the kernel explains nothing: load again with the verifier's log on.
+            NativeOutputCapture.Result<Integer> again = NativeOutputCapture.run(() -> lib.bcc_func_load(module, progType,
+                    name, start, size, license, kver, 1, log, log.length, null, -1));
+            if (again.value() >= 0) {
+                progFds.add(again.value());
+                return again.value();
+            }
+        }
         if (fd < 0) {
             String verifier = Native.toString(log, StandardCharsets.UTF_8.name());
             throw new BccException("the kernel refused to load BPF program " + name + " (" + Errno.describe(-fd) + ")",

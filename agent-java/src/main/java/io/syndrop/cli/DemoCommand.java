@@ -56,21 +56,26 @@ public final class DemoCommand implements Command {
 
     @Override
     public String usage() {
-        return "usage: syndrop demo [--rounds N] [--json]\n"
+        return "usage: syndrop demo [--rounds N] [--json] [--legacy]\n"
                 + "  Builds namespaces (two clients behind a MASQUERADE router, a server that closes first),\n"
                 + "  connects the clients in turns from the same port, prints the drops syndrop sees, then\n"
                 + "  the diagnosis. Needs root, ip and iptables; removes everything it made when it ends.\n"
                 + "  --rounds N   connections to make (default 6)\n"
-                + "  --json       print the events as JSON lines";
+                + "  --json       print the events as JSON lines\n"
+                + "  --legacy     the seed's failure instead, on kernels before 4.12: tcp_tw_recycle=1 (set for the\n"
+                + "               demo, restored after), one client's TCP timestamp clock ahead, the other's SYNs dropped";
     }
 
     @Override
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse(argv, Set.of("rounds"), Set.of("json"));
+        Args a = Args.parse(argv, Set.of("rounds"), Set.of("json", "legacy"));
         int rounds = a.getInt("rounds", 6, 2, 100);
         if (!Privileges.isRoot()) {
             err.println("syndrop demo: needs root to create network namespaces and load BPF programs: run it with sudo");
             return 1;
+        }
+        if (a.flag("legacy")) {
+            return LegacyDemo.run(a.flag("json"), out, err);
         }
         err.println("syndrop demo: building namespaces: 2 clients -> NAT router (MASQUERADE) -> server");
         try (Topology t = Topology.nat(2)

@@ -55,7 +55,7 @@ public final class DoctorCommand implements Command {
     @Override
     public String usage() {
         return String.join("\n",
-                "usage: syndrop doctor [--duration 30s] [--netns NAME|pid:N|INODE] [--events FILE] [--json]",
+                "usage: syndrop doctor [--duration 30s] [--netns NAME|pid:N|INODE] [--backend auto|counters] [--events FILE] [--json]",
                 "       syndrop doctor --snapshot DIR [--snapshot DIR2 ...] [--events FILE] [--json]",
                 "  --duration D   sample the live counters D apart (default 30s) and diagnose the deltas",
                 "  --netns T      diagnose this network namespace only (see `syndrop counters --help`); by",
@@ -65,14 +65,16 @@ public final class DoctorCommand implements Command {
                 "                 cp /proc/net/netstat /proc/net/snmp DIR/; sysctl -a > DIR/sysctl;",
                 "                 date +%s > DIR/time). The first and last give the deltas; a single one",
                 "                 gives totals since boot. A folder of snapshot folders counts as all of them.",
+                "  --backend B    live: auto (default) attaches eBPF for drop events too; counters does not",
+                "                 (e.g. when `syndrop watch --json > FILE` runs already: pass --events FILE)",
                 "  --events FILE  drop events as extra evidence: one JSON DropEvent per line, as",
-                "                 `syndrop watch --json` prints them",
+                "                 `syndrop watch --json` prints them; live, it is read when the sampling ends",
                 "  --json         print the findings as JSON");
     }
 
     @Override
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse(argv, Set.of("duration", "netns", "snapshot", "events"), Set.of("json"));
+        Args a = Args.parse(argv, Set.of("duration", "netns", "snapshot", "events", "backend"), Set.of("json"));
         if (!a.positional().isEmpty()) {
             throw new UsageException("unexpected argument '" + a.positional().get(0) + "'");
         }
@@ -80,13 +82,26 @@ public final class DoctorCommand implements Command {
         if (!snapshots.isEmpty() && (a.get("duration", null) != null || a.get("netns", null) != null)) {
             throw new UsageException("--snapshot diagnoses recorded samples: it does not combine with --duration or --netns");
         }
-        List<DropEvent> events = new ArrayList<>(a.get("events", null) == null ? List.of()
-                : readEvents(Path.of(a.get("events", null))));
+        String backend = a.get("backend", "auto");
+        if (!backend.equals("auto") && !backend.equals("counters")) {
+            throw new UsageException("--backend for the doctor is auto or counters, not '" + backend + "'");
+        }
+        if (!snapshots.isEmpty() && a.get("backend", null) != null) {
+            throw new UsageException("--backend is for live sampling: it does not combine with --snapshot");
+        }
+        boolean attach = backend.equals("auto");
+        // Live, the events file is read when the window ends: a `watch --json` writing it meanwhile
+        // contributes what it saw.
+        Path eventsFile = a.get("events", null) == null ? null : Path.of(a.get("events", null));
+        List<DropEvent> events = new ArrayList<>();
         Diagnosis d;
         if (snapshots.isEmpty() && a.get("netns", null) == null) {
-            d = liveEverywhere(a, err, events);
+            d = liveEverywhere(a, err, events, attach, eventsFile);
         } else {
-            CounterDelta delta = snapshots.isEmpty() ? live(a, err, events) : recorded(snapshots);
+            CounterDelta delta = snapshots.isEmpty() ? live(a, err, events, attach) : recorded(snapshots);
+            if (eventsFile != null) {
+                events.addAll(readEvents(eventsFile));
+            }
             d = new Doctor().diagnose(delta, null, events);
         }
         out.print(a.flag("json") ? DiagnosisJson.render(d) : DiagnosisText.render(d));
@@ -109,7 +124,8 @@ public final class DoctorCommand implements Command {
      * Without --netns: every network namespace with listeners (each pod has its own counters), each
      * diagnosed on its own and named in its findings; one that cannot be read is said to be unchecked.
      */
-    private static Diagnosis liveEverywhere(Args a, PrintStream err, List<DropEvent> events)
+    private static Diagnosis liveEverywhere(Args a, PrintStream err, List<DropEvent> events, boolean attach,
+            Path eventsFile)
             throws IOException, InterruptedException {
         Duration duration = duration(a);
         NetnsDiscovery.Result found = new NetnsDiscovery().discover();
@@ -126,7 +142,7 @@ public final class DoctorCommand implements Command {
         for (ListeningNamespace ns : found.withListeners()) {
             readers.put(ns, ns.reader(true));
         }
-        try (LiveProbe probe = startProbe(NetnsTarget.host(), err, events)) {
+        try (LiveProbe probe = attach ? startProbe(NetnsTarget.host(), err, events) : null) {
             for (Map.Entry<ListeningNamespace, CounterSource> r : readers.entrySet()) {
                 try {
                     first.put(r.getKey(), r.getValue().sample());
@@ -146,6 +162,12 @@ public final class DoctorCommand implements Command {
             Thread.sleep(duration.toMillis());
             List<NamespaceDiagnoses.Of> checked = new ArrayList<>();
             Map<Long, List<DropEvent>> byNetns;
+            if (eventsFile != null) {
+                List<DropEvent> given = readEvents(eventsFile);
+                synchronized (events) {
+                    events.addAll(given);
+                }
+            }
             synchronized (events) {
                 byNetns = events.stream().collect(Collectors.groupingBy(DropEvent::getNetnsIno, LinkedHashMap::new, Collectors.toList()));
             }
@@ -174,12 +196,12 @@ public final class DoctorCommand implements Command {
         }
     }
 
-    private static CounterDelta live(Args a, PrintStream err, List<DropEvent> events)
+    private static CounterDelta live(Args a, PrintStream err, List<DropEvent> events, boolean attach)
             throws IOException, InterruptedException {
         Duration duration = duration(a);
         NetnsTarget target = CountersCommand.netns(a.get("netns", null));
         CounterReader reader = new CounterReader(target, true);
-        try (LiveProbe probe = startProbe(target, err, events)) {
+        try (LiveProbe probe = attach ? startProbe(target, err, events) : null) {
             CounterSnapshot first = reader.sample();
             err.println("syndrop doctor: sampling the counters of " + target.describe()
                     + (probe == null ? "" : " and " + probe.session().mode().name().toLowerCase() + " events")

@@ -57,7 +57,10 @@ public final class EventDecoder {
                 .setAgentId(agentId)
                 .setAgentBoot(agentBoot);
         int stamp = b.getInt(off + EventLayout.CACHED_TS_STAMP);
-        long nowSec = b.getLong(off + EventLayout.KTIME_SEC_AT);
+        // Old kernels stamp with wall-clock seconds, which BPF cannot read: compare with the event's wall time.
+        long nowSec = (flags & EventLayout.F_WALL_STAMP) != 0
+                ? Math.floorDiv(e.getTimeUnixNano(), 1_000_000_000L)
+                : b.getLong(off + EventLayout.KTIME_SEC_AT);
         if (stamp != 0 && nowSec >= stamp) {
             e.setCachedTsAgeSec((int) Math.min(Integer.MAX_VALUE, nowSec - stamp));
         }

@@ -41,6 +41,7 @@ public final class EventLayout {
     public static final int F_HAS_TS = 0x2;
     public static final int F_HAS_QUEUES = 0x4;
     public static final int F_FINAL_ACK = 0x8;
+    public static final int F_WALL_STAMP = 0x10;
 
     private EventLayout() {}
 }

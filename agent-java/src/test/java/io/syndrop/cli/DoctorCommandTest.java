@@ -115,6 +115,26 @@ class DoctorCommandTest {
         assertTrue(bad.err().contains("line 5"), bad.toString());
     }
 
+    /** `watch --json > FILE` and a live doctor side by side: the file is read when the sampling ends. */
+    @Test
+    void liveDoctorReadsAnEventsFileWrittenDuringItsWindow(@TempDir Path tmp) throws Exception {
+        Path events = tmp.resolve("watch.jsonl");
+        CompletableFuture<CliRun> run = CompletableFuture.supplyAsync(() -> CliRun.of("doctor", "--duration", "2s",
+                "--backend", "counters", "--events", events.toString()));
+        Thread.sleep(500);
+        DropEvent e = DropEvent.newBuilder().setSeq(1).setTimeUnixNano(1_795_800_010_000_000_000L)
+                .setReason(Reason.PAWS_PASSIVE_REJECTED).setSrcAddr("198.51.100.1").setSrcPort(40000)
+                .setDstAddr("198.51.100.2").setDstPort(80).setTsval(400).setCachedTs(9_500).build();
+        Files.writeString(events, JsonFormat.printer().omittingInsignificantWhitespace().print(e) + "\n");
+        CliRun r = run.get(30, TimeUnit.SECONDS);
+        assertEquals(0, r.code(), r.toString());
+        assertFalse(r.err().contains(" events for "), "--backend counters attaches nothing: " + r.err());
+        assertTrue(r.out().contains("tw-recycle-paws-passive"), r.out());
+        assertTrue(r.out().contains("198.51.100.1:40000 -> 198.51.100.2:80 PAWS_PASSIVE_REJECTED"), r.out());
+        assertEquals(2, CliRun.of("doctor", "--duration", "1s", "--backend", "bcc").code());
+        assertEquals(2, CliRun.of("doctor", "--snapshot", tmp.toString(), "--backend", "counters").code());
+    }
+
     @Test
     void malformedSnapshotIsAClearErrorNotACrash(@TempDir Path tmp) throws Exception {
         Files.writeString(tmp.resolve("netstat"), "TcpExt: ListenDrops PAWSPassive\nTcpExt: 3\n");

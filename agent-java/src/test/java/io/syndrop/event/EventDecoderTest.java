@@ -51,6 +51,20 @@ class EventDecoderTest {
         assertTrue(Math.abs(e.getTimeUnixNano() - wallNow) < 5_000_000_000L, "monotonic time mapped to wall clock");
     }
 
+    /** Kernels before 4.19 stamp tcpm_ts_stamp / tw_ts_recent_stamp with get_seconds(): wall-clock seconds. */
+    @Test
+    void agesAWallClockStampAgainstTheEventsWallTime() {
+        ByteBuffer b = record();
+        b.putLong(EventLayout.KTIME_NS, System.nanoTime());
+        b.putLong(EventLayout.KTIME_SEC_AT, System.nanoTime() / 1_000_000_000L);
+        b.put(EventLayout.REASON, (byte) Reason.PAWS_PASSIVE_REJECTED_VALUE)
+                .put(EventLayout.FLAGS, (byte) (EventLayout.F_HAS_TS | EventLayout.F_WALL_STAMP));
+        b.putInt(EventLayout.CACHED_TS_STAMP, (int) (System.currentTimeMillis() / 1000 - 7));
+
+        DropEvent e = new EventDecoder("n1", "agent", 9, v -> null).decode(b, 0, 1);
+        assertTrue(e.getCachedTsAgeSec() >= 7 && e.getCachedTsAgeSec() <= 9, "about 7 s old: " + e);
+    }
+
     @Test
     void decodesIpv6AndQueues() {
         ByteBuffer b = record();

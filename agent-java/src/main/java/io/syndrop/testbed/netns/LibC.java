@@ -19,11 +19,16 @@ interface LibC extends Library {
 
     int AF_INET = 2;
     int AF_INET6 = 10;
+    int SOCK_STREAM = 1;
     int SOCK_RAW = 3;
     int IPPROTO_TCP = 6;
     int SOL_SOCKET = 1;
     int SO_RCVTIMEO = 20;
     int SO_RCVBUF = 8;
+    int SO_SNDTIMEO = 21;
+    int TCP_REPAIR = 19;
+    int TCP_TIMESTAMP = 24;
+    int EINPROGRESS = 115;
     int EAGAIN = 11;
     int EINTR = 4;
 
@@ -38,6 +43,12 @@ interface LibC extends Library {
     int bind(int fd, byte[] addr, int addrlen) throws LastErrorException;
 
     int setsockopt(int fd, int level, int optname, byte[] optval, int optlen) throws LastErrorException;
+
+    int getsockopt(int fd, int level, int optname, byte[] optval, int[] optlen) throws LastErrorException;
+
+    int connect(int fd, byte[] addr, int addrlen) throws LastErrorException;
+
+    long recv(int fd, byte[] buf, long len, int flags) throws LastErrorException;
 
     long sendto(int fd, byte[] buf, long len, int flags, byte[] addr, int addrlen) throws LastErrorException;
 

@@ -183,6 +183,9 @@ public final class Topology implements AutoCloseable {
                 }
             }
             router.exec("iptables", "-w", "-t", "nat", "-A", "POSTROUTING", "-o", "wan", "-j", "MASQUERADE").orThrow();
+            // Kernels before 4.18 un-NAT replies only where the nat table hooks prerouting: iptables-nft
+            // creates that chain only for a rule in it (iptables-legacy always has it).
+            router.exec("iptables", "-w", "-t", "nat", "-A", "PREROUTING", "-j", "ACCEPT").orThrow();
             if (nat6) {
                 router.exec("ip6tables", "-w", "-t", "nat", "-A", "POSTROUTING", "-o", "wan", "-j", "MASQUERADE").orThrow();
             }

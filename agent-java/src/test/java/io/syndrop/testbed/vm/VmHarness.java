@@ -38,14 +38,22 @@ public final class VmHarness {
   private final Map<String, String> env;
   private final Map<String, String> systemProperties;
   private final boolean kernelHeaders;
+  /** A kernel from the kernel cache (run.sh --kernel), or null for Debian's packaged one. */
+  private final String kernel;
 
   private VmHarness(Path runScript, int memoryMb, Map<String, String> env,
       Map<String, String> systemProperties, boolean kernelHeaders) {
+    this(runScript, memoryMb, env, systemProperties, kernelHeaders, null);
+  }
+
+  private VmHarness(Path runScript, int memoryMb, Map<String, String> env,
+      Map<String, String> systemProperties, boolean kernelHeaders, String kernel) {
     this.runScript = runScript;
     this.memoryMb = memoryMb;
     this.env = Map.copyOf(env);
     this.systemProperties = Map.copyOf(systemProperties);
     this.kernelHeaders = kernelHeaders;
+    this.kernel = kernel;
   }
 
   /** True in a test JVM that {@link #runTestClass} started inside the VM. */
@@ -77,21 +85,21 @@ public final class VmHarness {
 
   /** A copy that gives the guest this much memory (default 1536 MB). */
   public VmHarness withMemoryMb(int megabytes) {
-    return new VmHarness(runScript, megabytes, env, systemProperties, kernelHeaders);
+    return new VmHarness(runScript, megabytes, env, systemProperties, kernelHeaders, kernel);
   }
 
   /** A copy that exports this variable to the guest command. */
   public VmHarness withEnv(String name, String value) {
     Map<String, String> copy = new LinkedHashMap<>(env);
     copy.put(name, value);
-    return new VmHarness(runScript, memoryMb, copy, systemProperties, kernelHeaders);
+    return new VmHarness(runScript, memoryMb, copy, systemProperties, kernelHeaders, kernel);
   }
 
   /** A copy whose {@link #runTestClass} JVMs get this extra {@code -Dname=value}. */
   public VmHarness withSystemProperty(String name, String value) {
     Map<String, String> copy = new LinkedHashMap<>(systemProperties);
     copy.put(name, value);
-    return new VmHarness(runScript, memoryMb, env, copy, kernelHeaders);
+    return new VmHarness(runScript, memoryMb, env, copy, kernelHeaders, kernel);
   }
 
   /**
@@ -99,7 +107,16 @@ public final class VmHarness {
    * BCC inside the guest, which compiles against them through the shared root.
    */
   public VmHarness withKernelHeaders() {
-    return new VmHarness(runScript, memoryMb, env, systemProperties, true);
+    return new VmHarness(runScript, memoryMb, env, systemProperties, true, kernel);
+  }
+
+  /**
+   * A copy that boots a given kernel from the kernel cache instead of Debian's (run.sh --kernel,
+   * e.g. "linux-4.9.337": everything built in, its headers tree as /lib/modules/<release>/build).
+   * When the cache lacks it, every run reports BOOT_FAILED with the command that fills it.
+   */
+  public VmHarness withKernel(String name) {
+    return new VmHarness(runScript, memoryMb, env, systemProperties, kernelHeaders, name);
   }
 
   /**
@@ -178,6 +195,10 @@ public final class VmHarness {
             + RUN_COUNTER.incrementAndGet()));
     if (kernelHeaders) {
       argv.add("--with-headers");
+    }
+    if (kernel != null) {
+      argv.add("--kernel");
+      argv.add(kernel);
     }
     env.forEach((k, v) -> {
       argv.add("--env");
