@@ -5,6 +5,7 @@ import io.syndrop.counters.NetnsTarget;
 import io.syndrop.event.EventFilter;
 import io.syndrop.event.NodeIdentity;
 import io.syndrop.probe.AttachMode;
+import io.syndrop.probe.AgentCapabilities;
 import io.syndrop.probe.AttachPlanner;
 import io.syndrop.probe.LiveProbe;
 import io.syndrop.probe.ProbeException;
@@ -76,6 +77,9 @@ public final class WatchCommand implements Command {
 
         AttachPlanner.Plan plan;
         try {
+            if (forced != AttachMode.COUNTERS) {
+                AgentCapabilities.require("watch", a.all("netns").isEmpty());
+            }
             plan = AttachPlanner.plan(forced, filter, ring, a.flag("libbpf-debug"));
         } catch (ProbeException e) {
             err.println("syndrop watch: cannot attach: " + e.getMessage());

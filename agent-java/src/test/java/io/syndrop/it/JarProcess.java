@@ -68,8 +68,18 @@ public final class JarProcess implements AutoCloseable {
         return start(null, logFile, List.of("-XX:TieredStopAtLevel=1", "-Xshare:auto"), args);
     }
 
+    /** Starts WRAPPER java -jar syndrop.jar ARGS, e.g. under setpriv with fewer privileges. */
+    public static JarProcess startWrapped(List<String> wrapper, String... args) throws IOException {
+        return start(null, null, wrapper, List.of(), args);
+    }
+
     private static JarProcess start(Map<String, String> env, Path logFile, List<String> jvmFlags, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
+        return start(env, logFile, List.of(), jvmFlags, args);
+    }
+
+    private static JarProcess start(Map<String, String> env, Path logFile, List<String> wrapper, List<String> jvmFlags,
+                                    String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(wrapper);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmFlags);
         cmd.add("-jar");
