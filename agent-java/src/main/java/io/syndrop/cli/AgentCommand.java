@@ -177,9 +177,9 @@ public final class AgentCommand implements Command {
             throw new UsageException("--netns: " + e.getMessage());
         }
         if (forced != AttachMode.COUNTERS) {
-            // Reading another process's namespace (--netns pid:N) is what needs CAP_SYS_PTRACE here.
+            // Reading another process's namespace (--netns pid:N or an inode) is what needs CAP_SYS_PTRACE here.
             try {
-                AgentCapabilities.require("agent", targets.stream().anyMatch(t -> t.kind() == NetnsTarget.Kind.PID));
+                AgentCapabilities.require("agent", WatchCommand.readsOtherProcesses(a.all("netns")));
             } catch (ProbeException e) {
                 throw new IllegalStateException("cannot attach: " + e.summary(), e);
             }
