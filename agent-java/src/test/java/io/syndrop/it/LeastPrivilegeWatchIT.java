@@ -5,6 +5,7 @@ import com.google.gson.JsonParser;
 import io.syndrop.probe.AgentCapabilities;
 import io.syndrop.testbed.netns.Netns;
 import io.syndrop.testbed.netns.Nstat;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -15,12 +16,11 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -36,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LeastPrivilegeWatchIT {
     private static final String NOBODY = "65534";
+    private static Path copy;
 
     @BeforeAll
     static void root() {
@@ -52,7 +53,7 @@ class LeastPrivilegeWatchIT {
             try {
                 ServerSocket listener = ns.call(() -> new ServerSocket(0, 4, InetAddress.getLoopbackAddress()));
                 int closed = ns.call(LeastPrivilegeWatchIT::closedPort);
-                try (JarProcess p = JarProcess.startWrapped(setpriv(caps), "watch", "--json", "--port",
+                try (JarProcess p = startUnprivileged(caps, "watch", "--json", "--port",
                         Integer.toString(closed))) {
                     p.awaitStderr(l -> l.startsWith("attached: tracepoint"), Duration.ofSeconds(60));
                     String watching = p.awaitStderr(l -> l.contains("watching the counters of"), Duration.ofSeconds(30));
@@ -87,7 +88,7 @@ class LeastPrivilegeWatchIT {
         assertEquals(List.of("CAP_BPF", "CAP_PERFMON", "CAP_SYS_PTRACE"), all, "the set docs/privileges.md explains");
         for (String removed : all) {
             List<String> fewer = all.stream().filter(c -> !c.equals(removed)).collect(Collectors.toList());
-            try (JarProcess p = JarProcess.startWrapped(setpriv(fewer), "watch", "--duration", "5s")) {
+            try (JarProcess p = startUnprivileged(fewer, "watch", "--duration", "5s")) {
                 assertTrue(p.process().waitFor(60, TimeUnit.SECONDS), "watch without " + removed + " did not exit");
                 String err = p.stderrSoFar();
                 assertEquals(1, p.process().exitValue(), "exit status without " + removed + ": " + err);
@@ -98,18 +99,33 @@ class LeastPrivilegeWatchIT {
     }
 
     /** setpriv as uid/gid 65534 with no groups and exactly {@code caps} (inheritable, ambient, bounding). */
-    private static List<String> setpriv(List<String> caps) throws Exception {
-        Path jar = JarProcess.jar().toAbsolutePath();
-        // The unprivileged uid must be able to read the jar: check rather than change permissions.
-        for (Path d = jar; d != null; d = d.getParent()) {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(d);
-            assertTrue(perms.contains(Files.isDirectory(d) ? PosixFilePermission.OTHERS_EXECUTE : PosixFilePermission.OTHERS_READ),
-                    d + " is not accessible to uid " + NOBODY + ": " + perms);
-        }
+    private static List<String> setpriv(List<String> caps) {
         String list = caps.stream().map(c -> "+" + c.substring(4).toLowerCase(Locale.ROOT)).collect(Collectors.joining(","));
         String set = caps.isEmpty() ? "-all" : "-all," + list;
         return List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
                 "--inh-caps=" + set, "--ambient-caps=" + set, "--bounding-set=" + set);
+    }
+
+    /**
+     * The jar where uid 65534 can read it: the checkout may sit under a directory only root may
+     * enter (/root), so a world-readable copy in a fresh temporary directory is run instead.
+     */
+    private static JarProcess startUnprivileged(List<String> caps, String... args) throws Exception {
+        if (copy == null) {
+            Path dir = Files.createTempDirectory("syndrop-leastpriv");
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            copy = Files.copy(JarProcess.jar(), dir.resolve("syndrop.jar"));
+            Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+        return JarProcess.startWrapped(setpriv(caps), copy, args);
+    }
+
+    @AfterAll
+    static void removeCopy() throws Exception {
+        if (copy != null) {
+            Files.delete(copy);
+            Files.delete(copy.getParent());
+        }
     }
 
     private static int closedPort() throws Exception {
