@@ -7,7 +7,9 @@ import io.syndrop.wire.CollectorChannel;
 import io.syndrop.wire.EventSource;
 import io.syndrop.counters.NetnsTarget;
 import io.syndrop.event.NodeIdentity;
+import io.syndrop.probe.AgentCapabilities;
 import io.syndrop.probe.AttachMode;
+import io.syndrop.probe.ProbeException;
 import io.syndrop.wire.HostPort;
 import io.syndrop.wire.KernelEventSource;
 import io.syndrop.wire.ReplaySource;
@@ -20,6 +22,12 @@ import java.util.concurrent.CountDownLatch;
 
 /** `syndrop agent`: the long-running agent that streams events to a collector. */
 public final class AgentCommand implements Command {
+    /** Options that take a value; the deployment tests check deploy/ against these too. */
+    static final Set<String> WITH_VALUE = Set.of("collector", "ca", "cert", "key", "token-file", "agent-id", "spool-dir", "spool-max-bytes", "queue-max",
+            "batch-max", "batch-linger", "window", "metrics", "watch-listen", "replay", "replay-rate", "node", "watch-token-file",
+            "backend", "port", "src", "netns", "reason", "ringbuf-bytes", "counters-interval", "duration");
+    static final Set<String> FLAGS = Set.of("insecure", "no-spool-fsync", "exit-when-done", "print", "json", "verbose", "libbpf-debug");
+
     static {
         LogFormat.install();
     }
@@ -72,11 +80,7 @@ public final class AgentCommand implements Command {
 
     @Override
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse(argv,
-                Set.of("collector", "ca", "cert", "key", "token-file", "agent-id", "spool-dir", "spool-max-bytes", "queue-max",
-                        "batch-max", "batch-linger", "window", "metrics", "watch-listen", "replay", "replay-rate", "node", "watch-token-file",
-                        "backend", "port", "src", "netns", "reason", "ringbuf-bytes", "counters-interval", "duration"),
-                Set.of("insecure", "no-spool-fsync", "exit-when-done", "print", "json", "verbose", "libbpf-debug"));
+        Args a = Args.parse(argv, WITH_VALUE, FLAGS);
         if (a.flag("verbose")) {
             LogFormat.verbose();
         }
@@ -171,6 +175,14 @@ public final class AgentCommand implements Command {
             targets = CounterFeed.targets(a.all("netns"));
         } catch (IllegalArgumentException e) {
             throw new UsageException("--netns: " + e.getMessage());
+        }
+        if (forced != AttachMode.COUNTERS) {
+            // Reading another process's namespace (--netns pid:N or an inode) is what needs CAP_SYS_PTRACE here.
+            try {
+                AgentCapabilities.require("agent", WatchCommand.readsOtherProcesses(a.all("netns")));
+            } catch (ProbeException e) {
+                throw new IllegalStateException("cannot attach: " + e.summary(), e);
+            }
         }
         EventPrinter printer = null;
         if (a.flag("print")) {

@@ -1,5 +1,6 @@
 package io.syndrop.cli;
 
+import io.syndrop.ProjectVersion;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -31,6 +32,14 @@ public final class Cli {
         if (argv.length == 0 || argv[0].equals("help") || argv[0].equals("--help") || argv[0].equals("-h")) {
             printHelp(cmds, argv.length == 0 ? err : out);
             return argv.length == 0 ? 2 : 0;
+        }
+        if (argv[0].equals("version") || argv[0].equals("--version")) {
+            if (argv.length > 1) {
+                err.println("syndrop " + argv[0] + ": takes no options, got '" + argv[1] + "'");
+                return 2;
+            }
+            out.println("syndrop " + ProjectVersion.VALUE + " (commit " + ProjectVersion.COMMIT + ")");
+            return 0;
         }
         Command c = cmds.get(argv[0]);
         if (c == null) {
@@ -64,5 +73,6 @@ public final class Cli {
         for (Command c : cmds.values()) {
             ps.printf("  %-10s %s%n", c.name(), c.summary());
         }
+        ps.printf("  %-10s %s%n", "version", "print the version and the git commit it was built from (also --version)");
     }
 }

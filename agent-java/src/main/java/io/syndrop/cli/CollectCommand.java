@@ -17,6 +17,11 @@ import java.util.concurrent.CountDownLatch;
 
 /** `syndrop collect`: receives agents' batches and writes them to SIEM sinks. */
 public final class CollectCommand implements Command {
+    /** Options that take a value; the deployment tests check deploy/ against these too. */
+    static final Set<String> WITH_VALUE = Set.of("listen", "sink", "tls-cert", "tls-key", "client-ca", "token-file", "metrics", "max-message-bytes", "dedupe-dir", "window",
+            "subscribe-token-file", "subscriber-cn");
+    static final Set<String> FLAGS = Set.of("ecs", "insecure");
+
     static {
         LogFormat.install();
     }
@@ -63,10 +68,7 @@ public final class CollectCommand implements Command {
 
     @Override
     public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse(argv,
-                Set.of("listen", "sink", "tls-cert", "tls-key", "client-ca", "token-file", "metrics", "max-message-bytes", "dedupe-dir", "window",
-                        "subscribe-token-file", "subscriber-cn"),
-                Set.of("ecs", "insecure"));
+        Args a = Args.parse(argv, WITH_VALUE, FLAGS);
         if (!a.positional().isEmpty()) {
             throw new UsageException("unexpected argument '" + a.positional().get(0) + "'");
         }

@@ -5,6 +5,7 @@ import io.syndrop.counters.NetnsTarget;
 import io.syndrop.event.EventFilter;
 import io.syndrop.event.NodeIdentity;
 import io.syndrop.probe.AttachMode;
+import io.syndrop.probe.AgentCapabilities;
 import io.syndrop.probe.AttachPlanner;
 import io.syndrop.probe.LiveProbe;
 import io.syndrop.probe.ProbeException;
@@ -76,6 +77,9 @@ public final class WatchCommand implements Command {
 
         AttachPlanner.Plan plan;
         try {
+            if (forced != AttachMode.COUNTERS) {
+                AgentCapabilities.require("watch", a.all("netns").isEmpty() || readsOtherProcesses(a.all("netns")));
+            }
             plan = AttachPlanner.plan(forced, filter, ring, a.flag("libbpf-debug"));
         } catch (ProbeException e) {
             err.println("syndrop watch: cannot attach: " + e.getMessage());
@@ -144,5 +148,15 @@ public final class WatchCommand implements Command {
         Set<String> s = new HashSet<>(a);
         s.addAll(b);
         return s;
+    }
+
+    /** --netns pid:N and inodes are read through another process's /proc entries (CAP_SYS_PTRACE); names by setns. */
+    static boolean readsOtherProcesses(List<String> netnsArgs) {
+        try {
+            return netnsArgs.stream().map(NetnsTarget::parse)
+                    .anyMatch(t -> t.kind() == NetnsTarget.Kind.PID || t.kind() == NetnsTarget.Kind.INODE);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--netns: " + e.getMessage());
+        }
     }
 }

@@ -106,8 +106,10 @@ public final class NetnsDiscovery {
             Holder h = byPid.get(ino);
             String label = name != null ? "netns " + name + " (ino " + ino + ")"
                     : "netns ino " + ino + " (pid " + h.pid() + " " + h.comm() + ")";
-            NetnsTarget target = name != null ? new NetnsTarget(NetnsTarget.Kind.NAME, name, 0)
-                    : new NetnsTarget(NetnsTarget.Kind.PID, "", h.pid());
+            // Read through a process when there is one: /proc/PID/net needs only CAP_SYS_PTRACE, while
+            // entering a name with setns(2) needs CAP_SYS_ADMIN (docs/privileges.md).
+            NetnsTarget target = h != null ? new NetnsTarget(NetnsTarget.Kind.PID, "", h.pid())
+                    : new NetnsTarget(NetnsTarget.Kind.NAME, name, 0);
             boolean listens;
             try {
                 listens = h != null ? hasListener(proc.resolve(Long.toString(h.pid())).resolve("net"))

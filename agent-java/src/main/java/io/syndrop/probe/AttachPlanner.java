@@ -89,7 +89,7 @@ public final class AttachPlanner {
     private static void rootOnly(AttachMode m) throws ProbeException {
         if (!Privileges.isRoot() && !Privileges.hasBpfCapability()) {
             throw new ProbeException(m.name().toLowerCase() + ": not permitted", 1,
-                    "syndrop needs root (or CAP_BPF + CAP_PERFMON + CAP_NET_ADMIN): run it with sudo");
+                    "syndrop needs root, or CAP_BPF and CAP_PERFMON (docs/privileges.md): run it with sudo");
         }
     }
 

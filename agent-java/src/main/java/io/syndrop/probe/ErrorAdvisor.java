@@ -16,7 +16,7 @@ final class ErrorAdvisor {
     static String advise(AttachMode mode, int errno, String message, boolean root) {
         String msg = message.toLowerCase(Locale.ROOT);
         if (!root && (errno == EPERM || errno == EACCES)) {
-            return "syndrop needs root (or CAP_BPF + CAP_PERFMON + CAP_NET_ADMIN): run it with sudo";
+            return "syndrop needs root, or CAP_BPF and CAP_PERFMON (docs/privileges.md): run it with sudo";
         }
         if (msg.contains("no btf")) {
             return "this kernel lacks BTF; use --backend bcc (needs linux-headers) or --backend counters";

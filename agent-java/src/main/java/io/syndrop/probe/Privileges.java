@@ -22,12 +22,14 @@ public final class Privileges {
 
     /** True when the effective capabilities include CAP_BPF or CAP_SYS_ADMIN. */
     public static boolean hasBpfCapability() {
-        String v = statusField("CapEff:");
-        if (v == null) {
-            return false;
-        }
-        long caps = Long.parseUnsignedLong(v.trim(), 16);
+        long caps = effectiveCapabilities();
         return (caps & (1L << CAP_BPF)) != 0 || (caps & (1L << CAP_SYS_ADMIN)) != 0;
+    }
+
+    /** The effective capability mask (CapEff of /proc/self/status), 0 when it cannot be read. */
+    public static long effectiveCapabilities() {
+        String v = statusField("CapEff:");
+        return v == null ? 0 : Long.parseUnsignedLong(v.trim(), 16);
     }
 
     private static String statusField(String name) {

@@ -68,12 +68,22 @@ public final class JarProcess implements AutoCloseable {
         return start(null, logFile, List.of("-XX:TieredStopAtLevel=1", "-Xshare:auto"), args);
     }
 
+    /** Starts WRAPPER java -jar JAR ARGS, e.g. under setpriv with fewer privileges and a copy of the jar. */
+    public static JarProcess startWrapped(List<String> wrapper, Path jar, String... args) throws IOException {
+        return start(null, null, wrapper, jar, List.of(), args);
+    }
+
     private static JarProcess start(Map<String, String> env, Path logFile, List<String> jvmFlags, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
+        return start(env, logFile, List.of(), jar(), jvmFlags, args);
+    }
+
+    private static JarProcess start(Map<String, String> env, Path logFile, List<String> wrapper, Path jar,
+                                    List<String> jvmFlags, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(wrapper);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmFlags);
         cmd.add("-jar");
-        cmd.add(jar().toString());
+        cmd.add(jar.toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         if (env != null) {
