@@ -456,10 +456,17 @@ static __always_inline void sd_tcpm_lookup(struct conn_req_state *st, struct req
 	struct sd_tcpm_block tm = {};
 	void *table = NULL, *cur = NULL;
 	unsigned int log = 0;
+	const struct request_sock_ops *ops = NULL;
 	u32 loc = 0, rmt = 0, hash;
-	u16 family = 0;
+	int family = 0;
 
-	bpf_probe_read(&family, sizeof(family), &req->__req_common.skc_family);
+	/* The family of the SYN, as __tcp_get_metrics_req() takes it: an IPv4 SYN to a dual-stack
+	 * (AF_INET6) listener, such as any Java server, is an AF_INET request with ops of IPv4,
+	 * while its skc_family is the listener's AF_INET6. */
+	bpf_probe_read(&ops, sizeof(ops), &req->rsk_ops);
+	if (!ops)
+		return;
+	bpf_probe_read(&family, sizeof(family), &ops->family);
 	if (family != SD_AF_INET)
 		return;
 	bpf_probe_read(&loc, sizeof(loc), &ireq->ir_loc_addr);

@@ -136,8 +136,13 @@ struct inet_connection_sock {
 	struct request_sock_queue icsk_accept_queue;
 };
 
+struct request_sock_ops {
+	int family;
+};
+
 struct request_sock {
 	struct sock_common __req_common;
+	const struct request_sock_ops *rsk_ops;
 	u32 ts_recent;
 };
 

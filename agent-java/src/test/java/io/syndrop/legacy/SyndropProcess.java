@@ -20,8 +20,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * {@code java -jar syndrop.jar ARGS} as a user starts it, with its stdout and stderr kept line by
- * line; JSON lines that are drop events are also parsed, for tests that reconcile them.
+ * The syndrop CLI ({@code io.syndrop.cli.Main ARGS}) in its own JVM, with its stdout and stderr kept
+ * line by line; JSON lines that are drop events are also parsed, for tests that reconcile them.
+ * It runs from this JVM's class path, not target/syndrop.jar: surefire runs before the package
+ * phase, so the jar there is whatever an earlier build left (it tested stale BPF text once).
  */
 final class SyndropProcess implements AutoCloseable {
     private final Process process;
@@ -49,7 +51,7 @@ final class SyndropProcess implements AutoCloseable {
     static SyndropProcess startTee(Path teeFile, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // C1 only: tiered JVMs have crashed under multi-threaded TCG (docs/vm-harness.md).
-                "-XX:TieredStopAtLevel=1", "-Xmx256m", "-jar", jar()));
+                "-XX:TieredStopAtLevel=1", "-Xmx256m", "-cp", classPath(), MAIN));
         cmd.addAll(List.of(args));
         try {
             return new SyndropProcess(new ProcessBuilder(cmd).start(), String.join(" ", args), teeFile);
@@ -70,12 +72,15 @@ final class SyndropProcess implements AutoCloseable {
         return p;
     }
 
-    static String jar() {
-        String jar = System.getProperty("syndrop.jar");
-        if (jar == null) {
-            throw new AssertionError("-Dsyndrop.jar is not set: run through Maven (mvn verify), which packages it first");
+    private static final String MAIN = "io.syndrop.cli.Main";
+
+    /** This JVM's class path, which VmHarness sets to surefire's test class path (target/classes included). */
+    static String classPath() {
+        String cp = System.getProperty("java.class.path");
+        if (cp == null || cp.isEmpty()) {
+            throw new AssertionError("java.class.path is empty: run through Maven (VmHarness passes surefire's class path)");
         }
-        return jar;
+        return cp;
     }
 
     private Thread reader(java.io.InputStream in, List<String> lines, boolean parse) {
