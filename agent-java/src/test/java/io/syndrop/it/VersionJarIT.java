@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class VersionJarIT {
     @Test
     void printsVersionAndTheCommitOfThisCheckout() throws Exception {
-        String head = run(List.of("git", "-C", System.getProperty("syndrop.top"), "rev-parse", "HEAD"), null).strip();
+        String head = checkoutCommit();
         for (String verb : List.of("--version", "version")) {
             try (JarProcess p = JarProcess.start(null, verb)) {
                 String line = p.awaitStdout(l -> l.startsWith("syndrop "), Duration.ofSeconds(30));
@@ -36,6 +36,22 @@ class VersionJarIT {
         // GIT_CEILING_DIRECTORIES keeps git from finding a repository above the temporary directory.
         run(List.of("sh", scripts.resolve("commit-properties.sh").toString(), out.toString()), dir.getParent().toString());
         assertTrue(Files.readString(out, StandardCharsets.UTF_8).contains("\ncommit=unknown\n"), Files.readString(out));
+    }
+
+    /**
+     * HEAD of this checkout as git says, or "unknown" where the tree is no git checkout or git is not
+     * installed (a brand-new machine given an exported tree): what the jar must then say as well.
+     */
+    private static String checkoutCommit() throws Exception {
+        Process p;
+        try {
+            p = new ProcessBuilder("git", "-C", System.getProperty("syndrop.top"), "rev-parse", "--verify", "-q", "HEAD")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (java.io.IOException noGit) {
+            return "unknown";
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        return p.waitFor() == 0 && !out.isEmpty() ? out : "unknown";
     }
 
     private static String run(List<String> cmd, String ceiling) throws Exception {
