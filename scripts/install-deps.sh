@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages syndrop's build and tests need, only those missing.
 # Called by ./syndrop (build step) and by scripts/test.sh; safe to run again.
-# Tested on Debian 12 (bookworm); see README "Supported systems" for other distributions.
+# Tested on Debian 12 (bookworm); README (its first section) says what other distributions would need.
 set -euo pipefail
 
 BUILD_PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make gcc pkg-config dpkg-dev)
