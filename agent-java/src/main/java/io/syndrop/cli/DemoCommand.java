@@ -10,12 +10,10 @@ import io.syndrop.doctor.Doctor;
 import io.syndrop.event.EventFilter;
 import io.syndrop.event.NodeIdentity;
 import io.syndrop.probe.AttachPlanner;
-import io.syndrop.probe.DropListener;
 import io.syndrop.probe.LiveProbe;
 import io.syndrop.probe.Privileges;
 import io.syndrop.probe.ProbeException;
 import io.syndrop.proto.v1.DropEvent;
-import io.syndrop.proto.v1.LossRecord;
 import io.syndrop.proto.v1.Reason;
 import io.syndrop.testbed.netns.Netns;
 import io.syndrop.testbed.netns.Topology;
@@ -26,7 +24,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -97,27 +94,8 @@ public final class DemoCommand implements Command {
                 return 1;
             }
             err.println(plan.explain());
-            List<DropEvent> events = new ArrayList<>();
             EventPrinter printer = new EventPrinter(a.flag("json"), out, err);
-            DropListener collect = new DropListener() {
-                @Override
-                public void onEvent(DropEvent e) {
-                    synchronized (events) {
-                        events.add(e);
-                    }
-                    printer.onEvent(e);
-                }
-
-                @Override
-                public void onLoss(LossRecord loss) {
-                    printer.onLoss(loss);
-                }
-
-                @Override
-                public void onBatchEnd() {
-                    printer.onBatchEnd();
-                }
-            };
+            PrintingRecorder collect = new PrintingRecorder(printer);
             String node = NodeIdentity.nodeName();
             CounterReader counters = new CounterReader(NetnsTarget.parse(server.name()), true);
             try (ServerSocket listener = server.call(() -> listen(t.serverAddress()));
@@ -139,10 +117,7 @@ public final class DemoCommand implements Command {
                 Thread.sleep(500);
                 CounterDelta delta = CounterDelta.between(before, counters.sample());
                 closer.cancel(true);
-                List<DropEvent> seen;
-                synchronized (events) {
-                    seen = List.copyOf(events);
-                }
+                List<DropEvent> seen = collect.seen();
                 err.println();
                 Diagnosis d = new Doctor().diagnose(delta, null, seen);
                 out.print(DiagnosisText.render(d));

@@ -10,11 +10,9 @@ import io.syndrop.doctor.Doctor;
 import io.syndrop.event.EventFilter;
 import io.syndrop.event.NodeIdentity;
 import io.syndrop.probe.AttachPlanner;
-import io.syndrop.probe.DropListener;
 import io.syndrop.probe.LiveProbe;
 import io.syndrop.probe.ProbeException;
 import io.syndrop.proto.v1.DropEvent;
-import io.syndrop.proto.v1.LossRecord;
 import io.syndrop.proto.v1.Reason;
 import io.syndrop.testbed.netns.ClockedTcpClient;
 import io.syndrop.testbed.netns.Netns;
@@ -27,7 +25,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Future;
@@ -86,27 +83,8 @@ final class LegacyDemo {
                 return 1;
             }
             err.println(plan.explain());
-            List<DropEvent> events = new ArrayList<>();
             EventPrinter printer = new EventPrinter(json, out, err);
-            DropListener collect = new DropListener() {
-                @Override
-                public void onEvent(DropEvent e) {
-                    synchronized (events) {
-                        events.add(e);
-                    }
-                    printer.onEvent(e);
-                }
-
-                @Override
-                public void onLoss(LossRecord loss) {
-                    printer.onLoss(loss);
-                }
-
-                @Override
-                public void onBatchEnd() {
-                    printer.onBatchEnd();
-                }
-            };
+            PrintingRecorder collect = new PrintingRecorder(printer);
             String node = NodeIdentity.nodeName();
             CounterReader counters = new CounterReader(NetnsTarget.parse(server.name()), true);
             InetSocketAddress to = new InetSocketAddress(t.serverAddress(), SERVER_PORT);
@@ -135,10 +113,7 @@ final class LegacyDemo {
                 Thread.sleep(1000);
                 CounterDelta delta = CounterDelta.between(before, counters.sample());
                 closer.cancel(true);
-                List<DropEvent> seen;
-                synchronized (events) {
-                    seen = List.copyOf(events);
-                }
+                List<DropEvent> seen = collect.seen();
                 err.println();
                 Diagnosis d = new Doctor().diagnose(delta, null, seen);
                 out.print(DiagnosisText.render(d));
