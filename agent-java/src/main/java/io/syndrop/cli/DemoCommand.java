@@ -81,19 +81,10 @@ public final class DemoCommand implements Command {
                 .build()) {
             Netns server = t.server();
             EventFilter filter = new EventFilter(List.of(), List.of(), List.of(server.inode()), EnumSet.noneOf(Reason.class));
-            AttachPlanner.Plan plan;
-            try {
-                plan = AttachPlanner.plan(null, filter, 0);
-            } catch (ProbeException e) {
-                err.println("syndrop demo: cannot attach: " + e.summary());
+            AttachPlanner.Plan plan = DemoCommand.attachOrExplain(filter, "syndrop demo", err);
+            if (plan == null) {
                 return 1;
             }
-            if (plan.session() == null) {
-                err.println(plan.explain());
-                err.println("syndrop demo: no eBPF attach mode works on this kernel, so there is nothing to show live");
-                return 1;
-            }
-            err.println(plan.explain());
             EventPrinter printer = new EventPrinter(a.flag("json"), out, err);
             PrintingRecorder collect = new PrintingRecorder(printer);
             String node = NodeIdentity.nodeName();
@@ -157,5 +148,22 @@ public final class DemoCommand implements Command {
             s.getInputStream().read();
             return ms;
         }
+    }
+
+    /** A demo's attach plan, explained on err; null (after saying why) when nothing can show drops live. */
+    static AttachPlanner.Plan attachOrExplain(EventFilter filter, String who, PrintStream err) {
+        AttachPlanner.Plan plan;
+        try {
+            plan = AttachPlanner.plan(null, filter, 0);
+        } catch (ProbeException e) {
+            err.println(who + ": cannot attach: " + e.summary());
+            return null;
+        }
+        err.println(plan.explain());
+        if (plan.session() == null) {
+            err.println(who + ": no eBPF attach mode works on this kernel, so there is nothing to show live");
+            return null;
+        }
+        return plan;
     }
 }

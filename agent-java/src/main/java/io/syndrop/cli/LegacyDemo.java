@@ -11,7 +11,6 @@ import io.syndrop.event.EventFilter;
 import io.syndrop.event.NodeIdentity;
 import io.syndrop.probe.AttachPlanner;
 import io.syndrop.probe.LiveProbe;
-import io.syndrop.probe.ProbeException;
 import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.Reason;
 import io.syndrop.testbed.netns.ClockedTcpClient;
@@ -70,19 +69,10 @@ final class LegacyDemo {
         try (Topology t = Topology.nat(2).build()) {
             Netns server = t.server();
             EventFilter filter = new EventFilter(List.of(), List.of(), List.of(server.inode()), EnumSet.noneOf(Reason.class));
-            AttachPlanner.Plan plan;
-            try {
-                plan = AttachPlanner.plan(null, filter, 0);
-            } catch (ProbeException e) {
-                err.println("syndrop demo --legacy: cannot attach: " + e.summary());
+            AttachPlanner.Plan plan = DemoCommand.attachOrExplain(filter, "syndrop demo --legacy", err);
+            if (plan == null) {
                 return 1;
             }
-            if (plan.session() == null) {
-                err.println(plan.explain());
-                err.println("syndrop demo --legacy: no eBPF attach mode works on this kernel, so there is nothing to show live");
-                return 1;
-            }
-            err.println(plan.explain());
             EventPrinter printer = new EventPrinter(json, out, err);
             PrintingRecorder collect = new PrintingRecorder(printer);
             String node = NodeIdentity.nodeName();
