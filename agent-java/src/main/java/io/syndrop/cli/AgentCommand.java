@@ -128,6 +128,9 @@ public final class AgentCommand implements Command {
         }, "syndrop-agent-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         source.start(agent.pipeline());
+        if (ms != null) {
+            ms.markReady(); // /readyz: attached (or replaying) and publishing
+        }
         if (a.flag("exit-when-done")) {
             while (!(source.finished() && agent.pipeline().idle() && agent.spool().segmentCount() == 0)) {
                 if (stop.await(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
@@ -195,6 +198,9 @@ public final class AgentCommand implements Command {
     }
 
     private static void shutdown(EventSource source, Agent agent, MetricsServer ms) {
+        if (ms != null) {
+            ms.markNotReady();
+        }
         try {
             source.close();
         } catch (Exception ignored) {

@@ -116,9 +116,15 @@ public final class CollectCommand implements Command {
         MetricsServer ms = a.get("metrics", null) == null ? null
                 : new MetricsServer(HostPort.parseListen("--metrics", a.get("metrics", null)).socketAddress(), metrics);
         CollectorServer server = new CollectorServer(cfg, sinks, metrics);
+        if (ms != null) {
+            ms.markReady(); // /readyz: the gRPC port accepts agents
+        }
         err.println("syndrop collect: listening on port " + server.port() + (ms != null ? ", metrics on port " + ms.port() : ""));
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (ms != null) {
+                ms.markNotReady();
+            }
             try {
                 server.close();
             } catch (Exception ignored) {

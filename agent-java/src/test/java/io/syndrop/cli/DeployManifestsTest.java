@@ -102,7 +102,10 @@ class DeployManifestsTest {
             }
         }
         assertTrue(c.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/sys/kernel/btf") && m.getReadOnly()));
-        assertEquals("/metrics", c.getLivenessProbe().getHttpGet().getPath());
+        // Liveness: the process answers; readiness: attached (MetricsServer, MetricsExpositionTest).
+        assertEquals("/healthz", c.getLivenessProbe().getHttpGet().getPath());
+        assertEquals("/readyz", c.getReadinessProbe().getHttpGet().getPath());
+        assertEquals(c.getLivenessProbe().getHttpGet().getPort(), c.getReadinessProbe().getHttpGet().getPort());
         assertEquals(HostPort.parseListen("--metrics", valueOf(args, "--metrics")).port(),
                 c.getReadinessProbe().getHttpGet().getPort().getIntVal(), "probes hit the metrics endpoint");
         assertEquals(Integer.toString(c.getReadinessProbe().getHttpGet().getPort().getIntVal()),
@@ -118,6 +121,11 @@ class DeployManifestsTest {
         check(collector.getArgs(), "collect", CollectCommand.WITH_VALUE, CollectCommand.FLAGS);
         HostPort.parseListen("--listen", valueOf(collector.getArgs(), "--listen"));
         HostPort.parseListen("--metrics", valueOf(collector.getArgs(), "--metrics"));
+        assertEquals("/healthz", collector.getLivenessProbe().getHttpGet().getPath());
+        assertEquals("/readyz", collector.getReadinessProbe().getHttpGet().getPath());
+        assertEquals("metrics", collector.getReadinessProbe().getHttpGet().getPort().getStrVal());
+        assertTrue(collector.getPorts().stream().anyMatch(p -> "metrics".equals(p.getName()) && p.getContainerPort()
+                == HostPort.parseListen("--metrics", valueOf(collector.getArgs(), "--metrics")).port()), "probes hit the metrics endpoint");
         HostPort.parse("--collector", valueOf(agent.getArgs(), "--collector"));
         Service svc = only(Service.class);
         assertEquals(HostPort.parseListen("--listen", valueOf(collector.getArgs(), "--listen")).port(),
