@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.metrics.MetricsServer;
 import io.syndrop.metrics.TextExposition;
-import io.syndrop.wire.Agent;
+import io.syndrop.agent.Agent;
 import io.syndrop.wire.HostPort;
 import io.syndrop.wire.WireTestKit;
 import java.net.InetSocketAddress;
