@@ -1,6 +1,7 @@
 package io.syndrop.probe;
 
 import io.syndrop.event.EventDecoder;
+import io.syndrop.event.EventEnricher;
 import io.syndrop.event.EventFilter;
 
 import java.util.concurrent.CountDownLatch;
@@ -35,7 +36,16 @@ public final class LiveProbe implements AutoCloseable {
     /** Starts draining {@code session}; events get numbers from {@code seq}. */
     public static LiveProbe start(KernelProbe session, EventFilter filter, DropListener listener, String node,
                                   String agentId, long agentBoot, AtomicLong seq) {
-        EventDecoder decoder = new EventDecoder(node, agentId, agentBoot, new KernelReasonNames());
+        return start(session, filter, listener, node, agentId, agentBoot, seq, EventEnricher.NONE);
+    }
+
+    /**
+     * As above, with {@code enricher} adding what user space knows (the listener's identity) to each
+     * event before the filter sees it, so workload filters apply to named events.
+     */
+    public static LiveProbe start(KernelProbe session, EventFilter filter, DropListener listener, String node,
+                                  String agentId, long agentBoot, AtomicLong seq, EventEnricher enricher) {
+        EventDecoder decoder = new EventDecoder(node, agentId, agentBoot, new KernelReasonNames(), enricher);
         return new LiveProbe(session, new DrainLoop(session, decoder, filter, listener, agentId, agentBoot, seq));
     }
 
