@@ -72,6 +72,14 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
         resolver.start();
     }
 
+    /**
+     * What watch, agent and doctor use: the node's /proc and this node's container lookup
+     * (ContainerLookup.NONE until the container-runtime resolvers are in), warnings to stderr.
+     */
+    public static IdentityStage forNode() {
+        return start(ContainerLookup.NONE, line -> System.err.println("syndrop: " + line));
+    }
+
     /** The node's /proc. */
     public static IdentityStage start(ContainerLookup containers, Consumer<String> warn) {
         return new IdentityStage(Path.of("/proc"), containers, warn);
