@@ -5,10 +5,10 @@ import io.syndrop.probe.AttachMode;
 import io.syndrop.probe.ProbeRecorder;
 import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.Reason;
-import io.syndrop.testbed.netns.Netns;
-import io.syndrop.testbed.netns.Nstat;
-import io.syndrop.testbed.netns.TinyBacklogListener;
-import io.syndrop.testbed.netns.Topology;
+import io.syndrop.demo.Netns;
+import io.syndrop.demo.Nstat;
+import io.syndrop.demo.TinyBacklogListener;
+import io.syndrop.demo.Topology;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
