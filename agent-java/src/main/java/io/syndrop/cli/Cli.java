@@ -114,11 +114,19 @@ public final class Cli {
                 && !u.getUnmatched().get(0).startsWith("-")) {
             err.println("syndrop: unknown command '" + u.getUnmatched().get(0) + "'");
         } else {
-            err.println((shownAs != null ? shownAs : qualifiedName(cl)) + ": " + ex.getMessage());
+            err.println((shownAs != null ? shownAs : qualifiedName(cl)) + ": " + message(ex));
         }
         err.print(cl.getUsageMessage());
         err.flush();
         return 2;
+    }
+
+    /** syndrop's converters word their errors to follow the option's name; picocli's own say which option. */
+    private static String message(ParameterException ex) {
+        if (ex.getCause() instanceof OptionConverters.BadValue bad && ex.getArgSpec() instanceof CommandLine.Model.OptionSpec o) {
+            return o.longestName() + bad.getMessage();
+        }
+        return ex.getMessage();
     }
 
     private static String qualifiedName(CommandLine cl) {

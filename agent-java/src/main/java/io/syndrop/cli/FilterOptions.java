@@ -13,11 +13,11 @@ import java.util.Set;
 
 /** --port, --src, --netns and --reason, shared (as a picocli mixin) by every command that filters drops. */
 public final class FilterOptions {
-    @Option(names = "--port", paramLabel = "P[,P...]", split = "\\s*,\\s*",
+    @Option(names = "--port", paramLabel = "P", split = "\\s*,\\s*", splitSynopsisLabel = ",",
             description = "destination (listener) ports, 1-65535; repeatable")
     List<Integer> ports = new ArrayList<>();
 
-    @Option(names = "--src", paramLabel = "CIDR", split = "\\s*,\\s*", converter = OptionConverters.CidrValue.class,
+    @Option(names = "--src", paramLabel = "CIDR", split = "\\s*,\\s*", splitSynopsisLabel = ",", converter = OptionConverters.CidrValue.class,
             description = "source address or prefix (10.0.0.0/8, fd00::/8); repeatable")
     List<Cidr> sources = new ArrayList<>();
 
@@ -25,7 +25,7 @@ public final class FilterOptions {
             description = "namespace: name under /var/run/netns, pid:N, or inode; repeatable")
     List<String> netns = new ArrayList<>();
 
-    @Option(names = "--reason", paramLabel = "R[,R...]", split = "\\s*,\\s*", converter = OptionConverters.ReasonValue.class,
+    @Option(names = "--reason", paramLabel = "R", split = "\\s*,\\s*", splitSynopsisLabel = ",", converter = OptionConverters.ReasonValue.class,
             description = {"PEER_UNPROVEN, PAWS_PASSIVE_REJECTED, SYN_QUEUE_FULL, ACCEPT_QUEUE_FULL,",
                     "TIMEWAIT_PAWS, CONN_REQUEST_OTHER, KERNEL_REASON; repeatable"})
     List<Reason> reasons = new ArrayList<>();

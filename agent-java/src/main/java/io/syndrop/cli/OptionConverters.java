@@ -9,12 +9,21 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * The value types of syndrop's options, as picocli converters: a bad value becomes a usage error
- * that picocli prefixes with the option's name. Ranges are checked by {@link OptionRanges} once
- * the option is known, so one converter serves every option of its type.
+ * The value types of syndrop's options, as picocli converters. A bad value becomes a usage error
+ * worded as before picocli, the option's name followed by {@link BadValue}'s text
+ * ("--listen expects an IP address ...", "--src: '999.1.1.1' is not an IP address ...").
+ * Ranges are checked by {@link OptionRanges} once the option is known, so one converter serves
+ * every option of its type.
  */
 final class OptionConverters {
     private OptionConverters() {}
+
+    /** A value its converter refused; the message is what follows the option's name. */
+    static final class BadValue extends TypeConversionException {
+        BadValue(String afterOptionName) {
+            super(afterOptionName);
+        }
+    }
 
     /** 30s, 10m, 1h, 2d, 250ms or plain seconds; never negative, at most {@link Args#MAX_DURATION}. */
     static final class DurationValue implements ITypeConverter<Duration> {
@@ -23,7 +32,7 @@ final class OptionConverters {
             try {
                 return Args.parseDuration("", v);
             } catch (RuntimeException e) {
-                throw new TypeConversionException(e.getMessage().strip());
+                throw new BadValue(e.getMessage());
             }
         }
     }
@@ -35,7 +44,7 @@ final class OptionConverters {
             try {
                 return Args.parseSize(v);
             } catch (NumberFormatException e) {
-                throw new TypeConversionException("expects a size like 256M (K, M, G, T or bytes), got '" + v + "'");
+                throw new BadValue(" expects a size like 256M (K, M, G, T or bytes), got '" + v + "'");
             }
         }
     }
@@ -47,7 +56,7 @@ final class OptionConverters {
             try {
                 return HostPort.parse("", v);
             } catch (RuntimeException e) {
-                throw new TypeConversionException(e.getMessage().strip());
+                throw new BadValue(e.getMessage());
             }
         }
     }
@@ -59,7 +68,7 @@ final class OptionConverters {
             try {
                 return HostPort.parseListen("", v);
             } catch (RuntimeException e) {
-                throw new TypeConversionException(e.getMessage().strip());
+                throw new BadValue(e.getMessage());
             }
         }
     }
@@ -70,7 +79,7 @@ final class OptionConverters {
             try {
                 return Cidr.parse(v);
             } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
+                throw new BadValue(": " + e.getMessage());
             }
         }
     }
@@ -81,7 +90,7 @@ final class OptionConverters {
             try {
                 return EventFilter.parseReason(v.strip());
             } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
+                throw new BadValue(": " + e.getMessage());
             }
         }
     }
