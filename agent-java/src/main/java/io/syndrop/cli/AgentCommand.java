@@ -2,18 +2,18 @@ package io.syndrop.cli;
 
 import io.syndrop.metrics.Metrics;
 import io.syndrop.metrics.MetricsServer;
-import io.syndrop.wire.Agent;
+import io.syndrop.agent.Agent;
 import io.syndrop.wire.CollectorChannel;
-import io.syndrop.wire.EventSource;
-import io.syndrop.counters.NetnsTarget;
-import io.syndrop.event.NodeIdentity;
+import io.syndrop.agent.EventSource;
+import io.syndrop.os.NetnsTarget;
+import io.syndrop.os.NodeIdentity;
 import io.syndrop.probe.AgentCapabilities;
 import io.syndrop.probe.AttachMode;
 import io.syndrop.probe.ProbeException;
 import io.syndrop.wire.HostPort;
-import io.syndrop.wire.KernelEventSource;
-import io.syndrop.wire.ReplaySource;
-import io.syndrop.event.EventFilter;
+import io.syndrop.agent.KernelEventSource;
+import io.syndrop.agent.ReplaySource;
+import io.syndrop.filter.EventFilter;
 import java.io.PrintStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import io.syndrop.input.UsageException;
 
 /** `syndrop agent`: the long-running agent that streams events to a collector. */
 @CommandLine.Command(name = "agent", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import io.syndrop.input.UsageException;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
@@ -122,7 +123,7 @@ public final class Cli {
     }
 
     /** syndrop's converters word their errors to follow the option's name; picocli's own say which option. */
-    private static String message(ParameterException ex) {
+    static String message(ParameterException ex) {
         if (ex.getCause() instanceof OptionConverters.BadValue bad && ex.getArgSpec() instanceof CommandLine.Model.OptionSpec o) {
             return o.longestName() + bad.getMessage();
         }

@@ -4,7 +4,7 @@ import io.syndrop.counters.CounterChange;
 import io.syndrop.counters.CounterDelta;
 import io.syndrop.counters.CounterReader;
 import io.syndrop.counters.CounterSnapshot;
-import io.syndrop.counters.NetnsTarget;
+import io.syndrop.os.NetnsTarget;
 import io.syndrop.counters.SnapshotDir;
 import java.io.PrintStream;
 import picocli.CommandLine;
@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.ArrayList;
+import io.syndrop.input.UsageException;
 
 /** `syndrop counters`: the kernel's TCP/IP counters readable, as totals or as deltas and rates like nstat. */
 @CommandLine.Command(name = "counters", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,

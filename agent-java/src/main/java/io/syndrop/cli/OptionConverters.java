@@ -1,7 +1,9 @@
 package io.syndrop.cli;
 
-import io.syndrop.event.Cidr;
-import io.syndrop.event.EventFilter;
+import io.syndrop.input.Durations;
+import io.syndrop.input.Sizes;
+import io.syndrop.filter.Cidr;
+import io.syndrop.filter.EventFilter;
 import io.syndrop.proto.v1.Reason;
 import io.syndrop.wire.HostPort;
 import java.time.Duration;
@@ -25,12 +27,12 @@ final class OptionConverters {
         }
     }
 
-    /** 30s, 10m, 1h, 2d, 250ms or plain seconds; never negative, at most {@link Args#MAX_DURATION}. */
+    /** 30s, 10m, 1h, 2d, 250ms or plain seconds; never negative, at most {@link Durations#MAX}. */
     static final class DurationValue implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String v) {
             try {
-                return Args.parseDuration("", v);
+                return Durations.parse("", v);
             } catch (RuntimeException e) {
                 throw new BadValue(e.getMessage());
             }
@@ -42,7 +44,7 @@ final class OptionConverters {
         @Override
         public Long convert(String v) {
             try {
-                return Args.parseSize(v);
+                return Sizes.parse(v);
             } catch (NumberFormatException e) {
                 throw new BadValue(" expects a size like 256M (K, M, G, T or bytes), got '" + v + "'");
             }
