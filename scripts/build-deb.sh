@@ -15,7 +15,7 @@ command -v dpkg-deb >/dev/null || { echo "build-deb: dpkg-deb missing: apt-get i
 version=${mvn_version//-/\~}
 [[ $version =~ ^[0-9][A-Za-z0-9.+~]*$ ]] || { echo "build-deb: '$mvn_version' gives no Debian version" >&2; exit 1; }
 
-# What the other parts of the build provide, if this tree has them yet (see docs/deb.md).
+# The config examples ship when this tree has them (docs/deb.md); the completion always.
 config_dir=$top/deploy/config
 completion=$top/agent-java/target/syndrop-completion.bash
 
@@ -42,12 +42,8 @@ for c in agent collector; do
     install -m 644 "$src/config-placeholder.yaml" "$root/etc/syndrop/$c.yaml"
   fi
 done
-if [ -f "$completion" ]; then
-  install -m 644 "$completion" "$root/usr/share/bash-completion/completions/syndrop"
-else
-  echo "build-deb: no $completion in this build: shipping a placeholder bash completion" >&2
-  install -m 644 "$src/completion-placeholder.bash" "$root/usr/share/bash-completion/completions/syndrop"
-fi
+[ -f "$completion" ] || { echo "build-deb: no $completion: the agent-java build generates it (picocli), build it first" >&2; exit 1; }
+install -m 644 "$completion" "$root/usr/share/bash-completion/completions/syndrop"
 install -m 644 "$src/copyright" "$root/usr/share/doc/syndrop/copyright"
 date=$(date -R -d "@${SOURCE_DATE_EPOCH:-$(git -C "$top" log -1 --format=%ct 2>/dev/null || date +%s)}")
 printf 'syndrop (%s) unstable; urgency=medium\n\n  * Built from the syndrop sources (Maven version %s).\n\n -- syndrop developers <syndrop@example.org>  %s\n' \

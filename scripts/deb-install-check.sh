@@ -63,6 +63,8 @@ step "syndrop --help and version as user syndrop"
 runuser -u syndrop -- syndrop --help >/tmp/deb-check-help.txt 2>&1 || { cat /tmp/deb-check-help.txt >&2; fail "syndrop --help"; }
 grep -q collect /tmp/deb-check-help.txt || fail "syndrop --help does not list the collect command"
 runuser -u syndrop -- syndrop version | grep -q '^syndrop ' || fail "syndrop version"
+runuser -u syndrop -- syndrop --version | grep -q '^syndrop ' || fail "syndrop --version"
+grep -q 'complete .*syndrop' /usr/share/bash-completion/completions/syndrop || fail "the bash completion registers no completion for syndrop"
 
 if command -v systemd-analyze >/dev/null; then
   step "systemd-analyze verify the installed units"

@@ -124,6 +124,8 @@ class DebPackageIT {
             String unit = Files.readString(x.resolve("lib/systemd/system").resolve(u));
             assertTrue(unit.contains("/usr/share/syndrop/syndrop.jar"), u + " runs the jar the package installs");
         }
+        assertArrayEquals(Files.readAllBytes(JAR.resolveSibling("syndrop-completion.bash")),
+                Files.readAllBytes(x.resolve("usr/share/bash-completion/completions/syndrop")), "the generated completion");
         assertTrue(Files.readString(x.resolve("lib/systemd/system/syndrop-agent.service.d/syndrop-user.conf"))
                 .contains("\nUser=syndrop\n"));
     }
