@@ -28,7 +28,27 @@ import io.syndrop.input.UsageException;
 @CommandLine.Command(name = "agent", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "stream drop events to a collector (spooled, acknowledged, never blocking the kernel)",
         customSynopsis = "syndrop agent --collector HOST:PORT [options]")
-public final class AgentCommand implements Command {
+public final class AgentCommand implements Command, ConfiguredCommand {
+    @Option(names = "--config", paramLabel = "FILE", description = {
+            "options from this YAML file (default /etc/syndrop/agent.yaml, if it exists);",
+            "the command line and then SYNDROP_AGENT_* variables override it"})
+    Path config;
+
+    @Override
+    public Path configFile() {
+        return config;
+    }
+
+    @Override
+    public Path defaultConfigFile() {
+        return Path.of("/etc/syndrop/agent.yaml");
+    }
+
+    @Override
+    public String environmentPrefix() {
+        return "SYNDROP_AGENT_";
+    }
+
     static {
         LogFormat.install();
     }

@@ -7,7 +7,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import io.syndrop.config.ConfigFile;
+import io.syndrop.config.OptionLayers;
 import io.syndrop.input.UsageException;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
@@ -52,6 +59,11 @@ public final class Cli {
     }
 
     public static int run(String[] argv, PrintStream out, PrintStream err) {
+        return run(argv, out, err, System.getenv());
+    }
+
+    /** As {@link #run(String[], PrintStream, PrintStream)}, with this environment (SYNDROP_AGENT_* ...). */
+    static int run(String[] argv, PrintStream out, PrintStream err, Map<String, String> env) {
         String shownAs = null;
         if (publishesWhileWatching(argv)) {
             // Watching and publishing at once is the agent with its events printed.
@@ -62,11 +74,25 @@ public final class Cli {
             shownAs = "syndrop watch";
         }
         String name = shownAs;
+        Map<String, String> origins = Map.of();
+        if (shownAs == null) {
+            try {
+                OptionLayers.Layered layered = withConfig(argv, env);
+                if (layered != null) {
+                    argv = layered.argv().toArray(String[]::new);
+                    origins = layered.origins();
+                }
+            } catch (UsageException e) {
+                err.println("syndrop " + argv[0] + ": " + e.getMessage());
+                return 2;
+            }
+        }
+        Map<String, String> from = origins;
         CommandLine cl = commandLine();
         cl.setOut(new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), true));
         cl.setErr(new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true));
-        cl.setParameterExceptionHandler((ex, args) -> usageError(ex, name, err));
-        cl.setExecutionStrategy(parsed -> execute(parsed, name, out, err));
+        cl.setParameterExceptionHandler((ex, args) -> usageError(ex, name, from, err));
+        cl.setExecutionStrategy(parsed -> execute(parsed, name, from, out, err));
         return cl.execute(argv);
     }
 
@@ -77,7 +103,7 @@ public final class Cli {
         return Arrays.stream(argv).anyMatch(s -> s.equals("--collector") || s.startsWith("--collector="));
     }
 
-    private static int execute(ParseResult parsed, String shownAs, PrintStream out, PrintStream err) {
+    private static int execute(ParseResult parsed, String shownAs, Map<String, String> origins, PrintStream out, PrintStream err) {
         Integer help = CommandLine.executeHelpRequest(parsed);
         if (help != null) {
             return help;
@@ -93,7 +119,7 @@ public final class Cli {
             c.validate();
             return c.run(out, err);
         } catch (UsageException e) {
-            err.println(name + ": " + e.getMessage());
+            err.println(name + ": " + e.getMessage() + from(origins, optionNamedBy(e.getMessage())));
             err.print(cl.getUsageMessage());
             return 2;
         } catch (Exception e) {
@@ -108,19 +134,83 @@ public final class Cli {
         }
     }
 
-    private static int usageError(ParameterException ex, String shownAs, PrintStream err) {
+    private static int usageError(ParameterException ex, String shownAs, Map<String, String> origins, PrintStream err) {
         CommandLine cl = ex.getCommandLine();
         boolean top = cl.getCommand() instanceof SyndropCommand;
         if (top && ex instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
                 && !u.getUnmatched().get(0).startsWith("-")) {
             err.println("syndrop: unknown command '" + u.getUnmatched().get(0) + "'");
         } else {
-            err.println((shownAs != null ? shownAs : qualifiedName(cl)) + ": " + message(ex));
+            String option = ex.getArgSpec() instanceof CommandLine.Model.OptionSpec o ? o.longestName() : null;
+            err.println((shownAs != null ? shownAs : qualifiedName(cl)) + ": " + message(ex) + from(origins, option));
         }
         err.print(cl.getUsageMessage());
         err.flush();
         return 2;
     }
+
+    /**
+     * The command line with the config file's and the environment's settings in front, for a
+     * {@link ConfiguredCommand}; null for the others, and when the command line alone fails to
+     * parse (the run then reports that error as usual).
+     */
+    static OptionLayers.Layered withConfig(String[] argv, Map<String, String> env) {
+        ParseResult pre;
+        try {
+            pre = commandLine().parseArgs(argv);
+        } catch (ParameterException e) {
+            return null;
+        }
+        if (!pre.hasSubcommand() || pre.subcommand().isUsageHelpRequested() || pre.subcommand().isVersionHelpRequested()
+                || !(pre.subcommand().commandSpec().userObject() instanceof ConfiguredCommand c)) {
+            return null;
+        }
+        ParseResult sub = pre.subcommand();
+        boolean given = c.configFile() != null;
+        Path file = given ? c.configFile() : c.defaultConfigFile();
+        Set<String> onCommandLine = sub.matchedOptions().stream().map(CommandLine.Model.OptionSpec::longestName)
+                .collect(Collectors.toSet());
+        OptionLayers.Layered layers = OptionLayers.merge(sub.commandSpec(), onCommandLine, ConfigFile.load(file, given), file,
+                env, c.environmentPrefix(), CONFIG_OPTIONS);
+        List<String> all = new ArrayList<>();
+        all.add(argv[0]);
+        all.addAll(layers.argv());
+        all.addAll(Arrays.asList(argv).subList(1, argv.length));
+        return new OptionLayers.Layered(all, layers.origins());
+    }
+
+    /**
+     * The command {@code argv} names, its options from the command line, environment and config
+     * file, validated but not run: what a unit file or a config file would start.
+     */
+    static Command validated(String[] argv, Map<String, String> env) {
+        OptionLayers.Layered layered = withConfig(argv, env);
+        CommandLine cl = commandLine();
+        ParseResult parsed = cl.parseArgs(layered == null ? argv : layered.argv().toArray(String[]::new));
+        while (parsed.hasSubcommand()) {
+            parsed = parsed.subcommand();
+        }
+        Command c = parsed.commandSpec().commandLine().getCommand();
+        c.validate();
+        return c;
+    }
+
+    /** Options that choose the file, so no file sets them. */
+    static final Set<String> CONFIG_OPTIONS = Set.of("--config");
+
+    /** " (from key 'queue-max' in /etc/syndrop/agent.yaml)" when the option's value came from there. */
+    private static String from(Map<String, String> origins, String option) {
+        String origin = option == null ? null : origins.get(option);
+        return origin == null ? "" : " (from " + origin + ")";
+    }
+
+    /** The option a usage message starts with, e.g. --queue-max of "--queue-max must be from 1 to ...". */
+    private static String optionNamedBy(String message) {
+        Matcher m = LEADING_OPTION.matcher(message == null ? "" : message);
+        return m.lookingAt() ? m.group(1) : null;
+    }
+
+    private static final Pattern LEADING_OPTION = Pattern.compile("(--[a-z0-9-]+)");
 
     /** syndrop's converters word their errors to follow the option's name; picocli's own say which option. */
     static String message(ParameterException ex) {

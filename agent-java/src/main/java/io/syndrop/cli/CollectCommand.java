@@ -31,7 +31,27 @@ import io.syndrop.input.UsageException;
                 "  syslog+udp://H:P                        RFC 5424 + CEF, one datagram per event",
                 "syslog sinks take ?timeout=DURATION (default 30s): a connect, write or wait for the",
                 "receiver's ack without progress for that long reconnects; meanwhile all sinks and acks are held."})
-public final class CollectCommand implements Command {
+public final class CollectCommand implements Command, ConfiguredCommand {
+    @Option(names = "--config", paramLabel = "FILE", description = {
+            "options from this YAML file (default /etc/syndrop/collector.yaml, if it exists);",
+            "the command line and then SYNDROP_COLLECTOR_* variables override it"})
+    Path config;
+
+    @Override
+    public Path configFile() {
+        return config;
+    }
+
+    @Override
+    public Path defaultConfigFile() {
+        return Path.of("/etc/syndrop/collector.yaml");
+    }
+
+    @Override
+    public String environmentPrefix() {
+        return "SYNDROP_COLLECTOR_";
+    }
+
     static {
         LogFormat.install();
     }
