@@ -1,7 +1,7 @@
 package io.syndrop.image;
 
-import io.syndrop.testbed.netns.ExecResult;
-import io.syndrop.testbed.netns.Shell;
+import io.syndrop.demo.ExecResult;
+import io.syndrop.demo.Shell;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;

@@ -1,8 +1,8 @@
 package io.syndrop.image;
 
 import io.syndrop.it.JarProcess;
-import io.syndrop.testbed.netns.ExecResult;
-import io.syndrop.testbed.netns.Shell;
+import io.syndrop.demo.ExecResult;
+import io.syndrop.demo.Shell;
 
 import java.nio.file.Path;
 import java.time.Duration;
