@@ -9,13 +9,13 @@ import java.time.Duration;
 import java.util.List;
 
 /** The image as the build makes it: deploy/image/build.sh run on the jar under test, once per test run. */
-final class SyndropImage {
+public final class SyndropImage {
     static final String VERSION = "0.1.0";
     /** The name `ctr images import --base-name` and `docker load` give it. */
     static final String CONTAINERD_REF = "docker.io/library/syndrop:" + VERSION;
     static final String DOCKER_REF = "syndrop:" + VERSION;
     /** The image's default user (deploy/image/build.sh). */
-    static final int UID = 10001;
+    public static final int UID = 10001;
 
     private static Path dir;
 
