@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * A private containerd and a Docker Engine on top of it (../shared/notes/containers.md): their
+ * A private containerd and a Docker Engine on top of it, as the shared container notes start them: their
  * own roots under /var/tmp, state and sockets under /run, no bridge and no iptables changes, so
  * nothing shared on the machine is touched. Closing stops both and removes everything they made.
  */
