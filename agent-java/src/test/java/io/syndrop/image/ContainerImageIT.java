@@ -225,6 +225,8 @@ class ContainerImageIT {
         ExecResult nnp = engines.docker(Duration.ofMinutes(1), dockerAgent(List.of("SYS_PTRACE"), true));
         assertEquals(1, nnp.exitCode(), nnp.describe());
         assertTrue(nnp.stderr().contains("missing capabilities CAP_BPF and CAP_PERFMON and CAP_SYS_PTRACE ("), nnp.describe());
+        assertTrue(nnp.stderr().contains("keep allowPrivilegeEscalation true, no-new-privileges off"),
+                "the hint says why capabilities granted to the container did not arrive: " + nnp.describe());
     }
 
     private static String[] dockerAgent(List<String> caps, boolean noNewPrivileges) {
