@@ -80,7 +80,8 @@ public final class AgentCapabilities {
         throw new ProbeException("missing capabilit" + (lacking.size() == 1 ? "y " : "ies ") + String.join(" and ", lacking)
                 + " (" + why + ")", 1,
                 "run as root, or grant " + String.join(" ", lacking) + " to the " + command + " process: systemd "
-                        + "AmbientCapabilities=, Kubernetes securityContext.capabilities.add, or setpriv --inh-caps=+"
+                        + "AmbientCapabilities=, Kubernetes securityContext.capabilities.add (the syndrop image's java takes them"
+                        + " as file capabilities: keep allowPrivilegeEscalation true, no-new-privileges off), or setpriv --inh-caps=+"
                         + grant + " --ambient-caps=+" + grant + " (the whole set is in docs/privileges.md)"
                         + (lacking.contains("CAP_SYS_PTRACE") && lacking.size() == 1
                         ? "; or give --netns to watch one namespace" : "; or --backend counters for counters only"));

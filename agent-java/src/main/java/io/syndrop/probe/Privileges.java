@@ -1,5 +1,7 @@
 package io.syndrop.probe;
 
+import io.syndrop.os.PermittedCapabilities;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,10 +28,13 @@ public final class Privileges {
         return (caps & (1L << CAP_BPF)) != 0 || (caps & (1L << CAP_SYS_ADMIN)) != 0;
     }
 
-    /** The effective capability mask (CapEff of /proc/self/status), 0 when it cannot be read. */
+    /**
+     * The calling thread's effective capability mask, 0 when it cannot be read. The thread's, not
+     * the process's: the JVM's first thread (what /proc/self shows) is the launcher's, which never
+     * raises the capabilities that PermittedCapabilities makes effective on the main thread.
+     */
     public static long effectiveCapabilities() {
-        String v = statusField("CapEff:");
-        return v == null ? 0 : Long.parseUnsignedLong(v.trim(), 16);
+        return PermittedCapabilities.ThreadStatus.mask("CapEff:");
     }
 
     private static String statusField(String name) {

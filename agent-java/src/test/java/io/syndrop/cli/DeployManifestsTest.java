@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.syndrop.image.AgentMounts;
+import io.syndrop.image.SyndropImage;
 import io.syndrop.probe.AgentCapabilities;
 import io.syndrop.wire.HostPort;
 import org.junit.jupiter.api.Test;
@@ -41,7 +43,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Every manifest under deploy/kubernetes, read into fabric8's Kubernetes API types with unknown
  * fields refused; the agent DaemonSet grants exactly the capabilities of agent-capabilities.txt
- * (the set LeastPrivilegeWatchIT proves sufficient), and every container's arguments parse as
+ * and the mounts of deploy/image/agent-mounts.txt (the set LeastPrivilegeWatchIT and ContainerImageIT
+ * prove sufficient), and every container's arguments parse as
  * options of the command they run.
  */
 class DeployManifestsTest {
@@ -86,22 +89,31 @@ class DeployManifestsTest {
         assertEquals(List.of("ALL"), caps.getDrop());
         assertEquals(new TreeSet<>(AgentCapabilities.required().keySet()),
                 caps.getAdd().stream().map(n -> "CAP_" + n).collect(Collectors.toCollection(TreeSet::new)));
-        assertFalse(c.getSecurityContext().getAllowPrivilegeEscalation());
+        // As ContainerImageIT runs the image: its non-root user, the capabilities reaching it through
+        // java's file capabilities, which no_new_privs (allowPrivilegeEscalation: false) would void.
+        assertEquals((long) SyndropImage.UID, c.getSecurityContext().getRunAsUser(), "the image's user (deploy/image/build.sh)");
+        assertTrue(c.getSecurityContext().getRunAsNonRoot());
+        assertTrue(c.getSecurityContext().getAllowPrivilegeEscalation(), "file capabilities need it");
         assertFalse(Boolean.TRUE.equals(c.getSecurityContext().getPrivileged()));
         assertTrue(c.getSecurityContext().getReadOnlyRootFilesystem());
 
         List<String> args = c.getArgs();
-        String spool = valueOf(args, "--spool-dir");
+        assertTrue(AgentMounts.all().stream().anyMatch(m -> m.path().equals(valueOf(args, "--spool-dir"))
+                && m.mode() == AgentMounts.Mode.RW), "the spool is the writable mount of agent-mounts.txt");
+        // From the node or a scratch tmpfs, exactly what agent-mounts.txt lists and the container test mounts.
+        Set<AgentMounts.Mount> granted = new java.util.HashSet<>();
         for (VolumeMount m : c.getVolumeMounts()) {
             Volume v = pod.getVolumes().stream().filter(x -> x.getName().equals(m.getName())).findFirst()
                     .orElseThrow(() -> new AssertionError("no volume " + m.getName()));
             if (v.getHostPath() != null) {
-                boolean isSpool = m.getMountPath().equals(spool);
-                assertEquals(!isSpool, Boolean.TRUE.equals(m.getReadOnly()),
-                        m.getMountPath() + ": host paths are read-only, except the spool");
+                assertEquals(m.getMountPath(), v.getHostPath().getPath(), "the node's path at the same place");
+                granted.add(new AgentMounts.Mount(m.getMountPath(),
+                        Boolean.TRUE.equals(m.getReadOnly()) ? AgentMounts.Mode.RO : AgentMounts.Mode.RW));
+            } else if (v.getEmptyDir() != null) {
+                granted.add(new AgentMounts.Mount(m.getMountPath(), AgentMounts.Mode.TMPFS));
             }
         }
-        assertTrue(c.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/sys/kernel/btf") && m.getReadOnly()));
+        assertEquals(Set.copyOf(AgentMounts.all()), granted, "the mounts of " + AgentMounts.file());
         // Liveness: the process answers; readiness: attached (MetricsServer, MetricsExpositionTest).
         assertEquals("/healthz", c.getLivenessProbe().getHttpGet().getPath());
         assertEquals("/readyz", c.getReadinessProbe().getHttpGet().getPath());

@@ -50,6 +50,11 @@ public final class JarProcess implements AutoCloseable {
         return jar;
     }
 
+    /** Any command that runs the jar another way (a container of the image), its output collected the same way. */
+    public static JarProcess startCommand(List<String> command) throws IOException {
+        return new JarProcess(new ProcessBuilder(command).start(), null);
+    }
+
     /** Starts java -jar syndrop.jar ARGS with the JRE running this test; env null keeps this process's environment. */
     public static JarProcess start(Map<String, String> env, String... args) throws IOException {
         return start(env, null, List.of(), args);
