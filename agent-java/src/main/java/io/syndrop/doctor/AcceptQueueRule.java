@@ -31,14 +31,22 @@ final class AcceptQueueRule implements Rule {
         }
         List<String> facts = new ArrayList<>();
         Map<String, int[]> listeners = new LinkedHashMap<>();
+        Map<String, String> workloads = new LinkedHashMap<>();
         for (DropEvent ev : events) {
-            int[] agg = listeners.computeIfAbsent(Evidence.endpoint(ev.getDstAddr(), ev.getDstPort()), k -> new int[3]);
+            String l = Evidence.endpoint(ev.getDstAddr(), ev.getDstPort());
+            int[] agg = listeners.computeIfAbsent(l, k -> new int[3]);
             agg[0]++;
             agg[1] = Math.max(agg[1], ev.getAcceptQueueLen());
             agg[2] = Math.max(agg[2], ev.getAcceptQueueMax());
+            Evidence.workload(ev).ifPresent(w -> workloads.putIfAbsent(l, w));
         }
-        listeners.forEach((l, agg) -> facts.add("listener " + l + ": " + agg[0] + " drops, accept queue "
-                + (agg[2] == 0 ? "limit unknown" : agg[1] + "/" + agg[2] + " (limit = min(listen backlog, somaxconn))")));
+        String somaxconn = e.sysctl(Sysctls.SOMAXCONN).isPresent()
+                ? ", somaxconn " + e.sysctl(Sysctls.SOMAXCONN).getAsLong() : "";
+        listeners.forEach((l, agg) -> facts.add(workloads.containsKey(l)
+                ? "the accept queue of " + workloads.get(l) + " on " + l + " is full: "
+                        + (agg[2] == 0 ? "backlog unknown" : "backlog " + agg[2]) + somaxconn + " (" + agg[0] + " drops)"
+                : "listener " + l + ": " + agg[0] + " drops, accept queue "
+                        + (agg[2] == 0 ? "limit unknown" : agg[1] + "/" + agg[2] + " (limit = min(listen backlog, somaxconn))")));
         facts.add(e.sysctlFact(Sysctls.SOMAXCONN));
         String explanation = "A listening socket's accept queue (connections that finished the handshake and wait for "
                 + "the application's accept()) was full, so the kernel dropped the SYN or the handshake's last ACK "

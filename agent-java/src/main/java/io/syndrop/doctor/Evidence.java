@@ -98,6 +98,30 @@ final class Evidence {
         return counters.interval().map(d -> "in " + d.toSeconds() + " s").orElse("between the samples");
     }
 
+    /**
+     * Who holds the listener, as a finding names it: "nginx (pid 812) in pod ingress-nginx/controller-7d9",
+     * "nginx (pid 812) in container web", "nginx (pid 812) of nginx.service"; empty when the event was not resolved.
+     */
+    static Optional<String> workload(DropEvent e) {
+        if (e.getProcessPid() == 0 && e.getPodName().isEmpty() && e.getContainerId().isEmpty()) {
+            return Optional.empty();
+        }
+        StringBuilder w = new StringBuilder();
+        if (e.getProcessPid() != 0) {
+            w.append(e.getProcessComm()).append(" (pid ").append(Integer.toUnsignedString(e.getProcessPid())).append(')');
+        }
+        String where = !e.getPodName().isEmpty() ? "pod " + e.getPodNamespace() + "/" + e.getPodName()
+                : !e.getContainerName().isEmpty() ? "container " + e.getContainerName()
+                : !e.getContainerId().isEmpty() ? "container " + e.getContainerId().substring(0, Math.min(12, e.getContainerId().length()))
+                : "";
+        if (!where.isEmpty()) {
+            w.append(w.length() > 0 ? " in " : "").append(where);
+        } else if (!e.getProcessUnit().isEmpty()) {
+            w.append(" of ").append(e.getProcessUnit());
+        }
+        return Optional.of(w.toString());
+    }
+
     static String endpoint(String addr, int port) {
         return (addr.contains(":") ? "[" + addr + "]" : addr) + ":" + port;
     }

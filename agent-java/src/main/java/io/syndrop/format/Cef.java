@@ -64,6 +64,7 @@ public final class Cef {
             ext.put("cn3", Long.toUnsignedString(e.getNetnsIno()));
             ext.put("flexString1Label", "queues");
             ext.put("flexString1", "syn " + e.getSynQueueLen() + "/" + e.getSynQueueMax() + " accept " + e.getAcceptQueueLen() + "/" + e.getAcceptQueueMax());
+            workload(e, ext);
         } else if (item.hasLoss()) {
             LossRecord l = item.getLoss();
             sb.append("LOSS_").append(header(l.getStage().name())).append('|')
@@ -97,6 +98,30 @@ public final class Cef {
             sb.append(kv.getKey()).append('=').append(value(kv.getValue()));
         }
         return sb.toString();
+    }
+
+    /**
+     * Who dropped it, where known: the listener's process as CEF's destination process (dproc,
+     * dpid), its container and pod in labelled custom strings, its systemd unit in flexString2.
+     * A label goes out only with its value, so a SIEM never sees a label for an empty slot.
+     */
+    private static void workload(DropEvent e, Map<String, String> ext) {
+        if (e.getProcessPid() != 0) {
+            ext.put("dproc", e.getProcessComm());
+            ext.put("dpid", Integer.toUnsignedString(e.getProcessPid()));
+        }
+        labelled(ext, "cs3", "containerId", e.getContainerId());
+        labelled(ext, "cs4", "pod", e.getPodName().isEmpty() ? "" : e.getPodNamespace() + "/" + e.getPodName());
+        labelled(ext, "cs5", "containerName", e.getContainerName());
+        labelled(ext, "cs6", "containerImage", e.getContainerImage());
+        labelled(ext, "flexString2", "systemdUnit", e.getProcessUnit());
+    }
+
+    private static void labelled(Map<String, String> ext, String key, String label, String value) {
+        if (!value.isEmpty()) {
+            ext.put(key + "Label", label);
+            ext.put(key, value);
+        }
     }
 
     static String text(DropEvent e) {

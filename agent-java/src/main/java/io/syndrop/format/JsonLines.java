@@ -65,6 +65,7 @@ public final class JsonLines {
                     .raw(",\"action\":\"tcp-syn-dropped\",\"outcome\":\"failure\",\"reason\":").string(e.getReason().name())
                     .raw(",\"dataset\":\"syndrop.drop\",\"sequence\":").unsigned(e.getSeq()).raw('}');
             agent(o, e.getNode(), e.getAgentId(), e.getAgentBoot());
+            workload(o, e);
             o.raw(",\"syndrop\":{");
             if (!e.getKernelReason().isEmpty()) {
                 o.name("kernel_reason").string(e.getKernelReason()).raw(',');
@@ -79,6 +80,12 @@ public final class JsonLines {
             o.raw(',').name("accept_queue_len").unsigned(e.getAcceptQueueLen() & 0xffffffffL);
             o.raw(',').name("accept_queue_max").unsigned(e.getAcceptQueueMax() & 0xffffffffL);
             o.raw(',').name("probe").string(e.getProbe().name());
+            if (e.getListenerIno() != 0) {
+                o.raw(',').name("listener_ino").unsigned(e.getListenerIno());
+            }
+            if (!e.getProcessUnit().isEmpty()) {
+                o.raw(',').name("systemd_unit").string(e.getProcessUnit());
+            }
         } else if (item.hasLoss()) {
             LossRecord l = item.getLoss();
             o.name("@timestamp").string(isoTime(l.getTimeUnixNano()));
@@ -101,6 +108,42 @@ public final class JsonLines {
         }
         o.raw(",\"type\":\"").raw(type(item)).raw("\"}");
         o.raw(",\"ecs\":{\"version\":\"8.11.0\"}}");
+    }
+
+    /**
+     * The listener's process (ECS process.*: the event is about the process that dropped the SYN),
+     * its container and its pod (orchestrator.resource of type pod), each only when known.
+     */
+    private static void workload(JsonBytes o, DropEvent e) {
+        if (e.getProcessPid() != 0) {
+            o.raw(",\"process\":{").name("pid").unsigned(e.getProcessPid() & 0xffffffffL);
+            optional(o, "name", e.getProcessComm());
+            optional(o, "executable", e.getProcessExe());
+            o.raw('}');
+        }
+        if (!e.getContainerId().isEmpty()) {
+            o.raw(",\"container\":{").name("id").string(e.getContainerId());
+            optional(o, "name", e.getContainerName());
+            optional(o, "runtime", e.getContainerRuntime());
+            if (!e.getContainerImage().isEmpty()) {
+                o.raw(",\"image\":{").name("name").string(e.getContainerImage()).raw('}');
+            }
+            o.raw('}');
+        }
+        if (!e.getPodName().isEmpty() || !e.getPodUid().isEmpty()) {
+            o.raw(",\"orchestrator\":{\"type\":\"kubernetes\"");
+            optional(o, "namespace", e.getPodNamespace());
+            o.raw(",\"resource\":{\"type\":\"pod\"");
+            optional(o, "name", e.getPodName());
+            optional(o, "id", e.getPodUid());
+            o.raw("}}");
+        }
+    }
+
+    private static void optional(JsonBytes o, String name, String value) {
+        if (!value.isEmpty()) {
+            o.raw(',').name(name).string(value);
+        }
     }
 
     private static void agent(JsonBytes o, String node, String agentId, long boot) {

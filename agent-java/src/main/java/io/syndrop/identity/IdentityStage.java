@@ -180,7 +180,6 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
 
     private void resolveListeners(Set<Long> inos) {
         ProcSockets.Scan scan = proc.owners(inos);
-        scans.incrementAndGet();
         for (long ino : inos) {
             Integer pid = scan.owners().get(ino);
             Optional<ListenerProcess> p = pid == null ? Optional.empty() : proc.describe(pid);
@@ -191,6 +190,7 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
             ContainerInfo c = ask(() -> containers.byPid(p.get().pid()));
             byListener.put(ino, new Identity(p.get(), c));
         }
+        scans.incrementAndGet(); // after the answers are cached: a caller who saw the scan sees its results
         int unreadable = scan.processesUnreadable();
         List<Long> missing = inos.stream().filter(i -> !scan.owners().containsKey(i)).toList();
         if (unreadable > 0 && !missing.isEmpty() && unreadable != unreadableWarned) {

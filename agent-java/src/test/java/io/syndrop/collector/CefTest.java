@@ -12,6 +12,32 @@ import org.junit.jupiter.api.Test;
 
 class CefTest {
     @Test
+    void theListenersProcessContainerAndPodAreNamed() {
+        DropEvent e = DropEvent.newBuilder().setReason(Reason.ACCEPT_QUEUE_FULL).setSrcAddr("10.0.0.2").setDstAddr("10.0.0.1")
+                .setProcessPid(812).setProcessComm("nginx").setProcessUnit("nginx.service")
+                .setContainerId("3f4e5d6c7b8a").setContainerName("controller").setContainerImage("reg/ingress=nginx:v1")
+                .setPodNamespace("ingress-nginx").setPodName("ingress-nginx-controller-7d9").build();
+        CefParser p = CefParser.parse(Cef.format(WatchItem.newBuilder().setEvent(e).build()));
+        assertEquals("nginx", p.ext.get("dproc"));
+        assertEquals("812", p.ext.get("dpid"));
+        assertEquals("containerId", p.ext.get("cs3Label"));
+        assertEquals("3f4e5d6c7b8a", p.ext.get("cs3"));
+        assertEquals("pod", p.ext.get("cs4Label"));
+        assertEquals("ingress-nginx/ingress-nginx-controller-7d9", p.ext.get("cs4"));
+        assertEquals("controller", p.ext.get("cs5"));
+        assertEquals("reg/ingress=nginx:v1", p.ext.get("cs6"), "escaped and parsed back");
+        assertEquals("containerImage", p.ext.get("cs6Label"));
+        assertEquals("nginx.service", p.ext.get("flexString2"));
+
+        CefParser bare = CefParser.parse(Cef.format(WatchItem.newBuilder().setEvent(e.toBuilder().clearProcessPid()
+                .clearProcessComm().clearProcessUnit().clearContainerId().clearContainerName().clearContainerImage()
+                .clearPodName().clearPodNamespace()).build()));
+        for (String k : new String[] {"dproc", "dpid", "cs3", "cs3Label", "cs4Label", "cs5Label", "cs6Label", "flexString2Label"}) {
+            assertEquals(null, bare.ext.get(k), k + " only when known");
+        }
+    }
+
+    @Test
     void escapesHeaderAndExtensionSpecials() {
         DropEvent e = DropEvent.newBuilder().setReason(Reason.KERNEL_REASON).setKernelReason("TCP|ODD\\NAME=x")
                 .setSrcAddr("10.0.0.2").setSrcPort(40000).setDstAddr("10.0.0.1").setDstPort(80).setNode("host a")

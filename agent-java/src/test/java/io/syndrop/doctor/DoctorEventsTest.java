@@ -100,6 +100,28 @@ class DoctorEventsTest {
     }
 
     @Test
+    void acceptQueueFindingNamesTheWorkloadOfAResolvedListener() {
+        Sysctls s = new Sysctls(Map.of(Sysctls.SOMAXCONN, "4096"));
+        List<DropEvent> evs = new ArrayList<>();
+        evs.add(event(0, Reason.ACCEPT_QUEUE_FULL, "192.0.2.10", 41000, SERVER, 443, 0, 0).toBuilder()
+                .setAcceptQueueLen(512).setAcceptQueueMax(511).build()); // the first drop, not yet resolved
+        for (int i = 1; i < 3; i++) {
+            evs.add(event(i, Reason.ACCEPT_QUEUE_FULL, "192.0.2." + (10 + i), 41000 + i, SERVER, 443, 0, 0).toBuilder()
+                    .setAcceptQueueLen(512).setAcceptQueueMax(511).setProcessPid(812).setProcessComm("nginx")
+                    .setContainerId("3f4e5d6c7b8a").setContainerName("controller")
+                    .setPodNamespace("ingress-nginx").setPodName("ingress-nginx-controller-7d9").build());
+        }
+        Finding f = new Doctor().diagnose(null, s, evs).finding(AcceptQueueRule.ID).orElseThrow();
+        assertTrue(f.facts().contains("the accept queue of nginx (pid 812) in pod ingress-nginx/ingress-nginx-controller-7d9"
+                + " on 10.0.0.1:443 is full: backlog 511, somaxconn 4096 (3 drops)"), f.facts().toString());
+
+        DropEvent unit = event(5, Reason.ACCEPT_QUEUE_FULL, "192.0.2.9", 1, SERVER, 80, 0, 0).toBuilder()
+                .setProcessPid(77).setProcessComm("python3").setProcessUnit("api.service").build();
+        assertEquals("python3 (pid 77) of api.service", Evidence.workload(unit).orElseThrow());
+        assertFalse(Evidence.workload(evs.get(0)).isPresent());
+    }
+
+    @Test
     void peerUnprovenEventsWithSyncookiesOffWithoutCounters() {
         Sysctls s = new Sysctls(Map.of(Sysctls.SYNCOOKIES, "0", Sysctls.MAX_SYN_BACKLOG, "128"));
         List<DropEvent> evs = List.of(

@@ -2,6 +2,8 @@ package io.syndrop.probe;
 
 import io.syndrop.event.EventDecoder;
 import io.syndrop.event.EventEnricher;
+import io.syndrop.identity.ContainerLookup;
+import io.syndrop.identity.IdentityStage;
 import io.syndrop.filter.EventFilter;
 import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.LossRecord;
@@ -21,6 +23,8 @@ public final class ProbeRecorder implements AutoCloseable {
     private final List<DropEvent> events;
     private final List<LossRecord> losses;
     private final boolean owner;
+    /** Names each event's listener (this JVM's /proc), when the recorder was started with it. */
+    private IdentityStage identity;
     /** Events before this index belong to an earlier user of a shared recorder (inodes get reused). */
     private final int firstEvent;
 
@@ -32,6 +36,7 @@ public final class ProbeRecorder implements AutoCloseable {
         this.events = shared.events;
         this.losses = shared.losses;
         this.owner = false;
+        this.identity = shared.identity;
         synchronized (shared.events) {
             this.firstEvent = shared.events.size();
         }
@@ -76,9 +81,28 @@ public final class ProbeRecorder implements AutoCloseable {
         }
     }
 
-    /** Attaches {@code mode} for drops in namespace {@code netnsIno} only, and starts draining. */
+    /**
+     * Attaches {@code mode} for drops in namespace {@code netnsIno} only, and starts draining, with
+     * the identity stage on (as watch and agent run): {@link #identity()}.
+     */
     public static ProbeRecorder start(AttachMode mode, long netnsIno) throws ProbeException {
-        return start(mode, netnsIno, 0, true);
+        IdentityStage stage = IdentityStage.start(ContainerLookup.NONE, line -> System.err.println("identity: " + line));
+        ProbeRecorder r;
+        try {
+            r = start(mode, netnsIno, 0, true, stage);
+        } catch (ProbeException | RuntimeException e) {
+            stage.close();
+            throw e;
+        }
+        r.identity = stage;
+        return r;
+    }
+
+    public IdentityStage identity() {
+        if (identity == null) {
+            throw new IllegalStateException("this recorder was started without the identity stage");
+        }
+        return identity;
     }
 
     public static ProbeRecorder start(AttachMode mode, long netnsIno, int ringbufBytes, boolean drain) throws ProbeException {
@@ -160,5 +184,8 @@ public final class ProbeRecorder implements AutoCloseable {
             thread.join(5000);
         }
         session.close();
+        if (identity != null) {
+            identity.close();
+        }
     }
 }

@@ -50,6 +50,11 @@ final class ProbeScenarios {
             Thread.sleep(4000); // SYN retransmissions at 1 s and 3 s are dropped again
             Map<String, Long> delta = Nstat.read(t.server()).minus(before).nonZero();
             List<DropEvent> events = rec.awaitIn(t.server().inode(), delta.getOrDefault("TcpExt:ListenDrops", 0L).intValue(), WAIT);
+            // The queue is still full: more connects are dropped again, by then with the listener named.
+            List<SocketChannel> more = new java.util.ArrayList<>();
+            namedOnceResolved(rec, t.server().inode(), events, Reason.ACCEPT_QUEUE_FULL,
+                    () -> more.addAll(l.connectMany(t.client(), t.serverAddress(), 2)));
+            more.forEach(ProbeScenarios::closeQuietly);
             for (SocketChannel ch : clients) {
                 ch.close();
             }
@@ -82,6 +87,8 @@ final class ProbeScenarios {
                 assertTrue(drops >= 10, "with max_syn_backlog 8, SYNs past the 3/4 mark are dropped: " + delta);
                 assertEquals(drops, (long) events.size(), "one event per drop: " + events);
                 assertEquals(drops, count(events, Reason.PEER_UNPROVEN), "all of them unproven peers: " + events);
+                namedOnceResolved(rec, t.server().inode(), events, Reason.PEER_UNPROVEN,
+                        () -> synBurst(t, c, l.port(), 42100, 3, 200));
                 for (DropEvent e : events) {
                     assertEquals(expectedProbe(mode), e.getProbe());
                     assertTrue(e.getSynQueueLen() >= 6, "SYN queue over 3/4 of 8: " + e);
@@ -105,6 +112,8 @@ final class ProbeScenarios {
                 assertEquals(delta.getOrDefault("TcpExt:TCPReqQFullDrop", 0L), count(events, Reason.SYN_QUEUE_FULL),
                         "each TCPReqQFullDrop is a SYN_QUEUE_FULL event: " + events);
                 assertEquals(drops, count(events, Reason.SYN_QUEUE_FULL));
+                namedOnceResolved(rec, t.server().inode(), events, Reason.SYN_QUEUE_FULL,
+                        () -> synBurst(t, c, l.port(), 43100, 3, 600));
             }
         }
     }
@@ -293,6 +302,49 @@ final class ProbeScenarios {
         }
         Thread.sleep(500);
         return Nstat.read(t.server()).minus(before).nonZero();
+    }
+
+    interface Step {
+        void run() throws Exception;
+    }
+
+    /**
+     * Every drop of the round carries the listener's socket inode; once the identity stage has
+     * resolved it (the first drops of an unknown listener flow unnamed), the drops {@code more}
+     * causes are named: this JVM, which holds the listener, with its pid and comm.
+     */
+    static void namedOnceResolved(ProbeRecorder rec, long netns, List<DropEvent> round, Reason reason, Step more)
+            throws Exception {
+        assertTrue(!round.isEmpty(), "drops to name");
+        long ino = round.get(0).getListenerIno();
+        assertTrue(ino != 0, "the kernel recorded the listener's socket inode: " + round.get(0));
+        for (DropEvent e : round) {
+            assertEquals(ino, e.getListenerIno(), "one listener: " + e);
+        }
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (rec.identity().known(ino).isEmpty() && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        assertTrue(rec.identity().known(ino).isPresent(), "inode " + ino + " resolved from /proc");
+        int seen = rec.eventsIn(netns).size();
+        more.run();
+        List<DropEvent> all = rec.awaitIn(netns, seen + 1, WAIT);
+        assertTrue(all.size() > seen, "the listener dropped again: " + all);
+        String comm = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/comm")).strip();
+        for (DropEvent e : all.subList(seen, all.size())) {
+            assertEquals(reason, e.getReason(), e.toString());
+            assertEquals(ino, e.getListenerIno(), e.toString());
+            assertEquals(ProcessHandle.current().pid(), e.getProcessPid(), "the listener's process is named: " + e);
+            assertEquals(comm, e.getProcessComm(), e.toString());
+        }
+    }
+
+    private static void closeQuietly(SocketChannel c) {
+        try {
+            c.close();
+        } catch (java.io.IOException ignored) {
+            // the test is over with it
+        }
     }
 
     private static long count(List<DropEvent> events, Reason r) {
