@@ -96,7 +96,9 @@ final class ContainerdApi implements RuntimeApi {
             }
             for (Process p : tasks) {
                 if (p.getPid() > 0 && p.getStatus() == io.syndrop.proto.containerd.tasks.Status.RUNNING) {
-                    out.add(new RuntimeTask(ns, p.getContainerId(), p.getPid()));
+                    // containerd 1.6 fills only id (the container's id, for a task's init process) in this list
+                    String id = p.getContainerId().isEmpty() ? p.getId() : p.getContainerId();
+                    out.add(new RuntimeTask(ns, id, p.getPid()));
                 }
             }
         }
