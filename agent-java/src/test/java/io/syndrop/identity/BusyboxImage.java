@@ -14,6 +14,9 @@ final class BusyboxImage {
     static final String REF = "docker.io/local/busybox:1";
     private static final List<String> APPLETS = List.of("sh", "sleep", "nc", "cat", "ls", "ip", "true");
 
+    /** In the image as /bin/listen_never_accept PORT BACKLOG: a server that never accepts. */
+    static final String LISTENER = "listen_never_accept";
+
     final Path ociArchive;
     final Path rootfs;
 
@@ -36,6 +39,7 @@ final class BusyboxImage {
         Path rootfs = bundle.resolve("rootfs");
         Path bin = Files.createDirectories(rootfs.resolve("bin"));
         Files.copy(busybox, bin.resolve("busybox"));
+        buildListener(dir, bin.resolve(LISTENER));
         for (String applet : APPLETS) {
             Files.createSymbolicLink(bin.resolve(applet), Path.of("busybox"));
         }
@@ -43,5 +47,14 @@ final class BusyboxImage {
         Path archive = dir.resolve("busybox-oci.tar");
         Commands.run(List.of("tar", "-C", layout.toString(), "-cf", archive.toString(), "."));
         return new BusyboxImage(archive, rootfs);
+    }
+
+    private static void buildListener(Path dir, Path out) throws IOException {
+        Path src = dir.resolve(LISTENER + ".c");
+        try (var in = BusyboxImage.class.getResourceAsStream(LISTENER + ".c")) {
+            Files.copy(in, src);
+        }
+        Commands.requireTool("/usr/bin/gcc");
+        Commands.run(List.of("gcc", "-static", "-O2", "-o", out.toString(), src.toString()));
     }
 }
