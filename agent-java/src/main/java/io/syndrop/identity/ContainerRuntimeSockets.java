@@ -19,7 +19,7 @@ public record ContainerRuntimeSockets(Path containerd, Path docker, List<String>
     public static final Path DEFAULT_CONTAINERD = Path.of("/run/containerd/containerd.sock");
     public static final Path DEFAULT_DOCKER = Path.of("/var/run/docker.sock");
     public static final List<String> DEFAULT_NAMESPACES = List.of("k8s.io", "default");
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
     public ContainerRuntimeSockets {
         containerdNamespaces = List.copyOf(containerdNamespaces);

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 
 /**
  * containerd's own API over its unix socket: the containers service for labels and image, the
@@ -41,6 +42,21 @@ final class ContainerdApi implements RuntimeApi {
     private static final int MAX_MESSAGE = 4 * 1024 * 1024;
     /** The CRI plugin marks a pod's sandbox (pause) container with this label. */
     private static final String CRI_KIND = "io.cri-containerd.kind";
+
+    /**
+     * grpc-netty sets SO_KEEPALIVE on every transport, and Netty warns on each connection that a
+     * unix socket has no such option: harmless, but a WARNING on the user's stderr. Held here
+     * because java.util.logging keeps loggers weakly and would drop the filter with it.
+     */
+    private static final List<Logger> BOOTSTRAP_LOGS = List.of(Logger.getLogger("io.netty.bootstrap.AbstractBootstrap"),
+            Logger.getLogger("io.netty.bootstrap.Bootstrap"));
+
+    static {
+        for (Logger l : BOOTSTRAP_LOGS) {
+            l.setFilter(r -> r.getMessage() == null || !(r.getMessage().contains("'SO_KEEPALIVE'")
+                    && r.getMessage().contains("EpollDomainSocketChannel")));
+        }
+    }
 
     private final Path socket;
     private final List<String> namespaces;
@@ -60,6 +76,9 @@ final class ContainerdApi implements RuntimeApi {
                 .maxInboundMessageSize(MAX_MESSAGE)
                 .maxInboundMetadataSize(64 * 1024)
                 .build();
+        // Connect now, not on the first lookup: the first connection (and its native transport)
+        // can take longer than one call's timeout on a loaded node.
+        channel.getState(true);
     }
 
     @Override
