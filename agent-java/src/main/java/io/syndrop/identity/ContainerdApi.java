@@ -77,8 +77,10 @@ final class ContainerdApi implements RuntimeApi {
                 .maxInboundMetadataSize(64 * 1024)
                 .build();
         // Connect now, not on the first lookup: the first connection (and its native transport)
-        // can take longer than one call's timeout on a loaded node.
-        channel.getState(true);
+        // can take longer than one call's timeout on a loaded node. No socket, no reconnect loop.
+        if (Files.exists(socket)) {
+            channel.getState(true);
+        }
     }
 
     @Override
