@@ -73,11 +73,16 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
     }
 
     /**
-     * What watch, agent and doctor use: the node's /proc and this node's container lookup
-     * (ContainerLookup.NONE until the container-runtime resolvers are in), warnings to stderr.
+     * What watch, agent and doctor use: the node's /proc and its container runtimes at their
+     * default sockets (containerd, Docker; one that is not there just names nothing), warnings to stderr.
      */
     public static IdentityStage forNode() {
-        return start(ContainerLookup.NONE, line -> System.err.println("syndrop: " + line));
+        return forNode(ContainerRuntimeSockets.defaults());
+    }
+
+    /** The node's /proc and its container runtimes at these sockets. */
+    public static IdentityStage forNode(ContainerRuntimeSockets sockets) {
+        return start(RuntimeContainerLookup.open(sockets), line -> System.err.println("syndrop: " + line));
     }
 
     /** The node's /proc. */
