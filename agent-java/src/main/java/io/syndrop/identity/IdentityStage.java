@@ -41,6 +41,12 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
     static final Duration MIN_SCAN_INTERVAL = Duration.ofMillis(200);
     static final Duration NOT_FOUND_TTL = Duration.ofSeconds(5);
     static final Duration KNOWN_TTL = Duration.ofSeconds(30);
+    /**
+     * How often the resolver asks the container lookup again about each namespace it has named:
+     * a pod removed while its namespace still sees drops (TIME-WAIT, closed ports) must stop
+     * naming them. The lookup answers a still-valid entry from /proc, without the runtime.
+     */
+    static final Duration NETNS_RECHECK = Duration.ofSeconds(1);
 
     private final ProcSockets proc;
     private final ContainerLookup containers;
@@ -144,9 +150,17 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
 
     private void resolveLoop() {
         long lastScan = 0;
+        long lastRecheck = System.nanoTime();
         while (!closed) {
             try {
-                work.acquire();
+                boolean asked = work.tryAcquire(NETNS_RECHECK.toMillis(), TimeUnit.MILLISECONDS);
+                if (System.nanoTime() - lastRecheck >= NETNS_RECHECK.toNanos()) {
+                    lastRecheck = System.nanoTime();
+                    recheckNetns();
+                }
+                if (!asked) {
+                    continue;
+                }
                 long wait = lastScan + MIN_SCAN_INTERVAL.toNanos() - System.nanoTime();
                 if (lastScan != 0 && wait > 0) {
                     TimeUnit.NANOSECONDS.sleep(wait);
@@ -212,6 +226,22 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
             netnsNotFound.put(netns, Boolean.TRUE);
         } else {
             byNetns.put(netns, c);
+        }
+    }
+
+    private void recheckNetns() {
+        try {
+            for (long netns : new ArrayList<>(byNetns.asMap().keySet())) {
+                ContainerInfo c = ask(() -> containers.byNetns(netns));
+                if (c == ContainerInfo.UNKNOWN) {
+                    byNetns.invalidate(netns);
+                    netnsNotFound.put(netns, Boolean.TRUE);
+                } else {
+                    byNetns.put(netns, c);
+                }
+            }
+        } catch (RuntimeException e) {
+            warn.accept("identity: re-checking container names failed: " + e + "; events keep flowing");
         }
     }
 

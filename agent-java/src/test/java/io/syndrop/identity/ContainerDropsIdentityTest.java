@@ -88,6 +88,18 @@ class ContainerDropsIdentityTest {
             assertEquals("controller-1", closed.getContainerId(), closed.toString());
             assertEquals("ingress-nginx-controller-7d9", closed.getPodName(), closed.toString());
             assertEquals(0, closed.getProcessPid(), "no listener, no process: " + closed);
+
+            // removed while drops keep coming in its namespace: they stop naming it, and stay so
+            engine.remove("k8s.io", "controller-1");
+            closedPortUntilUnnamed(t, rec);
+            int seen = rec.events().size();
+            for (SocketChannel c : connect(t.client(), t, PORT + 1, 3)) {
+                c.close();
+            }
+            for (DropEvent e : rec.await(seen + 3, WAIT).subList(seen, seen + 3)) {
+                assertEquals("", e.getContainerId(), "no stale name after removal: " + e);
+                assertEquals("", e.getPodName(), "no stale name after removal: " + e);
+            }
         }
     }
 
@@ -119,6 +131,24 @@ class ContainerDropsIdentityTest {
             }
         }
         throw new AssertionError("no closed-port drop named its pod within " + WAIT + ": " + rec.events());
+    }
+
+    /** Drops go on in the namespace after its container is removed; waits (up to WAIT) for one without its name. */
+    private static void closedPortUntilUnnamed(Topology t, ProbeRecorder rec) throws Exception {
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < end) {
+            int seen = rec.events().size();
+            for (SocketChannel c : connect(t.client(), t, PORT + 1, 1)) {
+                c.close();
+            }
+            List<DropEvent> all = rec.await(seen + 1, Duration.ofSeconds(2));
+            if (all.size() > seen && all.get(all.size() - 1).getPodName().isEmpty()) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("closed-port drops still name the removed pod after " + WAIT + ": "
+                + rec.events().get(rec.events().size() - 1));
     }
 
     private static List<SocketChannel> connect(io.syndrop.demo.Netns client, Topology t, int port, int n)
