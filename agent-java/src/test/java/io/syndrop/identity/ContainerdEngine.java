@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A containerd of the test's own (root, state, socket), as ../shared/notes/containers.md runs one. */
+/** A containerd of the test's own (root, state, socket; no shared daemon is touched). */
 final class ContainerdEngine implements AutoCloseable {
 
     final Path socket;

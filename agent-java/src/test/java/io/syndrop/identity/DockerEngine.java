@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A Docker Engine of the test's own (data root, exec root, socket; no iptables, no bridge), as
- * ../shared/notes/containers.md runs one. Its client is Debian's (/usr/bin/docker), which matches it.
+ * A Docker Engine of the test's own (data root, exec root, socket; no iptables, no bridge).
+ * Its client is Debian's (/usr/bin/docker), which matches it.
  */
 final class DockerEngine implements AutoCloseable {
 
