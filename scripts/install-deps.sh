@@ -8,7 +8,7 @@ BUILD_PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make gcc pkg-con
 TEST_PKGS=(iproute2 iptables kmod busybox-static qemu-system-x86 rsyslog tcpdump bpftrace
            libbpfcc libbpfcc-dev linux-headers-amd64 linux-perf procps rsyslog-gnutls openssl
            systemd util-linux lintian
-           containerd runc docker.io umoci libcap2-bin python3)  # the container image and its tests
+           containerd runc docker.io umoci libcap2-bin python3)  # containers: the image, identity tests
 
 # The JDK, Maven and Node are often installed some other way (a vendor JDK, SDKMAN, NodeSource,
 # a tarball): judge them by the command on PATH, and add Debian's package only when it is absent.

@@ -1,5 +1,6 @@
 package io.syndrop.agent;
 
+import io.syndrop.identity.ContainerRuntimeSockets;
 import io.syndrop.identity.IdentityStage;
 import io.syndrop.counters.CounterReader;
 import io.syndrop.counters.CounterWatcher;
@@ -34,6 +35,7 @@ public final class KernelEventSource implements EventSource {
     private final DropListener tee;
     private final PrintStream err;
     private final boolean libbpfDebug;
+    private final ContainerRuntimeSockets runtimes;
     private LiveProbe probe;
     private final List<CounterWatcher> watchers = new ArrayList<>();
 
@@ -48,6 +50,15 @@ public final class KernelEventSource implements EventSource {
     /** @param libbpfDebug libbpf's debug log to stderr, as `watch --libbpf-debug` */
     public KernelEventSource(AttachMode forced, EventFilter filter, int ringbufBytes, List<NetnsTarget> counterTargets,
                              Duration counterInterval, DropListener tee, PrintStream err, boolean libbpfDebug) {
+        this(forced, filter, ringbufBytes, counterTargets, counterInterval, tee, err, libbpfDebug,
+                ContainerRuntimeSockets.defaults());
+    }
+
+    /** @param runtimes where the container runtimes' APIs listen, for container and pod names */
+    public KernelEventSource(AttachMode forced, EventFilter filter, int ringbufBytes, List<NetnsTarget> counterTargets,
+                             Duration counterInterval, DropListener tee, PrintStream err, boolean libbpfDebug,
+                             ContainerRuntimeSockets runtimes) {
+        this.runtimes = runtimes;
         this.libbpfDebug = libbpfDebug;
         this.forced = forced;
         this.filter = filter;
@@ -87,7 +98,7 @@ public final class KernelEventSource implements EventSource {
                         tee.onBatchEnd();
                     }
                 }
-            }, node, pipeline.agentId(), pipeline.boot(), new AtomicLong(), IdentityStage.forNode());
+            }, node, pipeline.agentId(), pipeline.boot(), new AtomicLong(), IdentityStage.forNode(runtimes));
         } else {
             err.println("syndrop: no eBPF attach mode: sending counter samples only");
         }

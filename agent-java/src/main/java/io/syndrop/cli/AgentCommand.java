@@ -125,6 +125,9 @@ public final class AgentCommand implements Command, ConfiguredCommand {
     @Mixin
     FilterOptions filters = new FilterOptions();
 
+    @Mixin
+    ContainerRuntimeOptions runtimes = new ContainerRuntimeOptions();
+
     @Option(names = "--ringbuf-bytes", paramLabel = "N", converter = OptionConverters.SizeValue.class,
             description = "kernel ring buffer size, a power of two from 4K to 1G (default 4194304)")
     Long ringbufBytes;
@@ -169,6 +172,7 @@ public final class AgentCommand implements Command, ConfiguredCommand {
         if (collector == null) {
             throw new UsageException("--collector HOST:PORT is required");
         }
+        runtimes.sockets(); // a blank socket path is refused before anything starts
         if (insecure && (ca != null || cert != null)) {
             throw new UsageException("--insecure cannot be combined with --ca/--cert (plaintext has no certificates)");
         }
@@ -265,7 +269,8 @@ public final class AgentCommand implements Command, ConfiguredCommand {
             printer = new EventPrinter(json, out, err);
             printer.printHeader();
         }
-        return new KernelEventSource(forced, filter, ring, targets, countersInterval, printer, err, libbpfDebug);
+        return new KernelEventSource(forced, filter, ring, targets, countersInterval, printer, err, libbpfDebug,
+                runtimes.sockets());
     }
 
     private static void shutdown(EventSource source, Agent agent, MetricsServer ms) {

@@ -46,6 +46,9 @@ public final class WatchCommand implements Command {
     @Mixin
     FilterOptions filters = new FilterOptions();
 
+    @Mixin
+    ContainerRuntimeOptions runtimes = new ContainerRuntimeOptions();
+
     @Option(names = "--ringbuf-bytes", paramLabel = "N", converter = OptionConverters.SizeValue.class,
             description = "kernel ring buffer size, a power of two from 4K to 1G (default 4194304)")
     Long ringbufBytes;
@@ -66,6 +69,7 @@ public final class WatchCommand implements Command {
         forced = backend(backend);
         ring = ringbufBytes(ringbufBytes);
         filter = filters.filter();
+        runtimes.sockets(); // a blank socket path is refused before anything starts
     }
 
     @Override
@@ -120,7 +124,7 @@ public final class WatchCommand implements Command {
         EventPrinter printer = new EventPrinter(json, out, err);
         printer.printHeader();
         try (LiveProbe probe = LiveProbe.start(plan.session(), filter, printer, node, node,
-                boot, seq, IdentityStage.forNode());
+                boot, seq, IdentityStage.forNode(runtimes.sockets()));
              CounterFeed gap = plan.mode() != AttachMode.TRACEPOINT ? new CounterFeed()
                      : everywhere ? CounterFeed.listenDropGapEverywhere(GAP_INTERVAL, origin, printer, err)
                      : CounterFeed.listenDropGap(counterTargets, GAP_INTERVAL, origin, printer, err)) {

@@ -41,6 +41,12 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
     static final Duration MIN_SCAN_INTERVAL = Duration.ofMillis(200);
     static final Duration NOT_FOUND_TTL = Duration.ofSeconds(5);
     static final Duration KNOWN_TTL = Duration.ofSeconds(30);
+    /**
+     * How often the resolver asks the container lookup again about each namespace it has named:
+     * a pod removed while its namespace still sees drops (TIME-WAIT, closed ports) must stop
+     * naming them. The lookup answers a still-valid entry from /proc, without the runtime.
+     */
+    static final Duration NETNS_RECHECK = Duration.ofSeconds(1);
 
     private final ProcSockets proc;
     private final ContainerLookup containers;
@@ -73,11 +79,16 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
     }
 
     /**
-     * What watch, agent and doctor use: the node's /proc and this node's container lookup
-     * (ContainerLookup.NONE until the container-runtime resolvers are in), warnings to stderr.
+     * What watch, agent and doctor use: the node's /proc and its container runtimes at their
+     * default sockets (containerd, Docker; one that is not there just names nothing), warnings to stderr.
      */
     public static IdentityStage forNode() {
-        return start(ContainerLookup.NONE, line -> System.err.println("syndrop: " + line));
+        return forNode(ContainerRuntimeSockets.defaults());
+    }
+
+    /** The node's /proc and its container runtimes at these sockets. */
+    public static IdentityStage forNode(ContainerRuntimeSockets sockets) {
+        return start(RuntimeContainerLookup.open(sockets), line -> System.err.println("syndrop: " + line));
     }
 
     /** The node's /proc. */
@@ -139,9 +150,17 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
 
     private void resolveLoop() {
         long lastScan = 0;
+        long lastRecheck = System.nanoTime();
         while (!closed) {
             try {
-                work.acquire();
+                boolean asked = work.tryAcquire(NETNS_RECHECK.toMillis(), TimeUnit.MILLISECONDS);
+                if (System.nanoTime() - lastRecheck >= NETNS_RECHECK.toNanos()) {
+                    lastRecheck = System.nanoTime();
+                    recheckNetns();
+                }
+                if (!asked) {
+                    continue;
+                }
                 long wait = lastScan + MIN_SCAN_INTERVAL.toNanos() - System.nanoTime();
                 if (lastScan != 0 && wait > 0) {
                     TimeUnit.NANOSECONDS.sleep(wait);
@@ -207,6 +226,22 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
             netnsNotFound.put(netns, Boolean.TRUE);
         } else {
             byNetns.put(netns, c);
+        }
+    }
+
+    private void recheckNetns() {
+        try {
+            for (long netns : new ArrayList<>(byNetns.asMap().keySet())) {
+                ContainerInfo c = ask(() -> containers.byNetns(netns));
+                if (c == ContainerInfo.UNKNOWN) {
+                    byNetns.invalidate(netns);
+                    netnsNotFound.put(netns, Boolean.TRUE);
+                } else {
+                    byNetns.put(netns, c);
+                }
+            }
+        } catch (RuntimeException e) {
+            warn.accept("identity: re-checking container names failed: " + e + "; events keep flowing");
         }
     }
 

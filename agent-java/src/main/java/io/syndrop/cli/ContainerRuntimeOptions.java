@@ -1,0 +1,27 @@
+package io.syndrop.cli;
+
+import io.syndrop.identity.ContainerRuntimeSockets;
+import io.syndrop.input.UsageException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Where the container runtimes' APIs listen, for container and pod names (watch and agent). */
+public final class ContainerRuntimeOptions {
+
+    @Option(names = "--containerd-socket", paramLabel = "PATH",
+            description = "containerd's API socket, asked for container and pod names (default "
+                    + "/run/containerd/containerd.sock); none there only means no names from containerd")
+    Path containerd = ContainerRuntimeSockets.DEFAULT_CONTAINERD;
+
+    @Option(names = "--docker-socket", paramLabel = "PATH",
+            description = "Docker Engine's API socket, asked for container and pod names (default "
+                    + "/var/run/docker.sock); none there only means no names from Docker")
+    Path docker = ContainerRuntimeSockets.DEFAULT_DOCKER;
+
+    public ContainerRuntimeSockets sockets() {
+        if (containerd.toString().isBlank() || docker.toString().isBlank()) {
+            throw new UsageException("--containerd-socket and --docker-socket need a path (or leave them out)");
+        }
+        return ContainerRuntimeSockets.defaults().withContainerd(containerd).withDocker(docker);
+    }
+}

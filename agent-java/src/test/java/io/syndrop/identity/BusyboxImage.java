@@ -1,0 +1,60 @@
+package io.syndrop.identity;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A one-binary image built here (no registry is reachable): Debian's busybox-static as /bin/busybox
+ * with its applets linked, as an OCI archive (containerd) and as a root file system (docker import).
+ */
+final class BusyboxImage {
+
+    static final String REF = "docker.io/local/busybox:1";
+    private static final List<String> APPLETS = List.of("sh", "sleep", "nc", "cat", "ls", "ip", "true");
+
+    /** In the image as /bin/listen_never_accept PORT BACKLOG: a server that never accepts. */
+    static final String LISTENER = "listen_never_accept";
+
+    final Path ociArchive;
+    final Path rootfs;
+
+    private BusyboxImage(Path ociArchive, Path rootfs) {
+        this.ociArchive = ociArchive;
+        this.rootfs = rootfs;
+    }
+
+    static BusyboxImage build(Path dir) throws IOException {
+        Commands.requireTool("/usr/bin/umoci");
+        Path busybox = Path.of("/bin/busybox");
+        if (!Files.isExecutable(busybox)) {
+            throw new AssertionError("no /bin/busybox; apt-get install busybox-static");
+        }
+        Path layout = dir.resolve("oci");
+        Path bundle = dir.resolve("bundle");
+        Commands.run(List.of("umoci", "init", "--layout", layout.toString()));
+        Commands.run(List.of("umoci", "new", "--image", layout + ":1"));
+        Commands.run(List.of("umoci", "unpack", "--image", layout + ":1", bundle.toString()));
+        Path rootfs = bundle.resolve("rootfs");
+        Path bin = Files.createDirectories(rootfs.resolve("bin"));
+        Files.copy(busybox, bin.resolve("busybox"));
+        buildListener(dir, bin.resolve(LISTENER));
+        for (String applet : APPLETS) {
+            Files.createSymbolicLink(bin.resolve(applet), Path.of("busybox"));
+        }
+        Commands.run(List.of("umoci", "repack", "--image", layout + ":1", bundle.toString()));
+        Path archive = dir.resolve("busybox-oci.tar");
+        Commands.run(List.of("tar", "-C", layout.toString(), "-cf", archive.toString(), "."));
+        return new BusyboxImage(archive, rootfs);
+    }
+
+    private static void buildListener(Path dir, Path out) throws IOException {
+        Path src = dir.resolve(LISTENER + ".c");
+        try (var in = BusyboxImage.class.getResourceAsStream(LISTENER + ".c")) {
+            Files.copy(in, src);
+        }
+        Commands.requireTool("/usr/bin/gcc");
+        Commands.run(List.of("gcc", "-static", "-O2", "-o", out.toString(), src.toString()));
+    }
+}

@@ -1,0 +1,95 @@
+package io.syndrop.identity;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A containerd of the test's own (root, state, socket; no shared daemon is touched). */
+final class ContainerdEngine implements AutoCloseable {
+
+    final Path socket;
+    private final Path root;
+    private final Path run;
+    private final Process daemon;
+
+    private ContainerdEngine(Path root, Path run, Process daemon) {
+        this.root = root;
+        this.run = run;
+        this.socket = run.resolve("containerd.sock");
+        this.daemon = daemon;
+    }
+
+    static ContainerdEngine start(BusyboxImage image) throws IOException {
+        Commands.requireRoot();
+        Commands.requireTool("/usr/bin/containerd");
+        Commands.requireTool("/usr/bin/ctr");
+        Commands.requireTool("/usr/sbin/runc");
+        // not under /tmp: the VM harness shares /var/tmp, and the snapshots need a real file system
+        Path root = Files.createTempDirectory(Path.of("/var/tmp"), "syndrop-containerd-");
+        Path run = Files.createTempDirectory(Files.createDirectories(Path.of("/run")), "syndrop-containerd-");
+        Path config = root.resolve("config.toml");
+        Files.writeString(config, "version = 2\n"
+                + "root = \"" + root.resolve("root") + "\"\n"
+                + "state = \"" + run.resolve("state") + "\"\n"
+                + "[grpc]\n  address = \"" + run.resolve("containerd.sock") + "\"\n"
+                + "[ttrpc]\n  address = \"" + run.resolve("containerd.sock.ttrpc") + "\"\n"
+                + "[debug]\n  address = \"\"\n"
+                + "[metrics]\n  address = \"\"\n");
+        Path log = root.resolve("containerd.log");
+        Process daemon = new ProcessBuilder("containerd", "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ContainerdEngine e = new ContainerdEngine(root, run, daemon);
+        Commands.awaitSocket(e.socket, daemon, log);
+        e.ctr("default", "images", "import", "--index-name", BusyboxImage.REF, image.ociArchive.toString());
+        e.ctr("k8s.io", "images", "import", "--index-name", BusyboxImage.REF, image.ociArchive.toString());
+        return e;
+    }
+
+    String ctr(String namespace, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("ctr", "-a", socket.toString(), "-n", namespace));
+        cmd.addAll(List.of(args));
+        return Commands.run(cmd);
+    }
+
+    /** The init pid of a running task, from {@code ctr task ls}. */
+    int taskPid(String namespace, String id) {
+        for (String line : ctr(namespace, "task", "ls").split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 3 && f[0].equals(id) && f[2].equals("RUNNING")) {
+                return Integer.parseInt(f[1]);
+            }
+        }
+        throw new AssertionError("no running task " + id + " in containerd namespace " + namespace);
+    }
+
+    /** Stops and removes a container, as `ctr task kill` / `task rm` / `container rm` do. */
+    void remove(String namespace, String id) {
+        ctr(namespace, "task", "rm", "-f", id);
+        ctr(namespace, "container", "rm", id);
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (String ns : List.of("default", "k8s.io")) {
+            try {
+                for (String id : ctr(ns, "container", "ls", "-q").split("\n")) {
+                    if (!id.isBlank()) {
+                        try {
+                            ctr(ns, "task", "rm", "-f", id.trim());
+                        } catch (AssertionError noTask) {
+                            // a container whose task was never started or is gone already
+                        }
+                        ctr(ns, "container", "rm", id.trim());
+                    }
+                }
+            } catch (AssertionError e) {
+                System.err.println("cleanup of containerd namespace " + ns + ": " + e.getMessage());
+            }
+        }
+        EngineCleanup.stop(daemon);
+        EngineCleanup.killShims(socket.toString());
+        EngineCleanup.removeTrees(run, root);
+    }
+}

@@ -1,0 +1,64 @@
+package io.syndrop.identity;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Tears down what an engine the test started leaves behind: its daemon, its shims, its mounts, its directories. */
+final class EngineCleanup {
+    private EngineCleanup() {
+    }
+
+    static void stop(Process daemon) throws InterruptedException {
+        if (daemon == null) {
+            return;
+        }
+        daemon.destroy();
+        if (!daemon.waitFor(20, TimeUnit.SECONDS)) {
+            daemon.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Kills the runtime shims whose command line names this engine's own socket (they outlive containerd). */
+    static void killShims(String socket) throws IOException {
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path p : procs) {
+                String cmdline;
+                try {
+                    cmdline = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
+                            .replace('\0', ' ');
+                } catch (IOException e) {
+                    continue; // exited meanwhile
+                }
+                if (cmdline.contains("containerd-shim") && cmdline.contains(socket)) {
+                    ProcessHandle.of(Long.parseLong(p.getFileName().toString())).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
+        }
+    }
+
+    /** Unmounts (deepest first) everything under these directories, then deletes them. */
+    static void removeTrees(Path... dirs) throws IOException {
+        List<String> mounts = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc/mounts"))) {
+            String[] f = line.split(" ");
+            for (Path d : dirs) {
+                if (f.length > 1 && f[1].startsWith(d.toString())) {
+                    mounts.add(f[1]);
+                }
+            }
+        }
+        mounts.sort((a, b) -> b.length() - a.length());
+        for (String m : mounts) {
+            new ProcessBuilder("umount", "-l", m).inheritIO().start();
+        }
+        for (Path d : dirs) {
+            Commands.run(List.of("rm", "-rf", "--one-file-system", d.toString()));
+        }
+    }
+}
