@@ -2,7 +2,8 @@
 /*
  * syndrop's CO-RE programs: one event per SYN or handshake a listener drops, with its cause.
  *
- * Program names carry their attach mode, and the shim loads one mode's set:
+ * Program names carry their attach mode; the shim loads one mode's set through the bpftool
+ * skeleton's fields (native/shim.c, plan_hooks: a program it does not list stops the build):
  *   tp_*  tp_btf/kfree_skb, loaded in every mode (KERNEL_REASON drops, and on 6.16+ the
  *         TIME-WAIT PAWS and final-ACK overflow drops, which carry their own reasons there)
  *   fe_*  fentry/fexit (BTF trampolines)
