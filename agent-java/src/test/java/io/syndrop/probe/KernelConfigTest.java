@@ -2,9 +2,9 @@ package io.syndrop.probe;
 
 import io.syndrop.event.EventLayout;
 import io.syndrop.it.RequireRoot;
-import io.syndrop.testbed.netns.Netns;
-import io.syndrop.testbed.netns.Nstat;
-import io.syndrop.testbed.netns.Topology;
+import io.syndrop.demo.Netns;
+import io.syndrop.demo.Nstat;
+import io.syndrop.demo.Topology;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
