@@ -2,7 +2,8 @@
 /*
  * syndrop's CO-RE programs: one event per SYN or handshake a listener drops, with its cause.
  *
- * Program names carry their attach mode, and the shim loads one mode's set:
+ * Program names carry their attach mode; the shim loads one mode's set through the bpftool
+ * skeleton's fields (native/shim.c, plan_hooks: a program it does not list stops the build):
  *   tp_*  tp_btf/kfree_skb, loaded in every mode (KERNEL_REASON drops, and on 6.16+ the
  *         TIME-WAIT PAWS and final-ACK overflow drops, which carry their own reasons there)
  *   fe_*  fentry/fexit (BTF trampolines)
@@ -17,6 +18,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_endian.h>
 #include "syndrop.h"
+#include "syndrop_classify.h"
 
 #define AF_INET 2
 #define AF_INET6 10
@@ -30,7 +32,6 @@
 #define TCPOPT_NOP 1
 #define TCPOPT_TIMESTAMP 8
 #define TCPOLEN_TIMESTAMP 10
-#define TCP_PAWS_24DAYS (60 * 60 * 24 * 24)
 #define NSEC_PER_SEC 1000000000ULL
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -420,20 +421,18 @@ static __always_inline void conn_request_exit(struct sock *sk, __u8 probe)
 	struct sk_buff *skb;
 	struct syndrop_event *e;
 	__u32 zero = 0, after;
-	__u64 listen_drops;
+	__u64 listen_drops = 0;
+	int have_mib;
 
 	st = bpf_map_lookup_elem(&conn_req, &zero);
 	if (!st || st->sk != sk)
 		return;
 	st->sk = NULL;
 	after = sk_drops_read(sk);
-	if (st->listen_drops_slot &&
-	    bpf_probe_read_kernel(&listen_drops, sizeof(listen_drops), (const void *)st->listen_drops_slot) == 0) {
-		if (listen_drops == st->listen_drops_before)
-			return;
-	} else if (after == st->drops_before) {
+	have_mib = st->listen_drops_slot &&
+		   bpf_probe_read_kernel(&listen_drops, sizeof(listen_drops), (const void *)st->listen_drops_slot) == 0;
+	if (!syndrop_conn_request_dropped(have_mib, st->listen_drops_before, listen_drops, st->drops_before, after))
 		return;
-	}
 
 	skb = st->skb;
 	e = scratch_event();
@@ -447,16 +446,9 @@ static __always_inline void conn_request_exit(struct sock *sk, __u8 probe)
 	e->drops_after = after;
 	e->probe = probe;
 	e->ifindex = BPF_CORE_READ(skb, skb_iif);
-	/* Same order of checks as tcp_conn_request() itself. A full SYN queue drops only with
-	 * syncookies 0: 1 sends a cookie once the queue is full, 2 sends one for every SYN. */
-	if (st->unproven)
-		e->reason = SYNDROP_PEER_UNPROVEN;
-	else if (st->syn_qlen >= st->max_ack_backlog && e->syncookies == 0)
-		e->reason = SYNDROP_SYN_QUEUE_FULL;
-	else if (st->accept_qlen > st->max_ack_backlog)
-		e->reason = SYNDROP_ACCEPT_QUEUE_FULL;
-	else
-		e->reason = SYNDROP_CONN_REQUEST_OTHER;
+	/* No tw_recycle PAWS test on kernels with BTF (it went in 4.12). */
+	e->reason = syndrop_conn_request_reason(0, st->unproven, st->syn_qlen, st->accept_qlen, st->max_ack_backlog,
+						e->syncookies);
 	emit(e, SYNDROP_SLOT_CONN_REQUEST);
 }
 
@@ -497,12 +489,10 @@ static __always_inline void timewait_enter(struct inet_timewait_sock *tw, struct
 	e = scratch_event();
 	if (!e || parse_tcp(skb, e))
 		return;
-	if ((e->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_RST)) != TCP_FLAG_SYN || !(e->flags & SYNDROP_F_HAS_TS))
-		return;
-	if ((__s32)(recent - e->tsval) <= 0)
+	if (!syndrop_timewait_paws_rejects(recent, e->tcp_flags, e->flags, e->tsval))
 		return;
 	now_sec = bpf_ktime_get_ns() / NSEC_PER_SEC;
-	if ((__s32)((__u32)now_sec - (__u32)(stamp + TCP_PAWS_24DAYS)) >= 0)
+	if (syndrop_ts_recent_stale(now_sec, stamp))
 		return;
 	e->reason = SYNDROP_TIMEWAIT_PAWS;
 	e->cached_ts = recent;
@@ -520,7 +510,7 @@ static __always_inline void syn_recv_sock_enter(struct sock *sk, struct sk_buff 
 {
 	struct syndrop_event *e;
 
-	if (BPF_CORE_READ(sk, sk_ack_backlog) <= BPF_CORE_READ(sk, sk_max_ack_backlog))
+	if (!syndrop_accept_queue_full(BPF_CORE_READ(sk, sk_ack_backlog), BPF_CORE_READ(sk, sk_max_ack_backlog)))
 		return;
 	e = scratch_event();
 	if (!e || parse_tcp(skb, e))

@@ -91,7 +91,8 @@ _Static_assert(sizeof(struct syndrop_event) == SYNDROP_EVENT_SIZE, "syndrop_even
 
 /*
  * Load-time settings: the BPF object's `const volatile struct syndrop_config cfg`, written by
- * the shim into .rodata before load, so disabled filters cost the verifier-pruned branch only.
+ * the shim into .rodata before load (the skeleton's typed rodata->cfg), so disabled filters cost
+ * the verifier-pruned branch only. Java's LoadedConfig mirrors it for KernelConfigTest.
  */
 #define SYNDROP_MAX_PORTS 8
 struct syndrop_config {

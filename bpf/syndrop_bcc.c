@@ -2,7 +2,8 @@
 /*
  * syndrop's BCC flavour: the probes of syndrop.bpf.c for kernels without BTF, compiled on the
  * node by libbcc against that kernel's headers. Java (io.syndrop.bcc.BccProgram) prepends
- * its -D settings and bpf/syndrop.h, so the events are exactly struct syndrop_event.
+ * its -D settings and bpf/syndrop.h, so the events are exactly struct syndrop_event, and inlines
+ * bpf/syndrop_classify.h (the reason decisions syndrop.bpf.c shares) at its #include below.
  *
  * Version differences go through LINUX_VERSION_CODE. Only headers that every kernel since
  * 3.10 ships are included, and fields are read with explicit bpf_probe_read() calls of a
@@ -28,6 +29,7 @@
 #include <net/snmp.h>
 #include <linux/tcp.h>
 #endif
+#include "syndrop_classify.h"
 
 #ifndef SYNDROP_REASON_MASK
 #define SYNDROP_REASON_MASK 0
@@ -47,15 +49,11 @@
 
 #define SD_AF_INET 2
 #define SD_IPPROTO_TCP 6
-#define SD_FLAG_SYN 0x02
-#define SD_FLAG_RST 0x04
-#define SD_FLAG_ACK 0x10
 #define SD_TCPOPT_EOL 0
 #define SD_TCPOPT_NOP 1
 #define SD_TCPOPT_TIMESTAMP 8
 #define SD_TCPOLEN_TIMESTAMP 10
 #define SD_TCP_STATE_TIME_WAIT 6
-#define SD_PAWS_24DAYS (60 * 60 * 24 * 24)
 #define SD_NSEC_PER_SEC 1000000000ULL
 #define SD_TCPM_CHAIN_MAX 8
 
@@ -369,7 +367,7 @@ int conn_request_return(struct pt_regs *ctx)
 	u32 cpu = bpf_get_smp_processor_id();
 	u32 after;
 	u64 listen_drops = 0;
-	int dropped;
+	int have_mib, dropped;
 	struct sock *sk;
 
 	st = conn_req.lookup(&cpu);
@@ -378,11 +376,9 @@ int conn_request_return(struct pt_regs *ctx)
 	st->active = 0;
 	sk = st->sk;
 	after = sd_sk_drops(sk);
-	if (st->listen_drops_slot &&
-	    bpf_probe_read(&listen_drops, sizeof(listen_drops), (void *)st->listen_drops_slot) == 0)
-		dropped = listen_drops != st->listen_drops_before;
-	else
-		dropped = after != st->drops_before;
+	have_mib = st->listen_drops_slot &&
+		   bpf_probe_read(&listen_drops, sizeof(listen_drops), (void *)st->listen_drops_slot) == 0;
+	dropped = syndrop_conn_request_dropped(have_mib, st->listen_drops_before, listen_drops, st->drops_before, after);
 	/* Without the per-CPU counter, kernels before 4.7 do not count listener drops in sk_drops:
 	 * the peer checks, which always end in a drop when they fail, are the signal there. */
 	if (!dropped && !st->unproven && !st->paws_rejected)
@@ -396,25 +392,15 @@ int conn_request_return(struct pt_regs *ctx)
 	e.drops_before = st->drops_before;
 	e.drops_after = after;
 	bpf_probe_read(&e.ifindex, sizeof(e.ifindex), &st->skb->skb_iif);
-	/* Same order of checks as tcp_conn_request() itself. */
+	e.reason = syndrop_conn_request_reason(st->paws_rejected, st->unproven, st->syn_qlen, st->accept_qlen,
+					       st->max_ack_backlog, e.syncookies);
 	if (st->paws_rejected) {
-		e.reason = SYNDROP_PAWS_PASSIVE_REJECTED;
 		e.cached_ts = st->cached_ts;
 		e.cached_ts_stamp = st->cached_ts_stamp;
 		/* tcpm_ts_stamp is get_seconds() on every kernel that has it (before 4.12). */
 		e.flags |= SYNDROP_F_WALL_STAMP;
 		if (!(e.flags & SYNDROP_F_HAS_TS))
 			e.tsval = st->ts_recent;
-	} else if (st->unproven) {
-		e.reason = SYNDROP_PEER_UNPROVEN;
-	} else if (st->syn_qlen >= st->max_ack_backlog && e.syncookies == 0) {
-		/* Only syncookies 0 drops for a full SYN queue (1 and 2 send cookies); unknown
-		 * (0xff, kernels before 4.6) claims no SYN-queue drop. */
-		e.reason = SYNDROP_SYN_QUEUE_FULL;
-	} else if (st->accept_qlen > st->max_ack_backlog) {
-		e.reason = SYNDROP_ACCEPT_QUEUE_FULL;
-	} else {
-		e.reason = SYNDROP_CONN_REQUEST_OTHER;
 	}
 	sd_emit(ctx, &e, SYNDROP_SLOT_CONN_REQUEST);
 	return 0;
@@ -592,9 +578,7 @@ int timewait_entry(struct pt_regs *ctx)
 		return 0;
 	if (sd_parse_tcp(skb, &e))
 		return 0;
-	if ((e.tcp_flags & (SD_FLAG_SYN | SD_FLAG_RST)) != SD_FLAG_SYN || !(e.flags & SYNDROP_F_HAS_TS))
-		return 0;
-	if ((s32)(recent - e.tsval) <= 0)
+	if (!syndrop_timewait_paws_rejects(recent, e.tcp_flags, e.flags, e.tsval))
 		return 0;
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(4, 19, 0)
 	/* Since 4.19 the stamp is ktime_get_seconds(), comparable with our clock: skip stale ones.
@@ -602,7 +586,7 @@ int timewait_entry(struct pt_regs *ctx)
 	{
 		u64 now_sec = bpf_ktime_get_ns() / SD_NSEC_PER_SEC;
 
-		if ((s32)((u32)now_sec - (u32)(stamp + SD_PAWS_24DAYS)) >= 0)
+		if (syndrop_ts_recent_stale(now_sec, stamp))
 			return 0;
 	}
 #endif
@@ -627,7 +611,7 @@ int syn_recv_sock_entry(struct pt_regs *ctx)
 	struct sk_buff *skb = (struct sk_buff *)PT_REGS_PARM2(ctx);
 	struct syndrop_event e = {};
 
-	if (sd_ack_backlog(sk) <= sd_max_ack_backlog(sk))
+	if (!syndrop_accept_queue_full(sd_ack_backlog(sk), sd_max_ack_backlog(sk)))
 		return 0;
 	if (sd_parse_tcp(skb, &e))
 		return 0;

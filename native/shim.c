@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * libsyndrop: loads syndrop.bpf.o with libbpf (linked statically), attaches the programs of
- * one mode, and drains the ring buffer in batches into memory that Java owns.
+ * one mode, and drains the ring buffer in batches into memory that Java owns. The object is
+ * built into this library through its bpftool skeleton (syndrop.skel.h, generated at build
+ * time), so the config struct, the programs and the maps are typed fields checked by the
+ * compiler: shim and object cannot disagree about them at run time.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,12 +26,22 @@
 
 #include "../bpf/syndrop.h"
 #include "syndrop_shim.h"
+#include "syndrop.skel.h"
 
-#define MAX_LINKS 32
+/* Kernel functions hooked in the fentry and kprobe modes; see plan_hooks(). */
+#define NHOOKS 6
+/* At most one kfree_skb tracepoint program and one program per hook are attached. */
+#define MAX_LINKS (1 + NHOOKS)
 #define LIBBPF_LOG_KEEP 4096
 
+/* Every program of syndrop.bpf.c has its place in the attach plan: the two kfree_skb
+ * tracepoint variants and an fentry/kprobe pair per hook. A program added to the BPF side
+ * without a place here would load unasked in every mode, so the build stops instead. */
+_Static_assert(sizeof(((struct syndrop_bpf *)0)->progs) == (2 + 2 * NHOOKS) * sizeof(struct bpf_program *),
+	       "syndrop.bpf.c's programs and the shim's attach plan (plan_hooks) differ");
+
 struct syndrop {
-	struct bpf_object *obj;
+	struct syndrop_bpf *skel;
 	struct bpf_link *links[MAX_LINKS];
 	struct bpf_program *attached[MAX_LINKS]; /* the program behind links[i] */
 	int nlinks;
@@ -243,78 +256,105 @@ static int kernel_has_func(const char *fn)
 	return btf && btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) > 0;
 }
 
-/* Which programs a mode attaches. Names follow "<mode prefix>_<hook>" in syndrop.bpf.c. */
-static int wanted(const char *name, int mode, const struct syndrop_config *cfg, int kfree_nargs)
-{
-	if (!strcmp(name, "tp_kfree_skb"))
-		return kfree_nargs >= 4;
-	if (!strcmp(name, "tp_kfree_skb_noskarg"))
-		return kfree_nargs == 3;
-	if (mode == SYNDROP_MODE_TRACEPOINT)
-		return 0;
+/*
+ * One kernel function syndrop hooks in the fentry and kprobe modes: its fentry/fexit program,
+ * the kprobe/kretprobe twin with the same logic, and whether this kernel needs the hook at all.
+ */
+struct hook {
+	struct bpf_program *fentry;
+	struct bpf_program *kprobe;
+	int wanted;
+};
 
-	/* fentry mode also loads the kprobe twins: a function that refuses a trampoline
-	 * (ENOTSUPP on some builds) falls back to a kprobe for that hook alone. */
-	if (strncmp(name, "kp_", 3) && (mode != SYNDROP_MODE_FENTRY || strncmp(name, "fe_", 3)))
-		return 0;
-	const char *hook = name + 3;
-	if (strstr(hook, "timewait"))
-		return !cfg->kfree_reports_tw_paws;
-	if (strstr(hook, "syn_recv_sock")) {
-		if (cfg->kfree_reports_overflow)
-			return 0;
-		if (strstr(hook, "v6"))
-			return kernel_has_func("tcp_v6_syn_recv_sock");
-		return 1;
-	}
-	if (strstr(hook, "peer_is_proven"))
-		return kernel_has_func("tcp_peer_is_proven");
-	return 1;
+/* The hooks in attach order (a call's entry before its exit). */
+static void plan_hooks(struct syndrop_bpf *skel, const struct syndrop_config *cfg, struct hook h[NHOOKS])
+{
+	/* With kfree_skb reporting them (6.16+), the dedicated TIME-WAIT and final-ACK hooks would
+	 * count the same drops twice. */
+	int want_syn_recv_sock = !cfg->kfree_reports_overflow;
+
+	h[0] = (struct hook){ skel->progs.fe_conn_request, skel->progs.kp_conn_request, 1 };
+	h[1] = (struct hook){ skel->progs.fe_conn_request_exit, skel->progs.kp_conn_request_exit, 1 };
+	h[2] = (struct hook){ skel->progs.fe_peer_is_proven, skel->progs.kp_peer_is_proven,
+			      kernel_has_func("tcp_peer_is_proven") };
+	h[3] = (struct hook){ skel->progs.fe_timewait, skel->progs.kp_timewait, !cfg->kfree_reports_tw_paws };
+	h[4] = (struct hook){ skel->progs.fe_syn_recv_sock_v4, skel->progs.kp_syn_recv_sock_v4, want_syn_recv_sock };
+	h[5] = (struct hook){ skel->progs.fe_syn_recv_sock_v6, skel->progs.kp_syn_recv_sock_v6,
+			      want_syn_recv_sock && kernel_has_func("tcp_v6_syn_recv_sock") };
 }
 
-static int set_config(struct bpf_object *obj, const struct syndrop_config *cfg, char *errbuf, int errlen)
+/*
+ * Decides, for every program of the object, whether it is loaded. The kfree_skb program that
+ * matches the tracepoint's prototype loads in every mode. fentry mode also loads the kprobe
+ * twins: a function that refuses a trampoline (ENOTSUPP on some builds) falls back to a kprobe
+ * for that hook alone.
+ */
+static void set_autoload(struct syndrop_bpf *skel, const struct hook h[NHOOKS], uint32_t mode, int kfree_nargs)
 {
-	struct bpf_map *rodata = NULL, *m;
-	const struct btf_var_secinfo *v;
-	const struct btf_type *sec;
-	struct btf *btf;
-	size_t size;
-	void *data;
-	int i, id;
+	int i;
 
-	bpf_object__for_each_map(m, obj) {
-		const char *n = bpf_map__name(m);
-		size_t l = strlen(n);
-		if (l >= 7 && !strcmp(n + l - 7, ".rodata"))
-			rodata = m;
+	bpf_program__set_autoload(skel->progs.tp_kfree_skb, kfree_nargs >= 4);
+	bpf_program__set_autoload(skel->progs.tp_kfree_skb_noskarg, kfree_nargs == 3);
+	for (i = 0; i < NHOOKS; i++) {
+		bpf_program__set_autoload(h[i].fentry, mode == SYNDROP_MODE_FENTRY && h[i].wanted);
+		bpf_program__set_autoload(h[i].kprobe, mode != SYNDROP_MODE_TRACEPOINT && h[i].wanted);
 	}
-	btf = bpf_object__btf(obj);
-	if (!rodata || !btf) {
-		fail(errbuf, errlen, -ENOENT, "syndrop.bpf.o has no .rodata or BTF: the BPF object is damaged");
-		return -ENOENT;
-	}
-	data = (void *)bpf_map__initial_value(rodata, &size);
-	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
-	if (!data || id < 0) {
-		fail(errbuf, errlen, -ENOENT, "syndrop.bpf.o: cannot find .rodata's BTF");
-		return -ENOENT;
-	}
-	sec = btf__type_by_id(btf, id);
-	v = btf_var_secinfos(sec);
-	for (i = 0; i < btf_vlen(sec); i++, v++) {
-		const struct btf_type *var = btf__type_by_id(btf, v->type);
-		if (strcmp(btf__name_by_offset(btf, var->name_off), "cfg"))
-			continue;
-		if (v->size != sizeof(*cfg) || v->offset + v->size > size) {
-			fail(errbuf, errlen, -EINVAL, "syndrop.bpf.o: cfg is %u bytes, shim expects %zu: rebuild both",
-			     v->size, sizeof(*cfg));
-			return -EINVAL;
+}
+
+/* Attaches prog, or its twin when prog fails and there is one; names prog when both fail. */
+static int attach_program(struct syndrop *s, struct bpf_program *prog, struct bpf_program *twin,
+			  char *errbuf, int errlen)
+{
+	struct bpf_link *link = bpf_program__attach(prog);
+	int err = (int)libbpf_get_error(link);
+
+	s->attached[s->nlinks] = prog;
+	if (err && twin) {
+		struct bpf_link *fallback = bpf_program__attach(twin);
+
+		if (!libbpf_get_error(fallback)) {
+			link = fallback;
+			err = 0;
+			s->attached[s->nlinks] = twin;
 		}
-		memcpy((char *)data + v->offset, cfg, sizeof(*cfg));
-		return 0;
 	}
-	fail(errbuf, errlen, -ENOENT, "syndrop.bpf.o has no cfg variable");
-	return -ENOENT;
+	if (err) {
+		fail(errbuf, errlen, err, "attaching %s (%s) failed", bpf_program__name(prog),
+		     bpf_program__section_name(prog));
+		return err;
+	}
+	s->links[s->nlinks++] = link;
+	return 0;
+}
+
+static int attach_mode(struct syndrop *s, const struct hook h[NHOOKS], uint32_t mode, char *errbuf, int errlen)
+{
+	struct bpf_program *kfree = bpf_program__autoload(s->skel->progs.tp_kfree_skb) ? s->skel->progs.tp_kfree_skb
+			: bpf_program__autoload(s->skel->progs.tp_kfree_skb_noskarg) ? s->skel->progs.tp_kfree_skb_noskarg
+			: NULL;
+	int i, err;
+
+	if (kfree) {
+		err = attach_program(s, kfree, NULL, errbuf, errlen);
+		if (err)
+			return err;
+	} else if (mode == SYNDROP_MODE_TRACEPOINT) {
+		fail(errbuf, errlen, -EOPNOTSUPP, "this kernel's kfree_skb tracepoint has no drop reason (needs 5.17+)");
+		return -EOPNOTSUPP;
+	}
+	if (mode == SYNDROP_MODE_TRACEPOINT)
+		return 0;
+	for (i = 0; i < NHOOKS; i++) {
+		if (!h[i].wanted)
+			continue;
+		if (mode == SYNDROP_MODE_FENTRY)
+			err = attach_program(s, h[i].fentry, h[i].kprobe, errbuf, errlen);
+		else
+			err = attach_program(s, h[i].kprobe, NULL, errbuf, errlen);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 #define EPOLL_TAG_RING 0
@@ -322,17 +362,12 @@ static int set_config(struct bpf_object *obj, const struct syndrop_config *cfg, 
 
 static int map_ringbuf(struct syndrop *s, char *errbuf, int errlen)
 {
-	struct bpf_map *rb = bpf_object__find_map_by_name(s->obj, "events");
-	struct bpf_map *lost = bpf_object__find_map_by_name(s->obj, "lost");
+	struct bpf_map *rb = s->skel->maps.events;
 	struct epoll_event ev = { .events = EPOLLIN };
 	int err;
 
-	if (!rb || !lost) {
-		fail(errbuf, errlen, -ENOENT, "syndrop.bpf.o lacks the events/lost maps");
-		return -ENOENT;
-	}
 	s->ringbuf_fd = bpf_map__fd(rb);
-	s->lost_fd = bpf_map__fd(lost);
+	s->lost_fd = bpf_map__fd(s->skel->maps.lost);
 	s->page_size = (size_t)sysconf(_SC_PAGESIZE);
 	s->ring_size = bpf_map__max_entries(rb);
 	s->consumer_page = mmap(NULL, s->page_size, PROT_READ | PROT_WRITE, MAP_SHARED, s->ringbuf_fd, 0);
@@ -368,13 +403,12 @@ static int map_ringbuf(struct syndrop *s, char *errbuf, int errlen)
 	return 0;
 }
 
-static struct syndrop *open_session(const char *obj_path, const struct syndrop_options *o,
-				    int *errp, char *errbuf, int errlen)
+static struct syndrop *open_session(const struct syndrop_options *o, int *errp, char *errbuf, int errlen)
 {
 	struct syndrop_config cfg = {0};
-	struct bpf_program *prog;
+	struct hook hooks[NHOOKS];
 	struct syndrop *s;
-	int err = 0, kfree_nargs, attached_kfree = 0;
+	int err = 0, kfree_nargs;
 
 	libbpf_log_len = 0;
 	libbpf_log[0] = 0;
@@ -422,74 +456,32 @@ static struct syndrop *open_session(const char *obj_path, const struct syndrop_o
 		cfg.kfree_reports_overflow = drop_reason_value("TCP_LISTEN_OVERFLOW") >= 0;
 	}
 
-	s->obj = bpf_object__open_file(obj_path, NULL);
-	err = libbpf_get_error(s->obj);
-	if (err) {
-		s->obj = NULL;
-		fail(errbuf, errlen, err, "cannot open BPF object %s", obj_path);
+	s->skel = syndrop_bpf__open();
+	if (!s->skel) {
+		err = -errno;
+		fail(errbuf, errlen, err, "cannot open the BPF object built into libsyndrop.so");
 		goto out_err;
 	}
-	err = set_config(s->obj, &cfg, errbuf, errlen);
-	if (err)
-		goto out_err;
+	s->skel->rodata->cfg = cfg;
 	if (o->ringbuf_bytes) {
-		err = bpf_map__set_max_entries(bpf_object__find_map_by_name(s->obj, "events"), o->ringbuf_bytes);
+		err = bpf_map__set_max_entries(s->skel->maps.events, o->ringbuf_bytes);
 		if (err) {
 			fail(errbuf, errlen, err, "ring buffer size %u refused (a power of two >= page size is needed)",
 			     o->ringbuf_bytes);
 			goto out_err;
 		}
 	}
-	bpf_object__for_each_program(prog, s->obj)
-		bpf_program__set_autoload(prog, wanted(bpf_program__name(prog), (int)o->mode, &cfg, kfree_nargs));
+	plan_hooks(s->skel, &cfg, hooks);
+	set_autoload(s->skel, hooks, o->mode, kfree_nargs);
 
-	err = bpf_object__load(s->obj);
+	err = syndrop_bpf__load(s->skel);
 	if (err) {
 		fail(errbuf, errlen, err, "loading the BPF programs failed");
 		goto out_err;
 	}
-	bpf_object__for_each_program(prog, s->obj) {
-		const char *name = bpf_program__name(prog);
-		struct bpf_link *link;
-
-		if (!bpf_program__autoload(prog))
-			continue;
-		if (o->mode == SYNDROP_MODE_FENTRY && !strncmp(name, "kp_", 3))
-			continue; /* standby twins, attached below only when needed */
-		if (s->nlinks == MAX_LINKS) {
-			err = -E2BIG;
-			fail(errbuf, errlen, err, "too many programs");
-			goto out_err;
-		}
-		link = bpf_program__attach(prog);
-		err = libbpf_get_error(link);
-		s->attached[s->nlinks] = prog;
-		if (err && !strncmp(name, "fe_", 3)) {
-			char twin[64];
-			struct bpf_program *kp;
-
-			snprintf(twin, sizeof(twin), "kp_%s", name + 3);
-			kp = bpf_object__find_program_by_name(s->obj, twin);
-			if (kp) {
-				link = bpf_program__attach(kp);
-				if (!libbpf_get_error(link)) {
-					err = 0;
-					s->attached[s->nlinks] = kp;
-				}
-			}
-		}
-		if (err) {
-			fail(errbuf, errlen, err, "attaching %s (%s) failed", name, bpf_program__section_name(prog));
-			goto out_err;
-		}
-		s->links[s->nlinks++] = link;
-		attached_kfree |= !strncmp(name, "tp_kfree_skb", 12);
-	}
-	if (!attached_kfree && o->mode == SYNDROP_MODE_TRACEPOINT) {
-		err = -EOPNOTSUPP;
-		fail(errbuf, errlen, err, "this kernel's kfree_skb tracepoint has no drop reason (needs 5.17+)");
+	err = attach_mode(s, hooks, o->mode, errbuf, errlen);
+	if (err)
 		goto out_err;
-	}
 	err = map_ringbuf(s, errbuf, errlen);
 	if (err)
 		goto out_err;
@@ -522,14 +514,13 @@ static void pin_malloc_thresholds(void)
 	mallopt(M_TRIM_THRESHOLD, 128 * 1024);
 }
 
-struct syndrop *syndrop_open(const char *obj_path, const struct syndrop_options *o,
-			     int *errp, char *errbuf, int errlen)
+struct syndrop *syndrop_open(const struct syndrop_options *o, int *errp, char *errbuf, int errlen)
 {
 	struct syndrop *s;
 
 	pthread_once(&malloc_pinned, pin_malloc_thresholds);
 	pthread_mutex_lock(&btf_lock);
-	s = open_session(obj_path, o, errp, errbuf, errlen);
+	s = open_session(o, errp, errbuf, errlen);
 	read_reason_names(); /* while the BTF is loaded anyway, for syndrop_drop_reason_name */
 	release_vmlinux_btf();
 	pthread_mutex_unlock(&btf_lock);
@@ -665,8 +656,24 @@ void syndrop_close(struct syndrop *s)
 		munmap(s->consumer_page, s->page_size);
 	if (s->producer_pages)
 		munmap(s->producer_pages, s->page_size + 2 * s->ring_size);
-	bpf_object__close(s->obj);
+	syndrop_bpf__destroy(s->skel);
 	free(s);
+}
+
+int syndrop_loaded_config(struct syndrop *s, void *buf, int len)
+{
+	struct syndrop_bpf__rodata rodata;
+	__u32 zero = 0;
+
+	if (len < (int)sizeof(rodata.cfg))
+		return -ENOSPC;
+	if (bpf_map__value_size(s->skel->maps.rodata) != sizeof(rodata))
+		return -EPROTO;
+	/* From the kernel's copy of .rodata, not from the skeleton's: what the programs read. */
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.rodata), &zero, &rodata))
+		return -errno;
+	memcpy(buf, &rodata.cfg, sizeof(rodata.cfg));
+	return (int)sizeof(rodata.cfg);
 }
 
 int syndrop_event_size(void)

@@ -37,10 +37,9 @@ struct syndrop_options {
 
 struct syndrop;
 
-/* Opens the BPF object at obj_path, sets filters, loads and attaches the programs of `mode`.
- * On failure returns NULL, sets *err to a negative errno and writes a message into errbuf. */
-struct syndrop *syndrop_open(const char *obj_path, const struct syndrop_options *opts,
-			     int *err, char *errbuf, int errlen);
+/* Opens the BPF object built into this library, sets filters, loads and attaches the programs
+ * of `mode`. On failure returns NULL, sets *err to a negative errno and writes a message into errbuf. */
+struct syndrop *syndrop_open(const struct syndrop_options *opts, int *err, char *errbuf, int errlen);
 
 /* Copies up to max_events events (SYNDROP_EVENT_SIZE bytes each) into buf, waiting up to
  * timeout_ms for the first one (0 = no wait). Returns the number copied, or -errno.
@@ -59,6 +58,11 @@ int syndrop_lost(struct syndrop *s, uint64_t *per_slot, int nslots);
 /* Per attached program: writes "name type run_cnt run_time_ns\n" lines (run stats need
  * kernel.bpf_stats_enabled=1). Returns bytes written or -errno. */
 int syndrop_programs(struct syndrop *s, char *buf, int len);
+
+/* Copies the load-time settings (struct syndrop_config, bpf/syndrop.h) as the kernel holds them
+ * in the object's .rodata map into buf, so a test can prove every option reached the programs.
+ * Returns the struct's size, or -errno (-ENOSPC when len is smaller). */
+int syndrop_loaded_config(struct syndrop *s, void *buf, int len);
 
 /* Detaches everything and frees the handle. */
 void syndrop_close(struct syndrop *s);

@@ -9,12 +9,16 @@ import java.util.List;
 
 /**
  * syndrop's BCC program text: bpf/syndrop.h (the event layout every backend shares) followed
- * by bpf/syndrop_bcc.c, both packaged as jar resources under /bcc/ from the one copy in bpf/.
- * BCC's prelude already defines the kernel's __u8/__u16/... types the header uses.
+ * by bpf/syndrop_bcc.c with bpf/syndrop_classify.h (the reason decisions the CO-RE programs
+ * share) in place of its #include line, since BCC compiles a string and has no include path to
+ * our files. All three are packaged as jar resources under /bcc/ from the one copy in bpf/.
+ * BCC's prelude already defines the kernel's __u8/__u16/... types the headers use.
  */
 public final class BccProgram {
     public static final String HEADER_RESOURCE = "/bcc/syndrop.h";
     public static final String SOURCE_RESOURCE = "/bcc/syndrop_bcc.c";
+    public static final String CLASSIFY_RESOURCE = "/bcc/syndrop_classify.h";
+    private static final String CLASSIFY_INCLUDE = "#include \"syndrop_classify.h\"";
 
     /** Settings baked into the compiled program (BCC compiles per run, so filters cost nothing when off). */
     /** perCpuOffsetAddr: __per_cpu_offset from /proc/kallsyms (0: unknown, drops then judged by sk_drops). */
@@ -28,7 +32,14 @@ public final class BccProgram {
     }
 
     public static String text() {
-        return resource(HEADER_RESOURCE) + "\n" + resource(SOURCE_RESOURCE);
+        String source = resource(SOURCE_RESOURCE);
+        int at = source.indexOf(CLASSIFY_INCLUDE);
+        if (at < 0 || source.indexOf(CLASSIFY_INCLUDE, at + 1) >= 0) {
+            throw new IllegalStateException(SOURCE_RESOURCE + " must #include \"syndrop_classify.h\" exactly once: "
+                    + "the jar was built from a damaged bpf/syndrop_bcc.c");
+        }
+        return resource(HEADER_RESOURCE) + "\n" + source.substring(0, at) + resource(CLASSIFY_RESOURCE)
+                + source.substring(at + CLASSIFY_INCLUDE.length());
     }
 
     public static List<String> cflags(Settings s) {

@@ -14,11 +14,12 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * The BPF object and libsyndrop.so travel inside the jar; they are copied once per process into a
- * private directory (0700, removed at exit) because dlopen and libbpf need real files.
+ * libsyndrop.so (with the BPF object built into it) travels inside the jar; it is copied once per
+ * process into a private directory (0700, removed at exit) because dlopen needs a real file.
  */
 public final class NativeBundle {
     private static final String RESOURCE_DIR = "/native/linux-x86_64/";
+    private static final String LIBRARY = "libsyndrop.so";
     private static volatile NativeBundle instance;
 
     private final Path dir;
@@ -26,7 +27,7 @@ public final class NativeBundle {
 
     private NativeBundle(Path dir) {
         this.dir = dir;
-        this.shim = Native.load(dir.resolve("libsyndrop.so").toString(), ShimLibrary.class,
+        this.shim = Native.load(dir.resolve(LIBRARY).toString(), ShimLibrary.class,
                 Map.of());
     }
 
@@ -48,22 +49,21 @@ public final class NativeBundle {
         return shim;
     }
 
-    public Path bpfObject() {
-        return dir.resolve("syndrop.bpf.o");
+    /** The unpacked libsyndrop.so. */
+    public Path library() {
+        return dir.resolve(LIBRARY);
     }
 
     private static Path extract() {
         try {
             Path dir = Files.createTempDirectory("syndrop-",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            for (String name : new String[] {"libsyndrop.so", "syndrop.bpf.o"}) {
-                try (InputStream in = NativeBundle.class.getResourceAsStream(RESOURCE_DIR + name)) {
-                    if (in == null) {
-                        throw new IllegalStateException("this syndrop jar lacks " + RESOURCE_DIR + name
-                                + ": it was built without the native module; rebuild with mvn package");
-                    }
-                    Files.copy(in, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+            try (InputStream in = NativeBundle.class.getResourceAsStream(RESOURCE_DIR + LIBRARY)) {
+                if (in == null) {
+                    throw new IllegalStateException("this syndrop jar lacks " + RESOURCE_DIR + LIBRARY
+                            + ": it was built without the native module; rebuild with mvn package");
                 }
+                Files.copy(in, dir.resolve(LIBRARY), StandardCopyOption.REPLACE_EXISTING);
             }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir), "syndrop-native-cleanup"));
             return dir;

@@ -42,7 +42,7 @@ public final class ProbeSession implements KernelProbe {
         opts.mode = mode.shimMode;
         IntByReference err = new IntByReference();
         byte[] msg = new byte[16384];
-        Pointer h = bundle.shim().syndrop_open(bundle.bpfObject().toString(), opts, err, msg, msg.length);
+        Pointer h = bundle.shim().syndrop_open(opts, err, msg, msg.length);
         if (h == null) {
             String text = cString(msg);
             int errno = -err.getValue();
@@ -117,6 +117,26 @@ public final class ProbeSession implements KernelProbe {
             }
         }
         return out;
+    }
+
+    /** The load-time settings as the kernel holds them (the programs' .rodata), read back after attach. */
+    LoadedConfig loadedConfig() {
+        LoadedConfig c = new LoadedConfig();
+        synchronized (lock) {
+            if (handle == null) {
+                throw new IllegalStateException("session closed");
+            }
+            int n = shim.syndrop_loaded_config(handle, c, c.size());
+            if (n < 0) {
+                throw new IllegalStateException("reading the programs' settings back failed: errno " + (-n));
+            }
+            if (n != c.size()) {
+                throw new IllegalStateException("struct syndrop_config is " + n + " bytes in C, " + c.size()
+                        + " in LoadedConfig: update LoadedConfig to bpf/syndrop.h");
+            }
+        }
+        c.read();
+        return c;
     }
 
     @Override

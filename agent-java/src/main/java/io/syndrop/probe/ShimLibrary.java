@@ -8,7 +8,7 @@ import java.nio.ByteBuffer;
 
 /** JNA view of native/syndrop_shim.h. Each call crosses into C once; drain moves many events. */
 interface ShimLibrary extends Library {
-    Pointer syndrop_open(String objPath, ShimOptions opts, IntByReference err, byte[] errbuf, int errlen);
+    Pointer syndrop_open(ShimOptions opts, IntByReference err, byte[] errbuf, int errlen);
 
     int syndrop_drain(Pointer handle, ByteBuffer buf, int maxEvents, int timeoutMs);
 
@@ -17,6 +17,8 @@ interface ShimLibrary extends Library {
     int syndrop_lost(Pointer handle, long[] perSlot, int nslots);
 
     int syndrop_programs(Pointer handle, byte[] buf, int len);
+
+    int syndrop_loaded_config(Pointer handle, LoadedConfig out, int len);
 
     void syndrop_close(Pointer handle);
 

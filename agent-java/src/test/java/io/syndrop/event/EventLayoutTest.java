@@ -30,7 +30,7 @@ class EventLayoutTest {
 
     private static Layout shim() {
         NativeBundle.get(); // unpacks the library from the classpath as the agent does
-        Path so = NativeBundle.get().bpfObject().resolveSibling("libsyndrop.so");
+        Path so = NativeBundle.get().library();
         return Native.load(so.toString(), Layout.class);
     }
 

@@ -1,0 +1,130 @@
+package io.syndrop.probe;
+
+import io.syndrop.event.EventLayout;
+import io.syndrop.it.RequireRoot;
+import io.syndrop.demo.Netns;
+import io.syndrop.demo.Nstat;
+import io.syndrop.demo.Topology;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The shim's settings reach the kernel: every field of struct syndrop_config is read back from the
+ * loaded programs' .rodata, and a port filter is applied there (Java's own filter is bypassed: the
+ * session is drained raw, so an event the kernel should have dropped would show).
+ */
+class KernelConfigTest {
+    private static final long WAIT_NS = 10_000_000_000L;
+
+    @BeforeAll
+    static void root() {
+        RequireRoot.check();
+    }
+
+    @Test
+    void everyOptionIsInTheLoadedProgramsSettings() throws Exception {
+        ShimOptions o = new ShimOptions();
+        o.nports = 5;
+        short[] ports = {9, 10, 443, (short) 8080, (short) 65535, 0, 0, 0};
+        System.arraycopy(ports, 0, o.ports, 0, ports.length);
+        o.srcFamily = 10;
+        for (int i = 0; i < 16; i++) {
+            o.srcAddr[i] = (byte) (0x20 + i);
+        }
+        o.srcPrefix = 48;
+        o.netnsIno = 0x1234_5678_9abcL;
+        o.reasonMask = (1 << 3) | (1 << 7);
+        try (ProbeSession s = ProbeSession.open(AttachMode.TRACEPOINT, o)) {
+            LoadedConfig c = s.loadedConfig();
+
+            assertArrayEquals(ports, c.ports, "ports");
+            assertEquals(5, c.nports, "nports");
+            assertEquals(10, c.srcFamily, "src_family");
+            assertArrayEquals(o.srcAddr, c.srcAddr, "src_addr");
+            assertEquals(48, c.srcPrefix, "src_prefix");
+            assertEquals(0x1234_5678_9abcL, c.netnsIno, "netns_ino");
+            assertEquals((1 << 3) | (1 << 7), c.reasonMask, "reason_mask");
+            assertTrue(c.listenDropsMib > 0, "LINUX_MIB_LISTENDROPS found in this kernel's BTF: " + c.listenDropsMib);
+            // Tracepoint mode lets kfree_skb report what the kernel names itself.
+            assertEquals(kernelNames("TCP_RFC7323_TW_PAWS") ? 1 : 0, c.kfreeReportsTwPaws, "kfree_reports_tw_paws");
+            assertEquals(kernelNames("TCP_LISTEN_OVERFLOW") ? 1 : 0, c.kfreeReportsOverflow, "kfree_reports_overflow");
+        }
+    }
+
+    @Test
+    void portFilterDropsOtherPortsInTheKernel() throws Exception {
+        int n = 6;
+        int wanted = 10;
+        int other = 9;
+        try (Topology t = Topology.pair().build()) {
+            ShimOptions o = new ShimOptions();
+            o.nports = 1;
+            o.ports[0] = (short) wanted;
+            o.netnsIno = t.server().inode();
+            try (ProbeSession s = ProbeSession.open(AttachMode.TRACEPOINT, o)) {
+                Nstat before = Nstat.read(t.server());
+                for (int i = 0; i < n; i++) {
+                    refused(t.client(), t.serverAddress(), other);
+                    refused(t.client(), t.serverAddress(), wanted);
+                }
+                long rsts = Nstat.read(t.server()).minus(before).get("Tcp:OutRsts");
+                List<Integer> dports = drainDports(s, n);
+
+                assertEquals(2L * n, rsts, "the kernel refused every SYN to both ports");
+                assertEquals(n, dports.size(), "one event per SYN to port " + wanted + ": " + dports);
+                assertTrue(dports.stream().allMatch(p -> p == wanted), "only port " + wanted + " passed: " + dports);
+            }
+        }
+    }
+
+    /** Destination ports of the raw events, until n arrived (or the wait ended) and one more idle drain. */
+    private static List<Integer> drainDports(ProbeSession s, int n) {
+        ByteBuffer buf = ByteBuffer.allocateDirect(64 * EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        List<Integer> out = new ArrayList<>();
+        long end = System.nanoTime() + WAIT_NS;
+        boolean extraRound = false;
+        while (!extraRound) {
+            extraRound = out.size() >= n || System.nanoTime() > end;
+            buf.clear();
+            int got = s.drain(buf, extraRound ? 300 : 100);
+            for (int i = 0; i < got; i++) {
+                out.add(Short.toUnsignedInt(buf.getShort(i * EventLayout.SIZE + EventLayout.DPORT)));
+            }
+        }
+        return out;
+    }
+
+    private static boolean kernelNames(String reason) {
+        KernelReasonNames names = new KernelReasonNames();
+        return IntStream.range(0, 1024).mapToObj(names::apply).anyMatch(reason::equals);
+    }
+
+    private static void refused(Netns ns, InetAddress addr, int port) throws Exception {
+        ns.call(() -> {
+            try (Socket sock = new Socket()) {
+                sock.connect(new InetSocketAddress(addr, port), 2000);
+                throw new AssertionError("port " + port + " accepted");
+            } catch (ConnectException expected) {
+                return null;
+            } catch (SocketTimeoutException e) {
+                throw new IOException("no RST from " + addr + ":" + port, e);
+            }
+        });
+    }
+}
