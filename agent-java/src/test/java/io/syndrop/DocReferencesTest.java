@@ -56,7 +56,7 @@ class DocReferencesTest {
             while (m.find()) {
                 String ref = m.group();
                 String tail = ref.startsWith("/") ? ref : "/" + ref;
-                // A relative link (docs/x.md citing ../README.md) is checked where it points.
+                // A relative link (one that starts with a dot) is checked where it points.
                 boolean relativeHit = ref.startsWith(".") && Files.isRegularFile(f.getParent().resolve(ref).normalize());
                 if (!relativeHit && existing.stream().noneMatch(e -> e.endsWith(tail))) {
                     missing.add(top.relativize(f) + " cites " + ref);
