@@ -6,8 +6,11 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,6 +46,15 @@ class PackageLayoutTest {
     static ArchRule lowerLayersDoNotReachUp() {
         return noClasses().that().resideInAnyPackage(LOWER)
                 .should().dependOnClassesThat().resideInAnyPackage(UPPER);
+    }
+
+    /** One JNA binding per native library: libc in os, libbcc in bcc, our shim in probe. */
+    @Test
+    void eachNativeLibraryHasOneBinding() {
+        List<String> bindings = mainClasses().stream()
+                .filter(c -> c.isInterface() && c.isAssignableTo(com.sun.jna.Library.class))
+                .map(c -> c.getName()).sorted().toList();
+        assertEquals(List.of("io.syndrop.bcc.LibBcc", "io.syndrop.os.Libc", "io.syndrop.probe.ShimLibrary"), bindings);
     }
 
     @Test
