@@ -57,6 +57,21 @@ class PackageLayoutTest {
         assertEquals(List.of("io.syndrop.bcc.LibBcc", "io.syndrop.os.Libc", "io.syndrop.probe.ShimLibrary"), bindings);
     }
 
+    /** README's Layout table has a row for every package, so a newcomer finds each one there. */
+    @Test
+    void readmeListsEveryPackage() throws java.io.IOException {
+        java.nio.file.Path readme = java.nio.file.Path.of(System.getProperty("syndrop.top", ".."), "README.md");
+        String text = java.nio.file.Files.readString(readme);
+        List<String> missing = mainClasses().stream()
+                .map(c -> c.getPackageName())
+                .filter(p -> p.startsWith("io.syndrop.") && !p.startsWith("io.syndrop.proto"))
+                .map(p -> p.substring("io.syndrop.".length()).split("\\.")[0])
+                .distinct().sorted()
+                .filter(p -> !text.contains("| `" + p + "` |"))
+                .toList();
+        assertEquals(List.of(), missing, "packages without a row in " + readme + "'s Layout table (add `| `name` | what |`)");
+    }
+
     @Test
     void packagesHaveNoImportCycle() {
         noCycles("io.syndrop").check(mainClasses());
