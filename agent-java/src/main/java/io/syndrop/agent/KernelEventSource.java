@@ -1,5 +1,6 @@
 package io.syndrop.agent;
 
+import io.syndrop.identity.IdentityStage;
 import io.syndrop.counters.CounterReader;
 import io.syndrop.counters.CounterWatcher;
 import io.syndrop.os.NetnsTarget;
@@ -62,7 +63,7 @@ public final class KernelEventSource implements EventSource {
         err.println(attach.plan().explain());
         String node = NodeIdentity.nodeName();
         if (attach.live()) {
-            probe = attach.start(node, pipeline.agentId(), pipeline.boot(), new PipelineFeed(pipeline), tee);
+            probe = attach.start(node, pipeline.agentId(), pipeline.boot(), IdentityStage.forNode(), new PipelineFeed(pipeline), tee);
         } else {
             err.println("syndrop: no eBPF attach mode: sending counter samples only");
         }

@@ -1,5 +1,6 @@
 package io.syndrop.probe;
 
+import io.syndrop.event.EventEnricher;
 import io.syndrop.filter.EventFilter;
 
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,10 +47,16 @@ public final class LiveAttach {
      * Events get a sequence of their own and carry {@code node}, {@code agentId} and {@code boot}.
      */
     public LiveProbe start(String node, String agentId, long boot, DropListener... listeners) {
+        return start(node, agentId, boot, EventEnricher.NONE, listeners);
+    }
+
+    /** As above, with {@code enricher} naming each event's listener before the filter sees it (see LiveProbe). */
+    public LiveProbe start(String node, String agentId, long boot, EventEnricher enricher, DropListener... listeners) {
         if (!live()) {
             throw new IllegalStateException("no eBPF attach mode was planned (" + plan.mode().name().toLowerCase()
                     + "): check live() before start()");
         }
-        return LiveProbe.start(plan.session(), filter, DropFanout.of(listeners), node, agentId, boot, new AtomicLong());
+        return LiveProbe.start(plan.session(), filter, DropFanout.of(listeners), node, agentId, boot, new AtomicLong(),
+                enricher);
     }
 }
