@@ -8,6 +8,7 @@ import io.syndrop.os.NodeIdentity;
 import io.syndrop.probe.AttachMode;
 import io.syndrop.probe.AgentCapabilities;
 import io.syndrop.probe.AttachPlanner;
+import io.syndrop.probe.LiveAttach;
 import io.syndrop.probe.LiveProbe;
 import io.syndrop.probe.ProbeException;
 
@@ -17,7 +18,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import io.syndrop.input.UsageException;
 
 /** `syndrop watch`: attach to this node and print one line (or JSON object) per dropped SYN. */
@@ -77,12 +77,12 @@ public final class WatchCommand implements Command {
         int ring = ringbufBytes(a);
         boolean json = a.flag("json");
 
-        AttachPlanner.Plan plan;
+        LiveAttach attach;
         try {
             if (forced != AttachMode.COUNTERS) {
                 AgentCapabilities.require("watch", a.all("netns").isEmpty() || readsOtherProcesses(a.all("netns")));
             }
-            plan = AttachPlanner.plan(forced, filter, ring, a.flag("libbpf-debug"));
+            attach = LiveAttach.plan(forced, filter, ring, a.flag("libbpf-debug"));
         } catch (ProbeException e) {
             err.println("syndrop watch: cannot attach: " + e.getMessage());
             if (e.hint() != null && !e.hint().isEmpty()) {
@@ -90,6 +90,7 @@ public final class WatchCommand implements Command {
             }
             return 1;
         }
+        AttachPlanner.Plan plan = attach.plan();
         String node = NodeIdentity.nodeName();
         long boot = NodeIdentity.newBoot();
         CounterWatcher.Origin origin = new CounterWatcher.Origin(node, node, boot);
@@ -122,11 +123,9 @@ public final class WatchCommand implements Command {
                     : "; they are counted from each namespace's TcpExt:ListenDrops and printed as unattributed drops"));
         }
 
-        AtomicLong seq = new AtomicLong();
         EventPrinter printer = new EventPrinter(json, out, err);
         printer.printHeader();
-        try (LiveProbe probe = LiveProbe.start(plan.session(), filter, printer, node, node,
-                boot, seq, IdentityStage.forNode());
+        try (LiveProbe probe = attach.start(node, node, boot, IdentityStage.forNode(), printer);
              CounterFeed gap = plan.mode() != AttachMode.TRACEPOINT ? new CounterFeed()
                      : everywhere ? CounterFeed.listenDropGapEverywhere(GAP_INTERVAL, origin, printer, err)
                      : CounterFeed.listenDropGap(counterTargets, GAP_INTERVAL, origin, printer, err)) {
