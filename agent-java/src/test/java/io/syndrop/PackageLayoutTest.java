@@ -72,6 +72,14 @@ class PackageLayoutTest {
         assertEquals(List.of(), missing, "packages without a row in " + readme + "'s Layout table (add `| `name` | what |`)");
     }
 
+    /** Attaching goes through LiveAttach: no command or runtime plans an attach by hand. */
+    @Test
+    void onlyTheProbePackagePlansAnAttach() {
+        noClasses().that().resideOutsideOfPackage("io.syndrop.probe..")
+                .should().dependOnClassesThat().haveFullyQualifiedName("io.syndrop.probe.AttachPlanner")
+                .check(mainClasses());
+    }
+
     @Test
     void packagesHaveNoImportCycle() {
         noCycles("io.syndrop").check(mainClasses());
