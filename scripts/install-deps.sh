@@ -7,7 +7,7 @@ set -euo pipefail
 BUILD_PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make gcc pkg-config dpkg-dev)
 TEST_PKGS=(iproute2 iptables kmod busybox-static qemu-system-x86 rsyslog tcpdump bpftrace
            libbpfcc libbpfcc-dev linux-headers-amd64 linux-perf procps rsyslog-gnutls openssl
-           systemd util-linux)
+           systemd util-linux lintian)
 
 # The JDK, Maven and Node are often installed some other way (a vendor JDK, SDKMAN, NodeSource,
 # a tarball): judge them by the command on PATH, and add Debian's package only when it is absent.

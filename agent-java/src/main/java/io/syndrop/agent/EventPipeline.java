@@ -101,7 +101,9 @@ public final class EventPipeline implements AutoCloseable {
         spoolSkippedBytes = metrics.counter("syndrop_agent_spool_skipped_bytes_total", "Unreadable spool bytes skipped (corrupt records, torn tails).");
         metrics.gauge("syndrop_agent_queue_depth", "", "Records waiting in the in-memory queue.", queue::size);
         metrics.gauge("syndrop_agent_spool_bytes", "", "Bytes held in the spool.", spool::bytes);
-        metrics.gauge("syndrop_agent_boot", "", "This agent's boot value.", () -> boot);
+        // A label, not a sample: as a float the boot value (about 1.8e18) would lose its low digits.
+        metrics.info("syndrop_agent_boot", "This agent's id and boot value (new on every start), as labels.",
+                Map.of("agent_id", agentId, "boot", Long.toString(boot)));
         batcher = new Thread(this::runBatcher, "syndrop-batcher");
         batcher.setDaemon(true);
     }

@@ -9,6 +9,8 @@ import io.syndrop.agent.Agent;
 import io.syndrop.wire.CollectorChannel;
 import io.syndrop.wire.HostPort;
 import java.io.PrintStream;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,109 +19,151 @@ import java.util.concurrent.CountDownLatch;
 import io.syndrop.input.UsageException;
 
 /** `syndrop collect`: receives agents' batches and writes them to SIEM sinks. */
-public final class CollectCommand implements Command {
-    /** Options that take a value; the deployment tests check deploy/ against these too. */
-    static final Set<String> WITH_VALUE = Set.of("listen", "sink", "tls-cert", "tls-key", "client-ca", "token-file", "metrics", "max-message-bytes", "dedupe-dir", "window",
-            "subscribe-token-file", "subscriber-cn");
-    static final Set<String> FLAGS = Set.of("ecs", "insecure");
+@CommandLine.Command(name = "collect", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "receive events from agents and write them to JSON files or syslog/CEF",
+        customSynopsis = "syndrop collect --listen HOST:PORT --sink SPEC [--sink SPEC ...] [options]",
+        footer = {"",
+                "Sinks (--sink, repeatable):",
+                "  json:FILE[?max-bytes=100M&max-age=1h]   JSON lines, fsynced, rotated",
+                "  json:-                                  JSON lines on stdout",
+                "  syslog+tcp://H:P                        RFC 5424 + CEF, RFC 6587 octet counting",
+                "  syslog+tls://H:P[?ca=FILE&cert=FILE&key=FILE]   the same over TLS (RFC 5425)",
+                "  syslog+udp://H:P                        RFC 5424 + CEF, one datagram per event",
+                "syslog sinks take ?timeout=DURATION (default 30s): a connect, write or wait for the",
+                "receiver's ack without progress for that long reconnects; meanwhile all sinks and acks are held."})
+public final class CollectCommand implements Command, ConfiguredCommand {
+    @Option(names = "--config", paramLabel = "FILE", description = {
+            "options from this YAML file (default /etc/syndrop/collector.yaml, if it exists);",
+            "the command line and then SYNDROP_COLLECTOR_* variables override it"})
+    Path config;
+
+    @Override
+    public Path configFile() {
+        return config;
+    }
+
+    @Override
+    public Path defaultConfigFile() {
+        return Path.of("/etc/syndrop/collector.yaml");
+    }
+
+    @Override
+    public String environmentPrefix() {
+        return "SYNDROP_COLLECTOR_";
+    }
 
     static {
         LogFormat.install();
     }
 
-    @Override
-    public String name() {
-        return "collect";
-    }
+    @Option(names = "--listen", paramLabel = "HOST:PORT", converter = OptionConverters.ListenValue.class,
+            description = "gRPC port for agents and subscribers; required")
+    HostPort listen;
+
+    @Option(names = "--sink", paramLabel = "SPEC", description = "where events go (see Sinks below); at least one, repeatable")
+    List<String> sinkSpecs = new ArrayList<>();
+
+    @Option(names = "--ecs", description = "JSON sinks use Elastic Common Schema field names")
+    boolean ecs;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE", description = "serve TLS with this certificate (PEM; required unless --insecure)")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "PKCS#8 key of --tls-cert")
+    Path tlsKey;
+
+    @Option(names = "--client-ca", paramLabel = "FILE", description = "require client certificates signed by this CA (mutual TLS)")
+    Path clientCa;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "require this bearer token to publish (Collector.Publish)")
+    Path tokenFile;
+
+    @Option(names = "--subscribe-token-file", paramLabel = "FILE",
+            description = "Collector.Subscribe requires this (other) bearer token")
+    Path subscribeTokenFile;
+
+    @Option(names = "--subscriber-cn", paramLabel = "NAME", description = {
+            "Collector.Subscribe requires a client certificate with this",
+            "subject CN (repeatable; needs --client-ca). Such a certificate",
+            "may not publish. Without either option Subscribe is refused,",
+            "unless the collector authenticates nobody at all"})
+    List<String> subscriberCns = new ArrayList<>();
+
+    @Option(names = "--insecure", description = "accept plaintext (agents must use --insecure too)")
+    boolean insecure;
+
+    @Option(names = "--dedupe-dir", paramLabel = "DIR", description = {
+            "persist dedupe state and sink checkpoints (exactly once into",
+            "JSON files across collector restarts)"})
+    Path dedupeDir;
+
+    @Option(names = "--max-message-bytes", paramLabel = "N", converter = OptionConverters.SizeValue.class, defaultValue = "4M",
+            description = "largest gRPC message accepted, 1K-1G (default ${DEFAULT-VALUE})")
+    long maxMessageBytes;
+
+    @Option(names = "--window", paramLabel = "N",
+            description = "batches in flight per agent before back-pressure, 1-" + Agent.MAX_WINDOW + " (default 8)")
+    long window = 8;
+
+    @Option(names = "--metrics", paramLabel = "HOST:PORT", converter = OptionConverters.ListenValue.class,
+            description = "serve Prometheus metrics at http://HOST:PORT/metrics")
+    HostPort metricsListen;
 
     @Override
-    public String summary() {
-        return "receive events from agents and write them to JSON files or syslog/CEF";
-    }
-
-    @Override
-    public String usage() {
-        return """
-                usage: syndrop collect --listen HOST:PORT --sink SPEC [--sink SPEC ...] [options]
-                  --listen HOST:PORT       gRPC port for agents and subscribers
-                  --sink json:FILE[?max-bytes=100M&max-age=1h]   JSON lines, fsynced, rotated
-                  --sink json:-            JSON lines on stdout
-                  --sink syslog+tcp://H:P  RFC 5424 + CEF, RFC 6587 octet counting
-                  --sink syslog+tls://H:P[?ca=FILE&cert=FILE&key=FILE]   the same over TLS (RFC 5425)
-                  --sink syslog+udp://H:P  RFC 5424 + CEF, one datagram per event
-                                           syslog sinks take ?timeout=DURATION (default 30s): a connect,
-                                           write or wait for the receiver's ack without progress for
-                                           that long reconnects; meanwhile all sinks and acks are held
-                  --ecs                    JSON sinks use Elastic Common Schema field names
-                  --tls-cert FILE --tls-key FILE   serve TLS (required unless --insecure)
-                  --client-ca FILE         require client certificates signed by this CA (mutual TLS)
-                  --token-file FILE        require this bearer token to publish (Collector.Publish)
-                  --subscribe-token-file FILE   Collector.Subscribe requires this (other) bearer token
-                  --subscriber-cn NAME     Collector.Subscribe requires a client certificate with this
-                                           subject CN (repeatable; needs --client-ca). Such a certificate
-                                           may not publish. Without either option Subscribe is refused,
-                                           unless the collector authenticates nobody at all
-                  --insecure               accept plaintext (agents must use --insecure too)
-                  --dedupe-dir DIR         persist dedupe state and sink checkpoints (exactly once into
-                                           JSON files across collector restarts)
-                  --max-message-bytes N    largest gRPC message accepted, 1K-1G (default 4M)
-                  --window N               batches in flight per agent before back-pressure, 1-1024 (default 8)
-                  --metrics HOST:PORT      serve Prometheus metrics at http://HOST:PORT/metrics""";
-    }
-
-    @Override
-    public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse(argv, WITH_VALUE, FLAGS);
-        if (!a.positional().isEmpty()) {
-            throw new UsageException("unexpected argument '" + a.positional().get(0) + "'");
-        }
-        String listen = a.get("listen", null);
+    public void validate() {
         if (listen == null) {
             throw new UsageException("--listen HOST:PORT is required");
         }
-        if (a.all("sink").isEmpty()) {
+        if (sinkSpecs.isEmpty()) {
             throw new UsageException("at least one --sink is required");
         }
-        boolean insecure = a.flag("insecure");
-        Path cert = AgentCommand.path(a, "tls-cert");
-        if (cert == null && !insecure) {
+        if (tlsCert == null && !insecure) {
             throw new UsageException("the collector refuses plaintext: give --tls-cert and --tls-key, or --insecure");
         }
-        if (insecure && cert != null) {
+        if (insecure && tlsCert != null) {
             throw new UsageException("--insecure and --tls-cert exclude each other");
         }
-        if ((cert == null) != (a.get("tls-key", null) == null)) {
+        if ((tlsCert == null) != (tlsKey == null)) {
             throw new UsageException("--tls-cert and --tls-key go together");
         }
-        if (a.get("client-ca", null) != null && cert == null) {
+        if (clientCa != null && tlsCert == null) {
             throw new UsageException("--client-ca needs TLS (--tls-cert and --tls-key)");
         }
-        if (!a.all("subscriber-cn").isEmpty() && a.get("client-ca", null) == null) {
+        if (!subscriberCns.isEmpty() && clientCa == null) {
             throw new UsageException("--subscriber-cn needs mutual TLS (--client-ca): without client certificates there is no CN to check");
         }
-        for (String cn : a.all("subscriber-cn")) {
+        for (String cn : subscriberCns) {
             if (cn.isBlank()) {
                 throw new UsageException("--subscriber-cn expects a certificate subject CN, got an empty one");
             }
         }
+        OptionRanges.size("--max-message-bytes", maxMessageBytes, 1 << 10, 1 << 30);
+        OptionRanges.count("--window", window, 1, Agent.MAX_WINDOW);
+    }
+
+    @Override
+    public int run(PrintStream out, PrintStream err) throws Exception {
         CollectorServer.Subscribers subscribers = new CollectorServer.Subscribers(
-                CollectorChannel.readToken(AgentCommand.path(a, "subscribe-token-file")), Set.copyOf(a.all("subscriber-cn")));
+                CollectorChannel.readToken(subscribeTokenFile), Set.copyOf(subscriberCns));
         List<Sink> sinks = new ArrayList<>();
-        for (String spec : a.all("sink")) {
-            sinks.add(Sinks.open(spec, a.flag("ecs"), out));
+        for (String spec : sinkSpecs) {
+            sinks.add(Sinks.open(spec, ecs, out));
         }
-        CollectorServer.Config cfg = new CollectorServer.Config(HostPort.parseListen("--listen", listen), insecure, cert,
-                AgentCommand.path(a, "tls-key"), AgentCommand.path(a, "client-ca"),
-                CollectorChannel.readToken(AgentCommand.path(a, "token-file")),
-                (int) a.getSize("max-message-bytes", 4 << 20, 1 << 10, 1 << 30), AgentCommand.path(a, "dedupe-dir"),
-                a.getInt("window", 8, 1, Agent.MAX_WINDOW)).withSubscribers(subscribers);
+        CollectorServer.Config cfg = new CollectorServer.Config(listen, insecure, tlsCert, tlsKey, clientCa,
+                CollectorChannel.readToken(tokenFile), (int) maxMessageBytes, dedupeDir, (int) window)
+                .withSubscribers(subscribers);
         Metrics metrics = new Metrics();
-        MetricsServer ms = a.get("metrics", null) == null ? null
-                : new MetricsServer(HostPort.parseListen("--metrics", a.get("metrics", null)).socketAddress(), metrics);
+        MetricsServer ms = metricsListen == null ? null : new MetricsServer(metricsListen.socketAddress(), metrics);
         CollectorServer server = new CollectorServer(cfg, sinks, metrics);
+        if (ms != null) {
+            ms.markReady(); // /readyz: the gRPC port accepts agents
+        }
         err.println("syndrop collect: listening on port " + server.port() + (ms != null ? ", metrics on port " + ms.port() : ""));
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (ms != null) {
+                ms.markNotReady();
+            }
             try {
                 server.close();
             } catch (Exception ignored) {

@@ -1,74 +1,104 @@
 package io.syndrop.metrics;
 
+import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
- * Counters and gauges of one process (agent or collector), rendered in the Prometheus text format.
- * A metric is identified by its name and an optional label set written as `{sink="json"}`.
+ * Counters and gauges of one process (agent or collector) in a Prometheus client registry of their own.
+ * A series is named by the metric name and an optional label set written as {@code sink="json"}
+ * ({@link #label}); callers keep a {@link LongAdder} so the hot paths stay a single add, and the
+ * registry reads the adders only when scraped.
  */
 public final class Metrics {
-    private final Map<String, String> help = new ConcurrentHashMap<>();
-    private final Map<String, String> types = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
-    private final Map<String, LongSupplier> gauges = new ConcurrentHashMap<>();
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Map<String, MetricFamily> families = new ConcurrentHashMap<>();
+    private final Map<String, Info> infos = new ConcurrentHashMap<>();
 
     /** A counter; {@code labels} is empty or like {@code sink="json:/var/log/x"}. */
     public LongAdder counter(String name, String labels, String helpText) {
-        help.putIfAbsent(name, helpText);
-        types.putIfAbsent(name, "counter");
-        return counters.computeIfAbsent(key(name, labels), k -> new LongAdder());
+        MetricFamily f = family(name, MetricFamily.Kind.COUNTER, labels, helpText);
+        return f.series(labels).counter();
     }
 
     public LongAdder counter(String name, String helpText) {
         return counter(name, "", helpText);
     }
 
+    /** A gauge read from {@code value} at each scrape; registering the same series again replaces its source. */
     public void gauge(String name, String labels, String helpText, LongSupplier value) {
-        help.putIfAbsent(name, helpText);
-        types.putIfAbsent(name, "gauge");
-        gauges.put(key(name, labels), value);
+        MetricFamily f = family(name, MetricFamily.Kind.GAUGE, labels, helpText);
+        f.series(labels).gauge(value);
+    }
+
+    /**
+     * An info metric: {@code <name>_info{labels} 1}. For identifiers that a float sample would round
+     * (an agent's boot value is about 1.8e18, past a double's 2^53 exact range).
+     */
+    public void info(String name, String helpText, Map<String, String> labels) {
+        String[] names = labels.keySet().stream().sorted().toArray(String[]::new);
+        // A restarted component on the same Metrics (tests; an agent re-created in one process) replaces its labels.
+        Info info = infos.computeIfAbsent(name, n -> Info.builder().name(n).help(helpText).labelNames(names).register(registry));
+        info.setLabelValues(Arrays.stream(names).map(labels::get).toArray(String[]::new));
     }
 
     /** Current value of a counter or gauge, 0 when it does not exist (tests and status lines). */
     public long value(String name, String labels) {
-        String k = key(name, labels);
-        LongAdder c = counters.get(k);
-        if (c != null) {
-            return c.sum();
-        }
-        LongSupplier g = gauges.get(k);
-        return g == null ? 0 : g.getAsLong();
+        MetricFamily f = families.get(name);
+        return f == null ? 0 : f.value(labels == null ? "" : labels);
     }
 
     public long value(String name) {
         return value(name, "");
     }
 
-    private static String key(String name, String labels) {
-        return labels == null || labels.isEmpty() ? name : name + "{" + labels + "}";
+    /** The registry the exporter scrapes ({@link MetricsServer}). */
+    public PrometheusRegistry registry() {
+        return registry;
     }
 
+    /** The Prometheus text format (0.0.4) of everything registered, as a scrape would return it. */
     public String render() {
-        Map<String, Long> all = new TreeMap<>();
-        counters.forEach((k, v) -> all.put(k, v.sum()));
-        gauges.forEach((k, v) -> all.put(k, v.getAsLong()));
-        StringBuilder sb = new StringBuilder();
-        String last = null;
-        for (Map.Entry<String, Long> e : all.entrySet()) {
-            int brace = e.getKey().indexOf('{');
-            String name = brace < 0 ? e.getKey() : e.getKey().substring(0, brace);
-            if (!name.equals(last)) {
-                sb.append("# HELP ").append(name).append(' ').append(help.getOrDefault(name, name)).append('\n');
-                sb.append("# TYPE ").append(name).append(' ').append(types.getOrDefault(name, "untyped")).append('\n');
-                last = name;
-            }
-            sb.append(e.getKey()).append(' ').append(e.getValue()).append('\n');
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            PrometheusTextFormatWriter.create().write(out, registry.scrape(), EscapingScheme.ALLOW_UTF8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return sb.toString();
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private MetricFamily family(String name, MetricFamily.Kind kind, String labels, String helpText) {
+        String l = labels == null ? "" : labels;
+        MetricFamily f = families.computeIfAbsent(name, n -> {
+            MetricFamily created = new MetricFamily(kind, LabelSet.parse(l).names());
+            register(n, created, helpText);
+            return created;
+        });
+        f.check(name, kind, l);
+        return f;
+    }
+
+    private void register(String name, MetricFamily f, String helpText) {
+        if (f.kind() == MetricFamily.Kind.COUNTER) {
+            CounterWithCallback.builder().name(name).help(helpText).labelNames(f.labelNames())
+                    .callback(cb -> f.forEach(cb::call)).register(registry);
+        } else {
+            GaugeWithCallback.builder().name(name).help(helpText).labelNames(f.labelNames())
+                    .callback(cb -> f.forEach(cb::call)).register(registry);
+        }
     }
 
     /** Escapes a label value per the text exposition format. */

@@ -102,7 +102,10 @@ class DeployManifestsTest {
             }
         }
         assertTrue(c.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/sys/kernel/btf") && m.getReadOnly()));
-        assertEquals("/metrics", c.getLivenessProbe().getHttpGet().getPath());
+        // Liveness: the process answers; readiness: attached (MetricsServer, MetricsExpositionTest).
+        assertEquals("/healthz", c.getLivenessProbe().getHttpGet().getPath());
+        assertEquals("/readyz", c.getReadinessProbe().getHttpGet().getPath());
+        assertEquals(c.getLivenessProbe().getHttpGet().getPort(), c.getReadinessProbe().getHttpGet().getPort());
         assertEquals(HostPort.parseListen("--metrics", valueOf(args, "--metrics")).port(),
                 c.getReadinessProbe().getHttpGet().getPort().getIntVal(), "probes hit the metrics endpoint");
         assertEquals(Integer.toString(c.getReadinessProbe().getHttpGet().getPort().getIntVal()),
@@ -114,10 +117,15 @@ class DeployManifestsTest {
     void containerArgumentsAreOptionsTheCommandAccepts() throws Exception {
         Container agent = single(only(DaemonSet.class).getSpec().getTemplate().getSpec());
         Container collector = single(only(Deployment.class).getSpec().getTemplate().getSpec());
-        check(agent.getArgs(), "agent", AgentCommand.WITH_VALUE, AgentCommand.FLAGS);
-        check(collector.getArgs(), "collect", CollectCommand.WITH_VALUE, CollectCommand.FLAGS);
+        check(agent.getArgs(), "agent");
+        check(collector.getArgs(), "collect");
         HostPort.parseListen("--listen", valueOf(collector.getArgs(), "--listen"));
         HostPort.parseListen("--metrics", valueOf(collector.getArgs(), "--metrics"));
+        assertEquals("/healthz", collector.getLivenessProbe().getHttpGet().getPath());
+        assertEquals("/readyz", collector.getReadinessProbe().getHttpGet().getPath());
+        assertEquals("metrics", collector.getReadinessProbe().getHttpGet().getPort().getStrVal());
+        assertTrue(collector.getPorts().stream().anyMatch(p -> "metrics".equals(p.getName()) && p.getContainerPort()
+                == HostPort.parseListen("--metrics", valueOf(collector.getArgs(), "--metrics")).port()), "probes hit the metrics endpoint");
         HostPort.parse("--collector", valueOf(agent.getArgs(), "--collector"));
         Service svc = only(Service.class);
         assertEquals(HostPort.parseListen("--listen", valueOf(collector.getArgs(), "--listen")).port(),
@@ -129,11 +137,11 @@ class DeployManifestsTest {
         assertTrue(only(Deployment.class).getSpec().getReplicas() > pdb.getSpec().getMinAvailable().getIntVal());
     }
 
-    private static void check(List<String> args, String verb, Set<String> withValue, Set<String> flags) {
+    private static void check(List<String> args, String verb) {
         assertEquals(verb, args.get(0));
-        Args a = Args.parse(args.subList(1, args.size()), withValue, flags);
-        assertTrue(a.positional().isEmpty(), "stray arguments " + a.positional());
         assertTrue(Cli.commands().containsKey(verb));
+        // picocli refuses unknown options, bad values and stray arguments of the command.
+        Cli.parseOnly(verb, args.subList(1, args.size()));
     }
 
     private static String valueOf(List<String> args, String option) {

@@ -11,6 +11,7 @@ import io.syndrop.sink.Sink;
 import io.syndrop.sink.Sinks;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.metrics.MetricsServer;
+import io.syndrop.metrics.TextExposition;
 import io.syndrop.proto.v1.Ack;
 import io.syndrop.proto.v1.Batch;
 import io.syndrop.proto.v1.CollectorGrpc;
@@ -50,14 +51,14 @@ class MetricsEndpointTest {
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode());
         assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/plain; version=0.0.4"));
+        // The client writes every sample as a float ("500.0"); syndrop's own are whole counts.
         Map<String, Long> m = new HashMap<>();
-        for (String line : r.body().split("\n")) {
-            if (line.startsWith("#") || line.isBlank()) {
-                continue;
+        TextExposition.parse(r.body()).samples().forEach((series, v) -> {
+            if (series.startsWith("syndrop_")) {
+                assertEquals(Math.rint(v), v, series + " is a whole number");
+                m.put(series, (long) (double) v);
             }
-            int sp = line.lastIndexOf(' ');
-            m.put(line.substring(0, sp), Long.parseLong(line.substring(sp + 1)));
-        }
+        });
         return m;
     }
 
