@@ -6,8 +6,11 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,6 +46,38 @@ class PackageLayoutTest {
     static ArchRule lowerLayersDoNotReachUp() {
         return noClasses().that().resideInAnyPackage(LOWER)
                 .should().dependOnClassesThat().resideInAnyPackage(UPPER);
+    }
+
+    /** One JNA binding per native library: libc in os, libbcc in bcc, our shim in probe. */
+    @Test
+    void eachNativeLibraryHasOneBinding() {
+        List<String> bindings = mainClasses().stream()
+                .filter(c -> c.isInterface() && c.isAssignableTo(com.sun.jna.Library.class))
+                .map(c -> c.getName()).sorted().toList();
+        assertEquals(List.of("io.syndrop.bcc.LibBcc", "io.syndrop.os.Libc", "io.syndrop.probe.ShimLibrary"), bindings);
+    }
+
+    /** README's Layout table has a row for every package, so a newcomer finds each one there. */
+    @Test
+    void readmeListsEveryPackage() throws java.io.IOException {
+        java.nio.file.Path readme = java.nio.file.Path.of(System.getProperty("syndrop.top", ".."), "README.md");
+        String text = java.nio.file.Files.readString(readme);
+        List<String> missing = mainClasses().stream()
+                .map(c -> c.getPackageName())
+                .filter(p -> p.startsWith("io.syndrop.") && !p.startsWith("io.syndrop.proto"))
+                .map(p -> p.substring("io.syndrop.".length()).split("\\.")[0])
+                .distinct().sorted()
+                .filter(p -> !text.contains("| `" + p + "` |"))
+                .toList();
+        assertEquals(List.of(), missing, "packages without a row in " + readme + "'s Layout table (add `| `name` | what |`)");
+    }
+
+    /** Attaching goes through LiveAttach: no command or runtime plans an attach by hand. */
+    @Test
+    void onlyTheProbePackagePlansAnAttach() {
+        noClasses().that().resideOutsideOfPackage("io.syndrop.probe..")
+                .should().dependOnClassesThat().haveFullyQualifiedName("io.syndrop.probe.AttachPlanner")
+                .check(mainClasses());
     }
 
     @Test

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import io.syndrop.wire.LiveFanout;
+import io.syndrop.os.NodeIdentity;
 
 /**
  * The agent-side entry for events: the kernel drain (or any {@link EventSource}) hands events in
@@ -80,8 +81,7 @@ public final class EventPipeline implements AutoCloseable {
         this.node = node;
         this.spool = spool;
         // A fresh boot value on every start, larger than any this agent used before (the spool remembers).
-        this.boot = Math.max(System.currentTimeMillis() * 1_000_000L + (System.nanoTime() % 1_000_000L + 1_000_000L) % 1_000_000L,
-                spool.maxBoot() + 1);
+        this.boot = Math.max(NodeIdentity.newBoot(), spool.maxBoot() + 1);
         spool.recordBoot(boot);
         this.encoder = new BatchEncoder(agentId, node, boot);
         this.queue = new ArrayBlockingQueue<>(Math.max(1, queueMax));

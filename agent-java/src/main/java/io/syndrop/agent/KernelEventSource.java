@@ -8,8 +8,8 @@ import io.syndrop.os.NetnsTarget;
 import io.syndrop.filter.EventFilter;
 import io.syndrop.os.NodeIdentity;
 import io.syndrop.probe.AttachMode;
-import io.syndrop.probe.AttachPlanner;
 import io.syndrop.probe.DropListener;
+import io.syndrop.probe.LiveAttach;
 import io.syndrop.probe.LiveProbe;
 import io.syndrop.probe.ProbeException;
 import io.syndrop.proto.v1.DropEvent;
@@ -19,7 +19,6 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The agent's production source: the kernel probes (best attach mode, or the forced one) feeding
@@ -71,34 +70,11 @@ public final class KernelEventSource implements EventSource {
 
     @Override
     public void start(EventPipeline pipeline) throws ProbeException {
-        AttachPlanner.Plan plan = AttachPlanner.plan(forced, filter, ringbufBytes, libbpfDebug);
-        err.println(plan.explain());
+        LiveAttach attach = LiveAttach.plan(forced, filter, ringbufBytes, libbpfDebug);
+        err.println(attach.plan().explain());
         String node = NodeIdentity.nodeName();
-        if (plan.session() != null) {
-            probe = LiveProbe.start(plan.session(), filter, new DropListener() {
-                @Override
-                public void onEvent(DropEvent e) {
-                    pipeline.offer(e);
-                    if (tee != null) {
-                        tee.onEvent(e);
-                    }
-                }
-
-                @Override
-                public void onLoss(LossRecord loss) {
-                    pipeline.offerLoss(loss);
-                    if (tee != null) {
-                        tee.onLoss(loss);
-                    }
-                }
-
-                @Override
-                public void onBatchEnd() {
-                    if (tee != null) {
-                        tee.onBatchEnd();
-                    }
-                }
-            }, node, pipeline.agentId(), pipeline.boot(), new AtomicLong(), IdentityStage.forNode(runtimes));
+        if (attach.live()) {
+            probe = attach.start(node, pipeline.agentId(), pipeline.boot(), IdentityStage.forNode(runtimes), new PipelineFeed(pipeline), tee);
         } else {
             err.println("syndrop: no eBPF attach mode: sending counter samples only");
         }
@@ -116,6 +92,19 @@ public final class KernelEventSource implements EventSource {
         }
         if (probe != null) {
             probe.close();
+        }
+    }
+
+    /** The pipeline's side of the probe: drops and losses go to the spool's queue. */
+    private record PipelineFeed(EventPipeline pipeline) implements DropListener {
+        @Override
+        public void onEvent(DropEvent e) {
+            pipeline.offer(e);
+        }
+
+        @Override
+        public void onLoss(LossRecord loss) {
+            pipeline.offerLoss(loss);
         }
     }
 }

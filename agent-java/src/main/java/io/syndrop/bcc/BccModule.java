@@ -5,6 +5,7 @@ import com.sun.jna.Pointer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import io.syndrop.os.Libc;
 
 /**
  * One BCC module: C text compiled by libbcc against the running kernel's headers, its maps
@@ -131,7 +132,7 @@ public final class BccModule implements AutoCloseable {
     @Override
     public void close() {
         for (int fd : progFds) {
-            Libc.INSTANCE.close(fd);
+            Libc.closeQuietly(fd);
         }
         progFds.clear();
         if (module != null) {

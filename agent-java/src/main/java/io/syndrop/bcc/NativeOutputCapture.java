@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Supplier;
+import io.syndrop.os.Libc;
 
 /**
  * libbcc reports through stdout/stderr, not through its API: "Unable to find kernel headers"
@@ -52,7 +53,7 @@ final class NativeOutputCapture {
                     libc.dup2(fd, 1);
                 }
                 libc.dup2(fd, 2);
-                libc.close(fd);
+                Libc.closeQuietly(fd);
                 T value;
                 try {
                     value = call.get();
@@ -60,10 +61,10 @@ final class NativeOutputCapture {
                     libc.fflush(Pointer.NULL);
                     if (stdoutToo) {
                         libc.dup2(savedOut, 1);
-                        libc.close(savedOut);
+                        Libc.closeQuietly(savedOut);
                     }
                     libc.dup2(savedErr, 2);
-                    libc.close(savedErr);
+                    Libc.closeQuietly(savedErr);
                 }
                 return new Result<>(value, Files.readString(file, StandardCharsets.UTF_8));
             } catch (IOException e) {

@@ -9,7 +9,7 @@ import io.syndrop.doctor.DiagnosisText;
 import io.syndrop.doctor.Doctor;
 import io.syndrop.filter.EventFilter;
 import io.syndrop.os.NodeIdentity;
-import io.syndrop.probe.AttachPlanner;
+import io.syndrop.probe.LiveAttach;
 import io.syndrop.probe.LiveProbe;
 import io.syndrop.probe.Privileges;
 import io.syndrop.probe.ProbeException;
@@ -30,7 +30,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * `syndrop demo`: the modern relative of the tcp_tw_recycle story, made to happen for real in
@@ -81,7 +80,7 @@ public final class DemoCommand implements Command {
                 .build()) {
             Netns server = t.server();
             EventFilter filter = new EventFilter(List.of(), List.of(), List.of(server.inode()), EnumSet.noneOf(Reason.class));
-            AttachPlanner.Plan plan = DemoCommand.attachOrExplain(filter, "syndrop demo", err);
+            LiveAttach plan = DemoCommand.attachOrExplain(filter, "syndrop demo", err);
             if (plan == null) {
                 return 1;
             }
@@ -90,8 +89,7 @@ public final class DemoCommand implements Command {
             String node = NodeIdentity.nodeName();
             CounterReader counters = new CounterReader(NetnsTarget.parse(server.name()), true);
             try (ServerSocket listener = server.call(() -> listen(t.serverAddress()));
-                 LiveProbe probe = LiveProbe.start(plan.session(), filter, collect, node, node, NodeIdentity.newBoot(),
-                         new AtomicLong())) {
+                 LiveProbe probe = plan.start(node, node, NodeIdentity.newBoot(), collect)) {
                 Future<?> closer = server.start(() -> acceptAndCloseFirst(listener));
                 CounterSnapshot before = counters.sample();
                 printer.printHeader();
@@ -151,16 +149,16 @@ public final class DemoCommand implements Command {
     }
 
     /** A demo's attach plan, explained on err; null (after saying why) when nothing can show drops live. */
-    static AttachPlanner.Plan attachOrExplain(EventFilter filter, String who, PrintStream err) {
-        AttachPlanner.Plan plan;
+    static LiveAttach attachOrExplain(EventFilter filter, String who, PrintStream err) {
+        LiveAttach plan;
         try {
-            plan = AttachPlanner.plan(null, filter, 0);
+            plan = LiveAttach.plan(null, filter, 0, false);
         } catch (ProbeException e) {
             err.println(who + ": cannot attach: " + e.summary());
             return null;
         }
-        err.println(plan.explain());
-        if (plan.session() == null) {
+        err.println(plan.plan().explain());
+        if (!plan.live()) {
             err.println(who + ": no eBPF attach mode works on this kernel, so there is nothing to show live");
             return null;
         }

@@ -23,7 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import io.syndrop.filter.EventFilter;
 import io.syndrop.os.NodeIdentity;
-import io.syndrop.probe.AttachPlanner;
+import io.syndrop.probe.LiveAttach;
 import io.syndrop.probe.DropListener;
 import io.syndrop.probe.LiveProbe;
 import io.syndrop.probe.ProbeException;
@@ -38,7 +38,6 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -217,19 +216,19 @@ public final class DoctorCommand implements Command {
     private static LiveProbe startProbe(NetnsTarget target, PrintStream err, List<DropEvent> events) {
         List<Long> netns = target.kind() == NetnsTarget.Kind.HOST ? List.of() : List.of(target.inode());
         EventFilter filter = new EventFilter(List.of(), List.of(), netns, EnumSet.noneOf(Reason.class));
-        AttachPlanner.Plan plan;
+        LiveAttach plan;
         try {
-            plan = AttachPlanner.plan(null, filter, 0);
+            plan = LiveAttach.plan(null, filter, 0, false);
         } catch (ProbeException e) {
             plan = null;
         }
-        if (plan == null || plan.session() == null) {
+        if (plan == null || !plan.live()) {
             err.println("syndrop doctor: no eBPF attach mode works here; diagnosing from counters alone");
             return null;
         }
         String node = NodeIdentity.nodeName();
         long boot = NodeIdentity.newBoot();
-        return LiveProbe.start(plan.session(), filter, new DropListener() {
+        return plan.start(node, node, boot, IdentityStage.forNode(), new DropListener() {
             @Override
             public void onEvent(DropEvent e) {
                 synchronized (events) {
@@ -243,7 +242,7 @@ public final class DoctorCommand implements Command {
             public void onLoss(LossRecord loss) {
                 // the counters carry the totals; missing examples do not change a finding
             }
-        }, node, node, boot, new AtomicLong(), IdentityStage.forNode());
+        });
     }
 
     private static CounterDelta recorded(List<String> dirs) throws IOException {

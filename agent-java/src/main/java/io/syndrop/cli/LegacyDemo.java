@@ -9,7 +9,7 @@ import io.syndrop.doctor.DiagnosisText;
 import io.syndrop.doctor.Doctor;
 import io.syndrop.filter.EventFilter;
 import io.syndrop.os.NodeIdentity;
-import io.syndrop.probe.AttachPlanner;
+import io.syndrop.probe.LiveAttach;
 import io.syndrop.probe.LiveProbe;
 import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.Reason;
@@ -27,7 +27,6 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * `syndrop demo --legacy`: the seed's own failure on a kernel before 4.12. Two clients behind a
@@ -69,7 +68,7 @@ final class LegacyDemo {
         try (Topology t = Topology.nat(2).build()) {
             Netns server = t.server();
             EventFilter filter = new EventFilter(List.of(), List.of(), List.of(server.inode()), EnumSet.noneOf(Reason.class));
-            AttachPlanner.Plan plan = DemoCommand.attachOrExplain(filter, "syndrop demo --legacy", err);
+            LiveAttach plan = DemoCommand.attachOrExplain(filter, "syndrop demo --legacy", err);
             if (plan == null) {
                 return 1;
             }
@@ -80,8 +79,7 @@ final class LegacyDemo {
             InetSocketAddress to = new InetSocketAddress(t.serverAddress(), SERVER_PORT);
             String nat = t.routerWanAddress().getHostAddress();
             try (ServerSocket listener = server.call(() -> listen(to));
-                 LiveProbe probe = LiveProbe.start(plan.session(), filter, collect, node, node, NodeIdentity.newBoot(),
-                         new AtomicLong())) {
+                 LiveProbe probe = plan.start(node, node, NodeIdentity.newBoot(), collect)) {
                 Future<?> closer = server.start(() -> acceptAndCloseFirst(listener));
                 CounterSnapshot before = counters.sample();
                 printer.printHeader();

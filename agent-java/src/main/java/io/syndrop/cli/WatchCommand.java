@@ -8,6 +8,7 @@ import io.syndrop.os.NodeIdentity;
 import io.syndrop.probe.AttachMode;
 import io.syndrop.probe.AgentCapabilities;
 import io.syndrop.probe.AttachPlanner;
+import io.syndrop.probe.LiveAttach;
 import io.syndrop.probe.LiveProbe;
 import io.syndrop.probe.ProbeException;
 
@@ -18,7 +19,6 @@ import picocli.CommandLine.Option;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import io.syndrop.input.UsageException;
 
 /** `syndrop watch`: attach to this node and print one line (or JSON object) per dropped SYN. */
@@ -75,12 +75,12 @@ public final class WatchCommand implements Command {
     @Override
     public int run(PrintStream out, PrintStream err) throws Exception {
         List<String> netns = filters.netns();
-        AttachPlanner.Plan plan;
+        LiveAttach attach;
         try {
             if (forced != AttachMode.COUNTERS) {
                 AgentCapabilities.require("watch", netns.isEmpty() || readsOtherProcesses(netns));
             }
-            plan = AttachPlanner.plan(forced, filter, ring, libbpfDebug);
+            attach = LiveAttach.plan(forced, filter, ring, libbpfDebug);
         } catch (ProbeException e) {
             err.println("syndrop watch: cannot attach: " + e.getMessage());
             if (e.hint() != null && !e.hint().isEmpty()) {
@@ -88,6 +88,7 @@ public final class WatchCommand implements Command {
             }
             return 1;
         }
+        AttachPlanner.Plan plan = attach.plan();
         String node = NodeIdentity.nodeName();
         long boot = NodeIdentity.newBoot();
         CounterWatcher.Origin origin = new CounterWatcher.Origin(node, node, boot);
@@ -120,11 +121,9 @@ public final class WatchCommand implements Command {
                     : "; they are counted from each namespace's TcpExt:ListenDrops and printed as unattributed drops"));
         }
 
-        AtomicLong seq = new AtomicLong();
         EventPrinter printer = new EventPrinter(json, out, err);
         printer.printHeader();
-        try (LiveProbe probe = LiveProbe.start(plan.session(), filter, printer, node, node,
-                boot, seq, IdentityStage.forNode(runtimes.sockets()));
+        try (LiveProbe probe = attach.start(node, node, boot, IdentityStage.forNode(runtimes.sockets()), printer);
              CounterFeed gap = plan.mode() != AttachMode.TRACEPOINT ? new CounterFeed()
                      : everywhere ? CounterFeed.listenDropGapEverywhere(GAP_INTERVAL, origin, printer, err)
                      : CounterFeed.listenDropGap(counterTargets, GAP_INTERVAL, origin, printer, err)) {

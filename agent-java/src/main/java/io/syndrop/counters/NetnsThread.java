@@ -1,8 +1,7 @@
 package io.syndrop.counters;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
+import io.syndrop.os.Libc;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -15,31 +14,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * /proc/sys belong to the joined namespace.
  */
 public final class NetnsThread {
-    private static final int CLONE_NEWNET = 0x40000000;
-    private static final int O_RDONLY = 0;
-    private static final int O_CLOEXEC = 02000000;
-
-    interface LibC extends Library {
-        int open(String path, int flags) throws LastErrorException;
-
-        int setns(int fd, int nstype) throws LastErrorException;
-
-        int close(int fd) throws LastErrorException;
-
-        long syscall(long number);
-    }
-
-    private static final class Holder {
-        static final LibC LIBC = Native.load("c", LibC.class);
-    }
-
-    private static final long SYS_GETTID_X86_64 = 186;
-
     private NetnsThread() {}
 
     /** The calling thread's kernel id; needed on kernels before 3.17, which have no /proc/thread-self. */
     static long gettid() {
-        return Holder.LIBC.syscall(SYS_GETTID_X86_64);
+        return Libc.INSTANCE.syscall(Libc.SYS_GETTID_X86_64);
     }
 
     public static <T> T call(Path nsFile, Callable<T> body) throws IOException {
@@ -72,25 +51,21 @@ public final class NetnsThread {
     }
 
     private static void enter(Path nsFile) throws IOException {
-        LibC libc = Holder.LIBC;
+        Libc libc = Libc.INSTANCE;
         int fd;
         try {
-            fd = libc.open(nsFile.toString(), O_RDONLY | O_CLOEXEC);
+            fd = libc.open(nsFile.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC);
         } catch (LastErrorException e) {
             throw new IOException("cannot open " + nsFile + ": errno " + e.getErrorCode()
                     + (e.getErrorCode() == 13 ? " (permission denied: run as root)" : ""), e);
         }
         try {
-            libc.setns(fd, CLONE_NEWNET);
+            libc.setns(fd, Libc.CLONE_NEWNET);
         } catch (LastErrorException e) {
             throw new IOException("cannot enter the network namespace " + nsFile + ": setns failed with errno "
                     + e.getErrorCode() + (e.getErrorCode() == 1 ? " (needs root / CAP_SYS_ADMIN)" : ""), e);
         } finally {
-            try {
-                libc.close(fd);
-            } catch (LastErrorException ignored) {
-                // The namespace is joined or not; a failed close changes nothing for the caller.
-            }
+            Libc.closeQuietly(fd); // the namespace is joined or not; a failed close changes nothing
         }
     }
 }

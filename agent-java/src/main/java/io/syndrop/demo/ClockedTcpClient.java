@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
+import io.syndrop.os.Libc;
 
 /**
  * A TCP client whose timestamp clock (TSval) runs at an offset of its own, as a second host's
@@ -30,22 +31,22 @@ public final class ClockedTcpClient {
      */
     public static Attempt connectAndAwaitClose(InetAddress local, int localPort, InetSocketAddress server,
                                                long tsOffset, Duration timeout) {
-        LibC c = LibC.INSTANCE;
-        int fd = c.socket(LibC.AF_INET, LibC.SOCK_STREAM, 0);
+        Libc c = Libc.INSTANCE;
+        int fd = c.socket(Libc.AF_INET, Libc.SOCK_STREAM, 0);
         try {
             byte[] sa = SockAddr.of(local, localPort);
             c.bind(fd, sa, sa.length);
             long clock = tsClock(fd);
             if (tsOffset != 0) {
-                setInt(fd, LibC.IPPROTO_TCP, LibC.TCP_REPAIR, 1);
-                setInt(fd, LibC.IPPROTO_TCP, LibC.TCP_TIMESTAMP, (int) (clock + tsOffset));
-                setInt(fd, LibC.IPPROTO_TCP, LibC.TCP_REPAIR, 0);
+                setInt(fd, Libc.IPPROTO_TCP, Libc.TCP_REPAIR, 1);
+                setInt(fd, Libc.IPPROTO_TCP, Libc.TCP_TIMESTAMP, (int) (clock + tsOffset));
+                setInt(fd, Libc.IPPROTO_TCP, Libc.TCP_REPAIR, 0);
                 clock = tsClock(fd);
             }
             // connect() and recv() give up after SO_SNDTIMEO / SO_RCVTIMEO.
             byte[] tv = timeval(timeout);
-            c.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_SNDTIMEO, tv, tv.length);
-            c.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, tv, tv.length);
+            c.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDTIMEO, tv, tv.length);
+            c.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, tv, tv.length);
             int port = localPort;
             long start = System.nanoTime();
             byte[] to = SockAddr.of(server.getAddress(), server.getPort());
@@ -53,7 +54,7 @@ public final class ClockedTcpClient {
                 c.connect(fd, to, to.length);
             } catch (LastErrorException e) {
                 long ms = (System.nanoTime() - start) / 1_000_000;
-                String why = e.getErrorCode() == LibC.EINPROGRESS ? "timed out" : "errno " + e.getErrorCode();
+                String why = e.getErrorCode() == Libc.EINPROGRESS ? "timed out" : "errno " + e.getErrorCode();
                 return new Attempt(false, why, port, ms, clock, tsClock(fd));
             }
             long ms = (System.nanoTime() - start) / 1_000_000;
@@ -75,13 +76,13 @@ public final class ClockedTcpClient {
     private static long tsClock(int fd) {
         byte[] v = new byte[4];
         int[] len = {4};
-        LibC.INSTANCE.getsockopt(fd, LibC.IPPROTO_TCP, LibC.TCP_TIMESTAMP, v, len);
+        Libc.INSTANCE.getsockopt(fd, Libc.IPPROTO_TCP, Libc.TCP_TIMESTAMP, v, len);
         return Integer.toUnsignedLong(ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN).getInt());
     }
 
     private static void setInt(int fd, int level, int opt, int value) {
         byte[] v = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(value).array();
-        LibC.INSTANCE.setsockopt(fd, level, opt, v, 4);
+        Libc.INSTANCE.setsockopt(fd, level, opt, v, 4);
     }
 
     private static byte[] timeval(Duration d) {

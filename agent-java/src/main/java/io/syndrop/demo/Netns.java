@@ -19,6 +19,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.syndrop.os.Libc;
 
 /**
  * One network namespace made by the test bed. Shell commands run in it through
@@ -196,17 +197,17 @@ public final class Netns implements AutoCloseable {
         }
         int fd;
         try {
-            fd = LibC.INSTANCE.open(path().toString(), LibC.O_RDONLY | LibC.O_CLOEXEC);
+            fd = Libc.INSTANCE.open(path().toString(), Libc.O_RDONLY | Libc.O_CLOEXEC);
         } catch (LastErrorException e) {
             throw new IOException("cannot open " + path() + " (errno " + e.getErrorCode() + "); was the namespace deleted?", e);
         }
         try {
-            LibC.INSTANCE.setns(fd, LibC.CLONE_NEWNET);
+            Libc.INSTANCE.setns(fd, Libc.CLONE_NEWNET);
         } catch (LastErrorException e) {
             throw new IOException("setns(" + path() + ", CLONE_NEWNET) failed with errno " + e.getErrorCode()
                     + "; the test bed needs root (CAP_SYS_ADMIN)", e);
         } finally {
-            LibC.INSTANCE.close(fd);
+            Libc.INSTANCE.close(fd);
         }
         // Never let code run in the wrong namespace: check what the kernel says this thread is in.
         String link = Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString();

@@ -6,8 +6,9 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import io.syndrop.os.Libc;
 
-/** Lays out struct sockaddr_in / sockaddr_in6 (x86-64 Linux) as bytes for {@link LibC}. */
+/** Lays out struct sockaddr_in / sockaddr_in6 (x86-64 Linux) as bytes for {@link Libc}. */
 final class SockAddr {
     static final int IN6_LEN = 28;
 
@@ -16,12 +17,12 @@ final class SockAddr {
     static byte[] of(InetAddress addr, int port) {
         if (addr instanceof Inet4Address) {
             ByteBuffer b = ByteBuffer.allocate(16);
-            b.order(ByteOrder.LITTLE_ENDIAN).putShort((short) LibC.AF_INET);
+            b.order(ByteOrder.LITTLE_ENDIAN).putShort((short) Libc.AF_INET);
             b.order(ByteOrder.BIG_ENDIAN).putShort((short) port).put(addr.getAddress());
             return b.array();
         }
         ByteBuffer b = ByteBuffer.allocate(IN6_LEN);
-        b.order(ByteOrder.LITTLE_ENDIAN).putShort((short) LibC.AF_INET6);
+        b.order(ByteOrder.LITTLE_ENDIAN).putShort((short) Libc.AF_INET6);
         b.order(ByteOrder.BIG_ENDIAN).putShort((short) port).putInt(0).put(addr.getAddress());
         b.order(ByteOrder.LITTLE_ENDIAN).putInt(((Inet6Address) addr).getScopeId());
         return b.array();
@@ -31,10 +32,10 @@ final class SockAddr {
     static InetAddress addressOf(byte[] sa) {
         int family = (sa[0] & 0xff) | (sa[1] & 0xff) << 8;
         try {
-            if (family == LibC.AF_INET) {
+            if (family == Libc.AF_INET) {
                 return InetAddress.getByAddress(java.util.Arrays.copyOfRange(sa, 4, 8));
             }
-            if (family == LibC.AF_INET6) {
+            if (family == Libc.AF_INET6) {
                 return InetAddress.getByAddress(java.util.Arrays.copyOfRange(sa, 8, 24));
             }
         } catch (UnknownHostException e) {

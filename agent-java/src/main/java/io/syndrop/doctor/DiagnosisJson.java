@@ -1,5 +1,8 @@
 package io.syndrop.doctor;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParser;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.syndrop.proto.v1.DropEvent;
@@ -7,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import io.syndrop.format.JsonWriter;
 
 /**
  * The data form of a diagnosis (`doctor --json`). Field names are a contract: add fields, never rename.
@@ -28,11 +30,13 @@ import io.syndrop.format.JsonWriter;
  */
 public final class DiagnosisJson {
     private static final JsonFormat.Printer EVENT_PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
+    /** Two-space indents for people reading it; text as it is (no HTML escapes), nulls kept. */
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
 
     private DiagnosisJson() {}
 
     public static String render(Diagnosis d) {
-        return JsonWriter.write(toMap(d));
+        return GSON.toJson(toMap(d)) + "\n";
     }
 
     static Map<String, Object> toMap(Diagnosis d) {
@@ -57,7 +61,7 @@ public final class DiagnosisJson {
             Map<String, Object> ev = new LinkedHashMap<>();
             ev.put("counters", counters(f.counters()));
             ev.put("facts", f.facts());
-            ev.put("events", f.events().stream().map(e -> (Object) new JsonWriter.Raw(print(e))).toList());
+            ev.put("events", f.events().stream().map(e -> (Object) JsonParser.parseString(print(e))).toList());
             fo.put("evidence", ev);
             fo.put("explanation", f.explanation());
             List<Object> rem = new ArrayList<>();

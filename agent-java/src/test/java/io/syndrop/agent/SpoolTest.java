@@ -91,6 +91,29 @@ class SpoolTest {
         }
     }
 
+    /** The boot comes from the node identity's clock, but never repeats one the spool remembers (clock set back). */
+    @Test
+    void everyPipelineStartTakesABootNewerThanTheClockAndTheSpool() throws Exception {
+        Metrics m = new Metrics();
+        long clockBefore = io.syndrop.os.NodeIdentity.newBoot();
+        long first;
+        try (Spool s = new Spool(dir, 1 << 20, 4096, true)) {
+            EventPipeline p = new EventPipeline("boots", "n", s, 10, 10, Duration.ofMillis(5), m, null).start();
+            first = p.boot();
+            assertTrue(first >= clockBefore, "a fresh spool: the boot is the clock's (" + first + " < " + clockBefore + ")");
+            p.close();
+        }
+        long future = first + 3_600_000_000_000L; // as if the clock was an hour ahead at the last start
+        try (Spool s = new Spool(dir, 1 << 20, 4096, true)) {
+            s.recordBoot(future);
+        }
+        try (Spool s = new Spool(dir, 1 << 20, 4096, true)) {
+            EventPipeline p = new EventPipeline("boots", "n", s, 10, 10, Duration.ofMillis(5), m, null).start();
+            assertEquals(future + 1, p.boot(), "the clock is behind what the spool remembers: one more than that");
+            p.close();
+        }
+    }
+
     @Test
     void fullSpoolDropsWithoutGapsAndReportsALossRecord() throws Exception {
         Metrics m = new Metrics();

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import io.syndrop.os.Libc;
 
 /**
  * Headers of a real kernel for BCC on a host whose running kernel has none: Debian's 6.1

@@ -3,6 +3,7 @@ package io.syndrop.demo;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
+import io.syndrop.os.Libc;
 
 /**
  * A TCP SYN to craft: who it goes to, from which port, with which sequence number and timestamp
@@ -66,7 +67,7 @@ public record Syn(InetAddress destination, int destinationPort, int sourcePort, 
         byte[] d = dst.getAddress();
         long sum = 0;
         sum += sum16(s) + sum16(d);
-        sum += LibC.IPPROTO_TCP;
+        sum += Libc.IPPROTO_TCP;
         sum += segment.length & 0xffff;
         sum += (segment.length >>> 16) & 0xffff; // IPv6 pseudo-header has a 32-bit length
         sum += sum16(segment);

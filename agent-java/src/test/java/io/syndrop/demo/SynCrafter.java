@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Predicate;
+import io.syndrop.os.Libc;
 
 /**
  * Sends hand-made TCP SYNs through a raw socket (socket(AF_INET[6], SOCK_RAW, IPPROTO_TCP)) and
@@ -45,18 +46,18 @@ public final class SynCrafter implements AutoCloseable {
         boolean v4 = source instanceof Inet4Address;
         int fd;
         try {
-            fd = LibC.INSTANCE.socket(v4 ? LibC.AF_INET : LibC.AF_INET6, LibC.SOCK_RAW, LibC.IPPROTO_TCP);
+            fd = Libc.INSTANCE.socket(v4 ? Libc.AF_INET : Libc.AF_INET6, Libc.SOCK_RAW, Libc.IPPROTO_TCP);
         } catch (LastErrorException e) {
             throw new IOException("cannot open a raw TCP socket (errno " + e.getErrorCode() + "); the test bed needs root/CAP_NET_RAW", e);
         }
         try {
             byte[] sa = SockAddr.of(source, 0);
-            LibC.INSTANCE.bind(fd, sa, sa.length);
+            Libc.INSTANCE.bind(fd, sa, sa.length);
             byte[] tv = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN)
                     .putLong(0).putLong(SO_RCVTIMEO_MS * 1000L).array(); // struct timeval
-            LibC.INSTANCE.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, tv, tv.length);
+            Libc.INSTANCE.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, tv, tv.length);
         } catch (LastErrorException e) {
-            LibC.INSTANCE.close(fd);
+            Libc.INSTANCE.close(fd);
             throw new IOException("cannot bind a raw socket to " + source.getHostAddress()
                     + " (errno " + e.getErrorCode() + "); is it an address of this namespace?", e);
         }
@@ -73,7 +74,7 @@ public final class SynCrafter implements AutoCloseable {
         // For raw sockets the port field is the protocol (IPv6) or ignored (IPv4): leave it 0.
         byte[] dst = SockAddr.of(syn.destination(), 0);
         try {
-            long n = LibC.INSTANCE.sendto(fd, seg, seg.length, 0, dst, dst.length);
+            long n = Libc.INSTANCE.sendto(fd, seg, seg.length, 0, dst, dst.length);
             if (n != seg.length) {
                 throw new IOException("raw sendto wrote " + n + " of " + seg.length + " bytes");
             }
@@ -105,9 +106,9 @@ public final class SynCrafter implements AutoCloseable {
             fromLen[0] = peer.length;
             long n;
             try {
-                n = LibC.INSTANCE.recvfrom(fd, buf, buf.length, 0, peer, fromLen);
+                n = Libc.INSTANCE.recvfrom(fd, buf, buf.length, 0, peer, fromLen);
             } catch (LastErrorException e) {
-                if (e.getErrorCode() == LibC.EAGAIN || e.getErrorCode() == LibC.EINTR) {
+                if (e.getErrorCode() == Libc.EAGAIN || e.getErrorCode() == Libc.EINTR) {
                     continue; // SO_RCVTIMEO tick: look at the deadline again
                 }
                 throw new IOException("raw recvfrom failed (errno " + e.getErrorCode() + ")", e);
@@ -144,7 +145,7 @@ public final class SynCrafter implements AutoCloseable {
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            LibC.INSTANCE.close(fd);
+            Libc.INSTANCE.close(fd);
         }
     }
 }

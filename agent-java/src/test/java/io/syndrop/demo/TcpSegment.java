@@ -2,6 +2,7 @@ package io.syndrop.demo;
 
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
+import io.syndrop.os.Libc;
 
 /**
  * A received TCP segment, decoded just enough for handshake tests. {@code tsVal}/{@code tsEcr}
@@ -71,7 +72,7 @@ public record TcpSegment(InetAddress source, InetAddress destination, int source
 
     /** Decodes an IPv4 packet (header included, as IPv4 raw sockets deliver it); null if not TCP. */
     static TcpSegment parseIpv4(byte[] b, int len) {
-        if (len < 20 || (b[0] & 0xf0) != 0x40 || (b[9] & 0xff) != LibC.IPPROTO_TCP) {
+        if (len < 20 || (b[0] & 0xf0) != 0x40 || (b[9] & 0xff) != Libc.IPPROTO_TCP) {
             return null;
         }
         int ihl = (b[0] & 0x0f) * 4;
