@@ -1,5 +1,6 @@
 package io.syndrop.cli;
 
+import io.syndrop.agent.KafkaPublisher;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.metrics.MetricsServer;
 import io.syndrop.wire.Agent;
@@ -23,9 +24,9 @@ import java.util.concurrent.CountDownLatch;
 /** `syndrop agent`: the long-running agent that streams events to a collector. */
 public final class AgentCommand implements Command {
     /** Options that take a value; the deployment tests check deploy/ against these too. */
-    static final Set<String> WITH_VALUE = Set.of("collector", "ca", "cert", "key", "token-file", "agent-id", "spool-dir", "spool-max-bytes", "queue-max",
+    static final Set<String> WITH_VALUE = KafkaOptions.with(Set.of("collector", "ca", "cert", "key", "token-file", "agent-id", "spool-dir", "spool-max-bytes", "queue-max",
             "batch-max", "batch-linger", "window", "metrics", "watch-listen", "replay", "replay-rate", "node", "watch-token-file",
-            "backend", "port", "src", "netns", "reason", "ringbuf-bytes", "counters-interval", "duration");
+            "backend", "port", "src", "netns", "reason", "ringbuf-bytes", "counters-interval", "duration"));
     static final Set<String> FLAGS = Set.of("insecure", "no-spool-fsync", "exit-when-done", "print", "json", "verbose", "libbpf-debug");
 
     static {
@@ -46,7 +47,11 @@ public final class AgentCommand implements Command {
     public String usage() {
         return """
                 usage: syndrop agent --collector HOST:PORT [options]
+                       syndrop agent --kafka HOST:PORT[,...] --topic T [options]
                   --collector HOST:PORT   collector to publish to (TLS unless --insecure)
+                """ + KafkaOptions.USAGE.replace("  --", "    ") + """
+
+                                          (one record per batch, keyed by agent id; docs/kafka.md)
                   --insecure              send in plaintext (the collector must run with --insecure too)
                   --ca FILE               CA bundle (PEM) to verify the collector (default: system trust)
                   --cert FILE --key FILE  client certificate and PKCS#8 key for mutual TLS
@@ -88,8 +93,22 @@ public final class AgentCommand implements Command {
             throw new UsageException("unexpected argument '" + a.positional().get(0) + "'");
         }
         String target = a.get("collector", null);
-        if (target == null) {
-            throw new UsageException("--collector HOST:PORT is required");
+        String kafkaBootstrap = a.get("kafka", null);
+        if (target == null && kafkaBootstrap == null) {
+            throw new UsageException("--collector HOST:PORT (or --kafka HOST:PORT --topic T) is required");
+        }
+        if (target != null && kafkaBootstrap != null) {
+            throw new UsageException("--collector and --kafka exclude each other: the agent publishes to one of them");
+        }
+        KafkaPublisher.Target kafka = null;
+        if (kafkaBootstrap != null) {
+            try {
+                kafka = new KafkaPublisher.Target(KafkaOptions.settings(a, kafkaBootstrap), KafkaOptions.topic(a));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+        } else if (KafkaOptions.anySecurity(a) || a.get("topic", null) != null) {
+            throw new UsageException("--topic and --kafka-* options need --kafka HOST:PORT");
         }
         boolean insecure = a.flag("insecure");
         if (insecure && (a.get("ca", null) != null || a.get("cert", null) != null)) {
@@ -98,7 +117,7 @@ public final class AgentCommand implements Command {
         Duration duration = a.getDuration("duration", null);
         // The kernel's host name, as `uname -n` prints it: a lookup of it fails wherever /etc/hosts lacks it.
         String host = NodeIdentity.nodeName();
-        CollectorChannel ch = new CollectorChannel(HostPort.parse("--collector", target), insecure,
+        CollectorChannel ch = target == null ? null : new CollectorChannel(HostPort.parse("--collector", target), insecure,
                 path(a, "ca"), path(a, "cert"), path(a, "key"), path(a, "token-file"));
         Agent.Config cfg = new Agent.Config(a.get("agent-id", host), a.get("node", host), ch,
                 Path.of(a.get("spool-dir", "/var/lib/syndrop/spool")),
@@ -116,9 +135,9 @@ public final class AgentCommand implements Command {
         Metrics metrics = new Metrics();
         MetricsServer ms = a.get("metrics", null) == null ? null
                 : new MetricsServer(HostPort.parseListen("--metrics", a.get("metrics", null)).socketAddress(), metrics);
-        Agent agent = new Agent(cfg, metrics);
-        err.println("syndrop agent: id " + cfg.agentId() + " boot " + agent.pipeline().boot() + " -> " + ch.target()
-                + (insecure ? " (plaintext)" : " (TLS)") + ", spool " + cfg.spoolDir()
+        Agent agent = new Agent(cfg, kafka, metrics);
+        err.println("syndrop agent: id " + cfg.agentId() + " boot " + agent.pipeline().boot() + " -> "
+                + (ch != null ? ch.target() + (insecure ? " (plaintext)" : " (TLS)") : agent.kafkaPublisher().describe()) + ", spool " + cfg.spoolDir()
                 + (agent.watchPort() > 0 ? ", watch on port " + agent.watchPort() : "")
                 + (ms != null ? ", metrics on port " + ms.port() : ""));
         CountDownLatch stop = new CountDownLatch(1);

@@ -1,6 +1,7 @@
 package io.syndrop.cli;
 
 import io.syndrop.collector.CollectorServer;
+import io.syndrop.collector.KafkaCollector;
 import io.syndrop.collector.sink.Sink;
 import io.syndrop.collector.sink.Sinks;
 import io.syndrop.metrics.Metrics;
@@ -18,8 +19,8 @@ import java.util.concurrent.CountDownLatch;
 /** `syndrop collect`: receives agents' batches and writes them to SIEM sinks. */
 public final class CollectCommand implements Command {
     /** Options that take a value; the deployment tests check deploy/ against these too. */
-    static final Set<String> WITH_VALUE = Set.of("listen", "sink", "tls-cert", "tls-key", "client-ca", "token-file", "metrics", "max-message-bytes", "dedupe-dir", "window",
-            "subscribe-token-file", "subscriber-cn");
+    static final Set<String> WITH_VALUE = KafkaOptions.with(Set.of("group", "listen", "sink", "tls-cert", "tls-key", "client-ca", "token-file", "metrics", "max-message-bytes", "dedupe-dir", "window",
+            "subscribe-token-file", "subscriber-cn"));
     static final Set<String> FLAGS = Set.of("ecs", "insecure");
 
     static {
@@ -40,7 +41,14 @@ public final class CollectCommand implements Command {
     public String usage() {
         return """
                 usage: syndrop collect --listen HOST:PORT --sink SPEC [--sink SPEC ...] [options]
+                       syndrop collect --kafka HOST:PORT[,...] --topic T --group G --sink SPEC ... [options]
                   --listen HOST:PORT       gRPC port for agents and subscribers
+                """ + KafkaOptions.USAGE + """
+
+                  --group G                Kafka consumer group: collectors in one group share the partitions;
+                                           offsets are committed after every sink took the records
+                  --sink kafka://H:P[,...]/TOPIC[?format=json|ecs|cef&timeout=DURATION]   one record per item,
+                                           keyed by node (the --kafka-* security options apply)
                   --sink json:FILE[?max-bytes=100M&max-age=1h]   JSON lines, fsynced, rotated
                   --sink json:-            JSON lines on stdout
                   --sink syslog+tcp://H:P  RFC 5424 + CEF, RFC 6587 octet counting
@@ -73,11 +81,20 @@ public final class CollectCommand implements Command {
             throw new UsageException("unexpected argument '" + a.positional().get(0) + "'");
         }
         String listen = a.get("listen", null);
-        if (listen == null) {
-            throw new UsageException("--listen HOST:PORT is required");
-        }
         if (a.all("sink").isEmpty()) {
             throw new UsageException("at least one --sink is required");
+        }
+        if (a.get("kafka", null) != null) {
+            if (listen != null) {
+                throw new UsageException("--listen and --kafka exclude each other: the collector takes agents' batches from one of them");
+            }
+            return runKafka(a, out, err);
+        }
+        if (listen == null) {
+            throw new UsageException("--listen HOST:PORT (or --kafka HOST:PORT --topic T --group G) is required");
+        }
+        if (a.get("group", null) != null || a.get("topic", null) != null) {
+            throw new UsageException("--group and --topic need --kafka HOST:PORT");
         }
         boolean insecure = a.flag("insecure");
         Path cert = AgentCommand.path(a, "tls-cert");
@@ -105,7 +122,7 @@ public final class CollectCommand implements Command {
                 CollectorChannel.readToken(AgentCommand.path(a, "subscribe-token-file")), Set.copyOf(a.all("subscriber-cn")));
         List<Sink> sinks = new ArrayList<>();
         for (String spec : a.all("sink")) {
-            sinks.add(Sinks.open(spec, a.flag("ecs"), out));
+            sinks.add(Sinks.open(spec, a.flag("ecs"), out, KafkaOptions.anySecurity(a) ? KafkaOptions.settings(a, "security-only:1") : null));
         }
         CollectorServer.Config cfg = new CollectorServer.Config(HostPort.parseListen("--listen", listen), insecure, cert,
                 AgentCommand.path(a, "tls-key"), AgentCommand.path(a, "client-ca"),
@@ -121,6 +138,53 @@ public final class CollectCommand implements Command {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 server.close();
+            } catch (Exception ignored) {
+                // exiting
+            }
+            if (ms != null) {
+                ms.close();
+            }
+            done.countDown();
+        }, "syndrop-collect-shutdown"));
+        done.await();
+        return 0;
+    }
+
+    /** `collect --kafka`: a consumer-group member instead of a gRPC server. */
+    private int runKafka(Args a, PrintStream out, PrintStream err) throws Exception {
+        for (String grpcOnly : List.of("tls-cert", "tls-key", "client-ca", "token-file", "subscribe-token-file", "subscriber-cn", "max-message-bytes", "window")) {
+            if (a.get(grpcOnly, null) != null) {
+                throw new UsageException("--" + grpcOnly + " is for the gRPC collector (--listen); with --kafka use the --kafka-* options");
+            }
+        }
+        if (a.flag("insecure")) {
+            throw new UsageException("--insecure is for the gRPC collector (--listen); Kafka's transport is --kafka-security-protocol");
+        }
+        String group = a.get("group", null);
+        if (group == null) {
+            throw new UsageException("--kafka needs --group G (collectors in one group share the topic's partitions)");
+        }
+        io.syndrop.kafka.KafkaSettings settings = KafkaOptions.settings(a, a.get("kafka", null));
+        KafkaCollector.Config cfg;
+        try {
+            cfg = new KafkaCollector.Config(settings, KafkaOptions.topic(a), group, AgentCommand.path(a, "dedupe-dir"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        List<Sink> sinks = new ArrayList<>();
+        for (String spec : a.all("sink")) {
+            sinks.add(Sinks.open(spec, a.flag("ecs"), out, settings));
+        }
+        Metrics metrics = new Metrics();
+        MetricsServer ms = a.get("metrics", null) == null ? null
+                : new MetricsServer(HostPort.parseListen("--metrics", a.get("metrics", null)).socketAddress(), metrics);
+        KafkaCollector collector = new KafkaCollector(cfg, sinks, metrics);
+        err.println("syndrop collect: consuming " + cfg.topic() + " from " + settings.bootstrap() + " as group " + group
+                + (ms != null ? ", metrics on port " + ms.port() : ""));
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                collector.close();
             } catch (Exception ignored) {
                 // exiting
             }
