@@ -153,7 +153,7 @@ public final class AgentCommand implements Command {
                     return 0;
                 }
             }
-            err.println("syndrop agent: replay finished and acknowledged (" + metrics.value("syndrop_agent_acknowledged_total") + " records)");
+            err.println("syndrop agent: replay finished and acknowledged (" + metrics.value(kafka == null ? "syndrop_agent_acknowledged_total" : "syndrop_agent_kafka_acknowledged_total") + " records)");
             Runtime.getRuntime().removeShutdownHook(hook);
             shutdown(source, agent, ms);
             return 0;
