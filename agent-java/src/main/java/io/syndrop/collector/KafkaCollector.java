@@ -63,6 +63,8 @@ public final class KafkaCollector implements AutoCloseable {
     private final LongAdder commits;
     private final LongAdder rebalances;
     private volatile boolean closed;
+    /** A commit failed for a reason that may pass (brokers away): commit again even without new records. */
+    private boolean retryCommit;
 
     /** Acknowledgements of one poll's records, filled in by the committer thread. */
     private static final class Outstanding {
@@ -128,16 +130,30 @@ public final class KafkaCollector implements AutoCloseable {
     }
 
     private void run() {
+        long pause = 100;
         try {
             while (!closed) {
-                ConsumerRecords<byte[], byte[]> recs = consumer.poll(Duration.ofMillis(200));
-                for (ConsumerRecord<byte[], byte[]> r : recs) {
-                    take(r);
-                }
-                if (!recs.isEmpty()) {
-                    finishAndCommit();
+                try {
+                    ConsumerRecords<byte[], byte[]> recs = consumer.poll(Duration.ofMillis(200));
+                    for (ConsumerRecord<byte[], byte[]> r : recs) {
+                        take(r);
+                    }
+                    if (!recs.isEmpty() || retryCommit) {
+                        finishAndCommit();
+                    }
+                    pause = 100;
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (org.apache.kafka.common.KafkaException e) {
+                    // Brokers away, a commit timed out, a rebalance in the way: what is uncommitted is
+                    // committed on the next round or re-delivered and dropped by the dedupe.
+                    LOG.warning("kafka: " + e.getClass().getSimpleName() + ": " + e.getMessage() + "; retrying in " + pause + " ms");
+                    Thread.sleep(pause);
+                    pause = Math.min(5000, pause * 2);
                 }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (WakeupException e) {
             if (!closed) {
                 LOG.log(Level.SEVERE, "kafka consumer woken unexpectedly", e);
@@ -238,8 +254,18 @@ public final class KafkaCollector implements AutoCloseable {
             return;
         }
         if (!offsets.isEmpty()) {
-            consumer.commitSync(offsets);
-            commits.increment();
+            try {
+                consumer.commitSync(offsets);
+                retryCommit = false;
+                commits.increment();
+            } catch (org.apache.kafka.common.errors.RebalanceInProgressException | org.apache.kafka.common.errors.TimeoutException e) {
+                // Still ours, most likely: try again on the next round (a newer offset replaces these).
+                synchronized (out) {
+                    offsets.forEach((tp, o) -> out.done.merge(tp, o.offset(), Math::max));
+                }
+                retryCommit = true;
+                throw e;
+            }
         }
     }
 
