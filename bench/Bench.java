@@ -7,10 +7,10 @@
 // Not a test and not built by Maven: it uses only the jar's public classes.
 
 import io.syndrop.collector.CollectorServer;
-import io.syndrop.collector.sink.JsonFileSink;
-import io.syndrop.collector.sink.Sink;
+import io.syndrop.sink.JsonFileSink;
+import io.syndrop.sink.Sink;
 import io.syndrop.event.EventDecoder;
-import io.syndrop.event.EventFilter;
+import io.syndrop.filter.EventFilter;
 import io.syndrop.event.EventLayout;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.probe.AttachMode;
@@ -23,9 +23,9 @@ import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.LossRecord;
 import io.syndrop.proto.v1.Reason;
 import io.syndrop.proto.v1.WatchItem;
-import io.syndrop.wire.Agent;
+import io.syndrop.agent.Agent;
 import io.syndrop.wire.CollectorChannel;
-import io.syndrop.wire.EventPipeline;
+import io.syndrop.agent.EventPipeline;
 import io.syndrop.wire.HostPort;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -10,7 +10,7 @@
 
 import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.Reason;
-import io.syndrop.wire.EventStreamFile;
+import io.syndrop.agent.EventStreamFile;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;

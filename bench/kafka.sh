@@ -20,8 +20,8 @@ mkdir -p "$WORK/classes"
 javac -nowarn -cp "$JAR" -d "$WORK/classes" bench/KafkaBench.java
 STAMP=$(date -u +%Y-%m-%dT%H%M%SZ)
 OUT=bench/results/$STAMP-kafka
-java -cp "$JAR:$WORK/classes" KafkaBench "$PWD/$JAR" "$WORK" "$WORK/cp.txt" "$N" "$ROUNDS" | tee "$OUT.jsonl"
-python3 - "$OUT.jsonl" "$N" "$ROUNDS" > "$OUT.md" <<'PY'
+java -cp "$JAR:$WORK/classes" KafkaBench "$PWD/$JAR" "$WORK" "$WORK/cp.txt" "$N" "$ROUNDS" | tee "${OUT}.jsonl"
+python3 - "${OUT}.jsonl" "$N" "$ROUNDS" > "${OUT}.md" <<'PY'
 import json, statistics, sys, os, platform
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{')]
 print(f"# agent -> gRPC vs agent -> Kafka, {sys.argv[2]} events x {sys.argv[3]} rounds\n")
@@ -41,4 +41,4 @@ for t in ("grpc", "kafka"):
 print("\nMedians over the rounds. For gRPC the broker idles (its CPU is its idle cost). Every run delivered:",
       all(x["delivered"] >= x["events"] for x in rows))
 PY
-cat "$OUT.md"
+cat "${OUT}.md"

@@ -3,7 +3,6 @@ package io.syndrop.agent;
 import io.syndrop.kafka.KafkaRecords;
 import io.syndrop.kafka.KafkaSettings;
 import io.syndrop.metrics.Metrics;
-import io.syndrop.wire.Spool;
 import io.syndrop.wire.SpooledBatch;
 import java.io.IOException;
 import java.time.Duration;

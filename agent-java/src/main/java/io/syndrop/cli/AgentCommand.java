@@ -3,23 +3,24 @@ package io.syndrop.cli;
 import io.syndrop.agent.KafkaPublisher;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.metrics.MetricsServer;
-import io.syndrop.wire.Agent;
+import io.syndrop.agent.Agent;
 import io.syndrop.wire.CollectorChannel;
-import io.syndrop.wire.EventSource;
-import io.syndrop.counters.NetnsTarget;
-import io.syndrop.event.NodeIdentity;
+import io.syndrop.agent.EventSource;
+import io.syndrop.os.NetnsTarget;
+import io.syndrop.os.NodeIdentity;
 import io.syndrop.probe.AgentCapabilities;
 import io.syndrop.probe.AttachMode;
 import io.syndrop.probe.ProbeException;
 import io.syndrop.wire.HostPort;
-import io.syndrop.wire.KernelEventSource;
-import io.syndrop.wire.ReplaySource;
+import io.syndrop.agent.KernelEventSource;
+import io.syndrop.agent.ReplaySource;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import io.syndrop.input.UsageException;
 
 /** `syndrop agent`: the long-running agent that streams events to a collector. */
 public final class AgentCommand implements Command {

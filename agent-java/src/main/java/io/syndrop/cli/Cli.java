@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import io.syndrop.input.UsageException;
 
 /** Parses the verb and hands the rest of the arguments to its command. */
 public final class Cli {

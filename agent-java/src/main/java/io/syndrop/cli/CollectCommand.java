@@ -2,11 +2,11 @@ package io.syndrop.cli;
 
 import io.syndrop.collector.CollectorServer;
 import io.syndrop.collector.KafkaCollector;
-import io.syndrop.collector.sink.Sink;
-import io.syndrop.collector.sink.Sinks;
+import io.syndrop.sink.Sink;
+import io.syndrop.sink.Sinks;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.metrics.MetricsServer;
-import io.syndrop.wire.Agent;
+import io.syndrop.agent.Agent;
 import io.syndrop.wire.CollectorChannel;
 import io.syndrop.wire.HostPort;
 import java.io.PrintStream;
@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import io.syndrop.input.UsageException;
 
 /** `syndrop collect`: receives agents' batches and writes them to SIEM sinks. */
 public final class CollectCommand implements Command {

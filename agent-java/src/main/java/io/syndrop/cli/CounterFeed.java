@@ -5,9 +5,9 @@ import io.syndrop.counters.CounterReader;
 import io.syndrop.counters.CounterWatcher;
 import io.syndrop.counters.ListenerNamespaceWatch;
 import io.syndrop.counters.NetnsDiscovery;
-import io.syndrop.counters.NetnsTarget;
+import io.syndrop.os.NetnsTarget;
 import io.syndrop.counters.WatchedCounters;
-import io.syndrop.event.EventJson;
+import io.syndrop.format.EventJson;
 import io.syndrop.proto.v1.CounterSample;
 
 import java.io.PrintStream;

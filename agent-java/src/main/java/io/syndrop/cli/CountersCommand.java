@@ -4,7 +4,7 @@ import io.syndrop.counters.CounterChange;
 import io.syndrop.counters.CounterDelta;
 import io.syndrop.counters.CounterReader;
 import io.syndrop.counters.CounterSnapshot;
-import io.syndrop.counters.NetnsTarget;
+import io.syndrop.os.NetnsTarget;
 import io.syndrop.counters.SnapshotDir;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import io.syndrop.input.UsageException;
 
 /** `syndrop counters`: the kernel's TCP/IP counters readable, as totals or as deltas and rates like nstat. */
 public final class CountersCommand implements Command {

@@ -5,7 +5,7 @@ import com.google.protobuf.util.JsonFormat;
 import io.syndrop.counters.CounterDelta;
 import io.syndrop.counters.CounterReader;
 import io.syndrop.counters.CounterSnapshot;
-import io.syndrop.counters.NetnsTarget;
+import io.syndrop.os.NetnsTarget;
 import io.syndrop.counters.SnapshotDir;
 import io.syndrop.doctor.Diagnosis;
 import io.syndrop.doctor.DiagnosisJson;
@@ -18,8 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import io.syndrop.event.EventFilter;
-import io.syndrop.event.NodeIdentity;
+import io.syndrop.filter.EventFilter;
+import io.syndrop.os.NodeIdentity;
 import io.syndrop.probe.AttachPlanner;
 import io.syndrop.probe.DropListener;
 import io.syndrop.probe.LiveProbe;
@@ -39,6 +39,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import io.syndrop.input.UsageException;
 
 /** `syndrop doctor`: diagnoses dropped SYNs from the live counters or from recorded snapshots. */
 public final class DoctorCommand implements Command {

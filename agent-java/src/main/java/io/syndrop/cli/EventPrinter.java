@@ -1,7 +1,7 @@
 package io.syndrop.cli;
 
-import io.syndrop.event.EventJson;
-import io.syndrop.event.EventText;
+import io.syndrop.format.EventJson;
+import io.syndrop.format.EventText;
 import io.syndrop.probe.DropListener;
 import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.LossRecord;

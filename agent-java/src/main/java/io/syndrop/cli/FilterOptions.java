@@ -1,14 +1,15 @@
 package io.syndrop.cli;
 
-import io.syndrop.event.Cidr;
-import io.syndrop.event.EventFilter;
-import io.syndrop.probe.NetnsRef;
+import io.syndrop.filter.Cidr;
+import io.syndrop.filter.EventFilter;
+import io.syndrop.os.NetnsRef;
 import io.syndrop.proto.v1.Reason;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import io.syndrop.input.UsageException;
 
 /** --port, --src, --netns and --reason, shared by every command that filters drops. */
 public final class FilterOptions {

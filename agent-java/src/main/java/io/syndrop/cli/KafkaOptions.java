@@ -1,5 +1,6 @@
 package io.syndrop.cli;
 
+import io.syndrop.input.UsageException;
 import io.syndrop.kafka.KafkaSettings;
 import java.util.Set;
 

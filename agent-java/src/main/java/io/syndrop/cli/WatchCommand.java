@@ -1,9 +1,9 @@
 package io.syndrop.cli;
 
 import io.syndrop.counters.CounterWatcher;
-import io.syndrop.counters.NetnsTarget;
-import io.syndrop.event.EventFilter;
-import io.syndrop.event.NodeIdentity;
+import io.syndrop.os.NetnsTarget;
+import io.syndrop.filter.EventFilter;
+import io.syndrop.os.NodeIdentity;
 import io.syndrop.probe.AttachMode;
 import io.syndrop.probe.AgentCapabilities;
 import io.syndrop.probe.AttachPlanner;
@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import io.syndrop.input.UsageException;
 
 /** `syndrop watch`: attach to this node and print one line (or JSON object) per dropped SYN. */
 public final class WatchCommand implements Command {

@@ -6,7 +6,7 @@ import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.syndrop.collector.sink.Sink;
+import io.syndrop.sink.Sink;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.wire.HostPort;
 import io.syndrop.wire.LiveFanout;

@@ -1,6 +1,6 @@
 package io.syndrop.collector;
 
-import io.syndrop.collector.sink.Sink;
+import io.syndrop.sink.Sink;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.proto.v1.Ack;
 import io.syndrop.proto.v1.Batch;

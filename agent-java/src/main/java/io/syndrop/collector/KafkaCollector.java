@@ -1,7 +1,7 @@
 package io.syndrop.collector;
 
 import io.grpc.Status;
-import io.syndrop.collector.sink.Sink;
+import io.syndrop.sink.Sink;
 import io.syndrop.kafka.KafkaRecords;
 import io.syndrop.kafka.KafkaSettings;
 import io.syndrop.metrics.Metrics;

@@ -1,6 +1,6 @@
 package io.syndrop.collector;
 
-import io.syndrop.collector.sink.SinkStalledException;
+import io.syndrop.sink.SinkStalledException;
 import io.syndrop.metrics.Metrics;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;

@@ -8,6 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
+import io.syndrop.os.NetnsTarget;
 
 /**
  * Reads the live counters (and, when asked, the sysctls) of one network namespace.

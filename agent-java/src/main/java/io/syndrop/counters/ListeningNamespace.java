@@ -1,6 +1,7 @@
 package io.syndrop.counters;
 
 import java.io.IOException;
+import io.syndrop.os.NetnsTarget;
 
 /**
  * A network namespace found to have TCP listeners, how to read its counters, and what to call it

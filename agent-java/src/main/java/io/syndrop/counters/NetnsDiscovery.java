@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import io.syndrop.os.NetnsTarget;
 
 /**
  * Finds the network namespaces of this node that have TCP listeners: every pod and container has

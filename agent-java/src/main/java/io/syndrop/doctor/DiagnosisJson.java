@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import io.syndrop.format.JsonWriter;
 
 /**
  * The data form of a diagnosis (`doctor --json`). Field names are a contract: add fields, never rename.

@@ -2,7 +2,7 @@ package io.syndrop.probe;
 
 import io.syndrop.bcc.BccAvailability;
 import io.syndrop.bcc.BccBackend;
-import io.syndrop.event.EventFilter;
+import io.syndrop.filter.EventFilter;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.syndrop.probe;
 
 import io.syndrop.bcc.BccBackend;
 import io.syndrop.bcc.BccException;
-import io.syndrop.event.EventFilter;
+import io.syndrop.filter.EventFilter;
 import io.syndrop.event.EventLayout;
 import io.syndrop.proto.v1.Reason;
 

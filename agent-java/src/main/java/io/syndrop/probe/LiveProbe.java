@@ -1,7 +1,7 @@
 package io.syndrop.probe;
 
 import io.syndrop.event.EventDecoder;
-import io.syndrop.event.EventFilter;
+import io.syndrop.filter.EventFilter;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;

@@ -1,8 +1,7 @@
 package io.syndrop.sink;
 
-import io.syndrop.collector.sink.Cef;
-import io.syndrop.collector.sink.JsonLines;
-import io.syndrop.collector.sink.Sink;
+import io.syndrop.format.Cef;
+import io.syndrop.format.JsonLines;
 import io.syndrop.kafka.KafkaSettings;
 import io.syndrop.proto.v1.WatchItem;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.syndrop.wire;
 
 import com.google.common.net.InetAddresses;
-import io.syndrop.cli.UsageException;
+import io.syndrop.input.UsageException;
 import java.net.InetSocketAddress;
 
 /**

@@ -1,6 +1,6 @@
 package io.syndrop.wire;
 
-import io.syndrop.event.EventFilter;
+import io.syndrop.filter.EventFilter;
 
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;

@@ -15,7 +15,7 @@ import java.io.OutputStream;
  * {@link Drainable}, so gRPC's framer writes the array straight into its transport buffers instead
  * of copying it through an intermediate stream.
  */
-final class SpooledBatchMarshaller implements MethodDescriptor.Marshaller<SpooledBatch> {
+public final class SpooledBatchMarshaller implements MethodDescriptor.Marshaller<SpooledBatch> {
     @Override
     public InputStream stream(SpooledBatch b) {
         return new BatchStream(b);

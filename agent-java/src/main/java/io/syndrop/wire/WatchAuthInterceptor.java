@@ -16,13 +16,13 @@ import java.util.logging.Logger;
  * token the agent publishes with (--token-file, which every node has) is refused with
  * PERMISSION_DENIED, as the collector refuses it on Subscribe: publishing is not reading.
  */
-final class WatchAuthInterceptor implements ServerInterceptor {
+public final class WatchAuthInterceptor implements ServerInterceptor {
     private static final Logger LOG = Logger.getLogger(WatchAuthInterceptor.class.getName());
     private final byte[] watchToken;
     private final byte[] publishToken;
     private final LongAdder refused;
 
-    WatchAuthInterceptor(String watchToken, String publishToken, LongAdder refused) {
+    public WatchAuthInterceptor(String watchToken, String publishToken, LongAdder refused) {
         this.watchToken = ("Bearer " + watchToken).getBytes(StandardCharsets.UTF_8);
         this.publishToken = publishToken == null ? null : ("Bearer " + publishToken).getBytes(StandardCharsets.UTF_8);
         this.refused = refused;

@@ -9,6 +9,8 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.syndrop.input.Sizes;
+import io.syndrop.input.UsageException;
 
 class ArgsTest {
     private static Args args(String name, String value) {
@@ -34,9 +36,9 @@ class ArgsTest {
         refused("s", "M", a -> a.getSize("s", 0, 0, Long.MAX_VALUE));
         refused("s", "17T", a -> a.getSize("s", 0, 1L << 20, 16L << 40));
         refused("s", "100K", a -> a.getSize("s", 0, 1L << 20, 16L << 40));
-        assertEquals("16T", Args.formatSize(16L << 40));
-        assertEquals("4K", Args.formatSize(4096));
-        assertEquals("1000", Args.formatSize(1000));
+        assertEquals("16T", Sizes.format(16L << 40));
+        assertEquals("4K", Sizes.format(4096));
+        assertEquals("1000", Sizes.format(1000));
     }
 
     @Test

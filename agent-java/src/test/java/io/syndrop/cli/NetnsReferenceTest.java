@@ -1,7 +1,7 @@
 package io.syndrop.cli;
 
-import io.syndrop.counters.NetnsTarget;
-import io.syndrop.probe.NetnsRef;
+import io.syndrop.os.NetnsTarget;
+import io.syndrop.os.NetnsRef;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

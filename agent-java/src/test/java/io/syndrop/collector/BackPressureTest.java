@@ -3,10 +3,10 @@ package io.syndrop.collector;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.syndrop.collector.sink.JsonFileSink;
-import io.syndrop.collector.sink.Sinks;
+import io.syndrop.sink.JsonFileSink;
+import io.syndrop.sink.Sinks;
 import io.syndrop.metrics.Metrics;
-import io.syndrop.wire.Agent;
+import io.syndrop.agent.Agent;
 import io.syndrop.wire.HostPort;
 import io.syndrop.wire.TestEvents;
 import io.syndrop.wire.WireTestKit;

@@ -2,8 +2,8 @@ package io.syndrop.collector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.syndrop.collector.sink.Cef;
-import io.syndrop.collector.sink.SyslogSink;
+import io.syndrop.format.Cef;
+import io.syndrop.sink.SyslogSink;
 import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.LossRecord;
 import io.syndrop.proto.v1.Reason;

@@ -1,6 +1,6 @@
 package io.syndrop.collector;
 
-import io.syndrop.collector.sink.Cef;
+import io.syndrop.format.Cef;
 import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.WatchItem;
 import org.junit.jupiter.api.Test;

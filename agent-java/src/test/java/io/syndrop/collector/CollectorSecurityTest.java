@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.syndrop.cli.Cli;
-import io.syndrop.collector.sink.JsonFileSink;
+import io.syndrop.sink.JsonFileSink;
 import io.syndrop.metrics.Metrics;
-import io.syndrop.wire.Agent;
+import io.syndrop.agent.Agent;
 import io.syndrop.wire.CollectorChannel;
 import io.syndrop.wire.HostPort;
 import io.syndrop.wire.TestCerts;

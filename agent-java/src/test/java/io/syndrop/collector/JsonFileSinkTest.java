@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.syndrop.collector.sink.JsonFileSink;
-import io.syndrop.collector.sink.JsonLines;
+import io.syndrop.sink.JsonFileSink;
+import io.syndrop.format.JsonLines;
 import io.syndrop.proto.v1.WatchItem;
 import io.syndrop.wire.TestEvents;
 import java.nio.file.Files;

@@ -44,7 +44,7 @@ final class Rsyslog implements AutoCloseable {
      * @param address where rsyslogd listens (an address inside {@code netns} when given)
      * @param netns null for this namespace, else the network namespace rsyslogd runs in
      */
-    static Rsyslog start(Path dir, Path[] tls, String address, io.syndrop.testbed.netns.Netns netns) throws Exception {
+    static Rsyslog start(Path dir, Path[] tls, String address, io.syndrop.demo.Netns netns) throws Exception {
         Path bin = Path.of("/usr/sbin/rsyslogd");
         if (!Files.isExecutable(bin)) {
             throw new IllegalStateException("rsyslogd not found: install the Debian package rsyslog (scripts/install-deps.sh --test)");

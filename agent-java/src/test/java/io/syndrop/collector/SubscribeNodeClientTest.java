@@ -7,7 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.proto.v1.DropEvent;
-import io.syndrop.wire.Agent;
+import io.syndrop.agent.Agent;
 import io.syndrop.wire.HostPort;
 import io.syndrop.wire.TestEvents;
 import io.syndrop.wire.WireTestKit;

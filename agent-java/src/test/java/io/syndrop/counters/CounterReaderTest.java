@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import io.syndrop.os.NetnsTarget;
 
 /**
  * Reads real namespaces. The named one is made with `ip netns add` and given its own sysctl values,

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import io.syndrop.os.NetnsTarget;
 
 class CounterWatcherTest {
     record Tick(CounterSample sample, List<CounterChange> changes) {}

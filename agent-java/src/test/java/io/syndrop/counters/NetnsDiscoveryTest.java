@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.syndrop.os.NetnsTarget;
 
 /** Discovery against a /proc laid out by hand: which namespaces are found, kept and how they are named. */
 class NetnsDiscoveryTest {

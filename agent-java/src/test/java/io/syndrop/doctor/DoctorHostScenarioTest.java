@@ -6,11 +6,11 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.syndrop.cli.Cli;
 import io.syndrop.it.RequireRoot;
-import io.syndrop.testbed.netns.CloseFirstServer;
-import io.syndrop.testbed.netns.Syn;
-import io.syndrop.testbed.netns.SynCrafter;
-import io.syndrop.testbed.netns.TinyBacklogListener;
-import io.syndrop.testbed.netns.Topology;
+import io.syndrop.demo.CloseFirstServer;
+import io.syndrop.demo.Syn;
+import io.syndrop.demo.SynCrafter;
+import io.syndrop.demo.TinyBacklogListener;
+import io.syndrop.demo.Topology;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

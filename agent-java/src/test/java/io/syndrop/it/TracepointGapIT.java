@@ -1,8 +1,8 @@
 package io.syndrop.it;
 
-import io.syndrop.testbed.netns.Nstat;
-import io.syndrop.testbed.netns.TinyBacklogListener;
-import io.syndrop.testbed.netns.Topology;
+import io.syndrop.demo.Nstat;
+import io.syndrop.demo.TinyBacklogListener;
+import io.syndrop.demo.Topology;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,7 @@
 package io.syndrop.it;
 
 import io.syndrop.counters.CounterReader;
-import io.syndrop.counters.NetnsTarget;
+import io.syndrop.os.NetnsTarget;
 import io.syndrop.counters.NetnsThread;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,7 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.syndrop.it.JarProcess;
 import io.syndrop.it.RequireRoot;
-import io.syndrop.testbed.netns.Netns;
+import io.syndrop.demo.Netns;
 import io.syndrop.wire.TestEvents;
 import java.io.IOException;
 import java.net.ConnectException;

@@ -2,7 +2,7 @@ package io.syndrop.probe;
 
 import io.syndrop.event.EventLayout;
 import io.syndrop.it.RequireRoot;
-import io.syndrop.testbed.netns.Netns;
+import io.syndrop.demo.Netns;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package io.syndrop.probe;
 
 import io.syndrop.event.EventDecoder;
-import io.syndrop.event.EventFilter;
+import io.syndrop.filter.EventFilter;
 import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.LossRecord;
 import io.syndrop.proto.v1.Reason;

@@ -3,12 +3,12 @@ package io.syndrop.probe;
 import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.Probe;
 import io.syndrop.proto.v1.Reason;
-import io.syndrop.testbed.netns.CloseFirstServer;
-import io.syndrop.testbed.netns.Nstat;
-import io.syndrop.testbed.netns.Syn;
-import io.syndrop.testbed.netns.SynCrafter;
-import io.syndrop.testbed.netns.TinyBacklogListener;
-import io.syndrop.testbed.netns.Topology;
+import io.syndrop.demo.CloseFirstServer;
+import io.syndrop.demo.Nstat;
+import io.syndrop.demo.Syn;
+import io.syndrop.demo.SynCrafter;
+import io.syndrop.demo.TinyBacklogListener;
+import io.syndrop.demo.Topology;
 import io.syndrop.testbed.vm.VmHarness;
 
 import java.net.InetSocketAddress;

@@ -5,12 +5,12 @@ import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.LossRecord;
 import io.syndrop.proto.v1.Probe;
 import io.syndrop.proto.v1.Reason;
-import io.syndrop.testbed.netns.CloseFirstServer;
-import io.syndrop.testbed.netns.Netns;
-import io.syndrop.testbed.netns.Nstat;
-import io.syndrop.testbed.netns.Syn;
-import io.syndrop.testbed.netns.SynCrafter;
-import io.syndrop.testbed.netns.Topology;
+import io.syndrop.demo.CloseFirstServer;
+import io.syndrop.demo.Netns;
+import io.syndrop.demo.Nstat;
+import io.syndrop.demo.Syn;
+import io.syndrop.demo.SynCrafter;
+import io.syndrop.demo.Topology;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.syndrop.cli.UsageException;
-import io.syndrop.collector.sink.Sink;
-import io.syndrop.collector.sink.Sinks;
+import io.syndrop.input.UsageException;
 import org.junit.jupiter.api.Test;
 
 /** --sink kafka://... parsing: what is refused, and the name a good spec gets. */

@@ -23,6 +23,7 @@ import java.util.function.Function;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.syndrop.agent.Agent;
 
 /**
  * A remote viewer's filter is input like any other: Collector.Subscribe and Agent.Watch refuse a bad

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import io.syndrop.agent.EventStreamFile;
 
 /** Recorded-looking drop events whose tsval is their index, so a sink's content can be checked one by one. */
 public final class TestEvents {

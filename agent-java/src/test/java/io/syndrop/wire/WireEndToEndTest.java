@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.JsonFormat;
 import io.syndrop.collector.CollectorServer;
-import io.syndrop.collector.sink.JsonFileSink;
+import io.syndrop.sink.JsonFileSink;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.LossRecord;
@@ -18,9 +18,10 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.syndrop.agent.Agent;
 
 /** Agent -> collector -> JSON file on loopback, in one JVM: every event arrives exactly once and parses back. */
-class WireEndToEndTest {
+public class WireEndToEndTest {
     static CollectorServer insecureCollector(Path f, Path d, Metrics m) throws Exception {
         return WireTestKit.insecureCollector(f, d, m);
     }
@@ -29,7 +30,7 @@ class WireEndToEndTest {
         return WireTestKit.agentConfig(id, port, spool);
     }
 
-    static void await(String what, long ms, java.util.function.BooleanSupplier c) throws InterruptedException {
+    public static void await(String what, long ms, java.util.function.BooleanSupplier c) throws InterruptedException {
         WireTestKit.await(what, ms, c);
     }
 

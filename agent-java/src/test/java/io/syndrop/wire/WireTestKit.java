@@ -1,12 +1,13 @@
 package io.syndrop.wire;
 
 import io.syndrop.collector.CollectorServer;
-import io.syndrop.collector.sink.JsonFileSink;
+import io.syndrop.sink.JsonFileSink;
 import io.syndrop.metrics.Metrics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import io.syndrop.agent.Agent;
 
 /** Shared setup of in-process wire tests: a plaintext loopback collector, an agent config, waiting. */
 public final class WireTestKit {

@@ -1,0 +1,438 @@
+package io.syndrop.agent;
+
+import io.syndrop.metrics.Metrics;
+import io.syndrop.proto.v1.Batch;
+import io.syndrop.proto.v1.CounterSample;
+import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.LossRecord;
+import io.syndrop.proto.v1.WatchItem;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import io.syndrop.wire.LiveFanout;
+
+/**
+ * The agent-side entry for events: the kernel drain (or any {@link EventSource}) hands events in
+ * with {@link #offer}, which never blocks; one batcher thread numbers them, groups them into
+ * {@link Batch}es by size and time and appends those to the {@link Spool}, from which the
+ * {@link Publisher} sends them.
+ *
+ * <p>Sequence numbers: one sequence per (agent id, boot) over every record (events, loss records,
+ * counter samples), starting at 1, assigned by the batcher only to records that reach the spool,
+ * so there are no gaps. A record dropped because the in-memory queue or the spool was full is
+ * counted and reported as a {@link LossRecord} instead.
+ */
+public final class EventPipeline implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(EventPipeline.class.getName());
+    /** Keeps every batch far below the collector's default 4 MiB message limit, whatever --batch-max says. */
+    static final int BATCH_MAX_BYTES = 1 << 20;
+
+    private final String agentId;
+    private final String node;
+    private final long boot;
+    private final Spool spool;
+    private final ArrayBlockingQueue<Item> queue;
+    private final int batchMax;
+    private final long lingerNanos;
+    private final LiveFanout live;
+    private final Thread batcher;
+    private volatile boolean stopping;
+    private long nextSeq = 1;
+    // Records accepted by offer*() and not yet spooled or counted lost.
+    private final java.util.concurrent.atomic.AtomicLong inPipeline = new java.util.concurrent.atomic.AtomicLong();
+
+    // Losses that happened before they could be numbered; the batcher turns them into LossRecords.
+    private final LongAdder queueOverflow = new LongAdder();
+    private final Object pendingLock = new Object();
+    private final Map<LossRecord.Stage, Long> pendingLoss = new EnumMap<>(LossRecord.Stage.class);
+    private final Map<LossRecord.Stage, String> pendingDetail = new EnumMap<>(LossRecord.Stage.class);
+
+    private final LongAdder drained;
+    private final LongAdder queued;
+    private final LongAdder queueLost;
+    private final LongAdder kernelLost;
+    private final LongAdder spooled;
+    private final LongAdder spoolLost;
+    private final LongAdder lossRecords;
+    private final LongAdder syncErrors;
+    private final LongAdder spoolSkippedRecords;
+    private final LongAdder spoolSkippedBytes;
+
+    private record Item(Object msg, long sourcePosition) {}
+
+    /** Put in the queue by close() so the batcher notices at once; carries nothing. */
+    private static final Item WAKE = new Item(null, -1);
+
+    private final NumberedRecords records = new NumberedRecords();
+    private final BatchEncoder encoder;
+
+    public EventPipeline(String agentId, String node, Spool spool, int queueMax, int batchMax, Duration linger,
+                         Metrics metrics, LiveFanout live) throws IOException {
+        this.agentId = agentId;
+        this.node = node;
+        this.spool = spool;
+        // A fresh boot value on every start, larger than any this agent used before (the spool remembers).
+        this.boot = Math.max(System.currentTimeMillis() * 1_000_000L + (System.nanoTime() % 1_000_000L + 1_000_000L) % 1_000_000L,
+                spool.maxBoot() + 1);
+        spool.recordBoot(boot);
+        this.encoder = new BatchEncoder(agentId, node, boot);
+        this.queue = new ArrayBlockingQueue<>(Math.max(1, queueMax));
+        this.batchMax = Math.max(1, batchMax);
+        this.lingerNanos = Math.max(0, linger.toNanos());
+        this.live = live;
+        drained = metrics.counter("syndrop_agent_drained_total", "Events handed to the pipeline by the event source (kernel drain).");
+        queued = metrics.counter("syndrop_agent_queued_total", "Events accepted into the in-memory queue.");
+        queueLost = metrics.counter("syndrop_agent_queue_lost_total", "Events dropped because the in-memory queue was full.");
+        kernelLost = metrics.counter("syndrop_agent_kernel_lost_total", "Events the kernel reported lost (ring buffer full).");
+        spooled = metrics.counter("syndrop_agent_spooled_total", "Records (events, losses, counters) written to the spool.");
+        spoolLost = metrics.counter("syndrop_agent_spool_lost_total", "Records dropped because the spool was full.");
+        lossRecords = metrics.counter("syndrop_agent_loss_records_total", "Loss records emitted.");
+        syncErrors = metrics.counter("syndrop_agent_spool_sync_errors_total", "Spool appends written but not synced (fsync failed).");
+        spoolSkippedRecords = metrics.counter("syndrop_agent_spool_skipped_records_total",
+                "Records lost to unreadable (corrupt) spool records, where the sequence numbers tell how many.");
+        spoolSkippedBytes = metrics.counter("syndrop_agent_spool_skipped_bytes_total", "Unreadable spool bytes skipped (corrupt records, torn tails).");
+        metrics.gauge("syndrop_agent_queue_depth", "", "Records waiting in the in-memory queue.", queue::size);
+        metrics.gauge("syndrop_agent_spool_bytes", "", "Bytes held in the spool.", spool::bytes);
+        metrics.gauge("syndrop_agent_boot", "", "This agent's boot value.", () -> boot);
+        batcher = new Thread(this::runBatcher, "syndrop-batcher");
+        batcher.setDaemon(true);
+    }
+
+    public EventPipeline start() {
+        batcher.start();
+        return this;
+    }
+
+    public String agentId() {
+        return agentId;
+    }
+
+    public long boot() {
+        return boot;
+    }
+
+    /** Where a replayable source should resume: the position after the last one that reached the spool. */
+    public long resumePosition() {
+        return spool.lastSourcePosition() + 1;
+    }
+
+    /** Takes an event; never blocks. False when the queue was full (the loss is counted and reported). */
+    public boolean offer(DropEvent e) {
+        return offer(e, -1);
+    }
+
+    /** As {@link #offer(DropEvent)}, with the event's position in a replayable source (see {@link #resumePosition()}). */
+    public boolean offer(DropEvent e, long sourcePosition) {
+        drained.increment();
+        inPipeline.incrementAndGet();
+        if (queue.offer(new Item(e, sourcePosition))) {
+            queued.increment();
+            return true;
+        }
+        inPipeline.decrementAndGet();
+        queueLost.increment();
+        queueOverflow.increment();
+        return false;
+    }
+
+    /** True when everything offered so far has reached the spool or was counted lost. */
+    public boolean idle() {
+        return inPipeline.get() == 0;
+    }
+
+    public boolean offer(DropEvent.Builder e) {
+        return offer(e.build(), -1);
+    }
+
+    /** Reports events lost before the pipeline (e.g. the kernel ring buffer); never blocks, never lost itself (merged). */
+    public void offerLoss(LossRecord r) {
+        if (r.getStage() == LossRecord.Stage.KERNEL_RINGBUF) {
+            kernelLost.add(r.getCount());
+        }
+        inPipeline.incrementAndGet();
+        if (!queue.offer(new Item(r, -1))) {
+            inPipeline.decrementAndGet();
+            addPending(r.getStage(), r.getCount(), r.getDetail());
+        }
+    }
+
+    /** A procfs counter sample; dropped (and counted as a queue loss) when the queue is full. */
+    public boolean offerCounters(CounterSample s) {
+        inPipeline.incrementAndGet();
+        if (queue.offer(new Item(s, -1))) {
+            return true;
+        }
+        inPipeline.decrementAndGet();
+        queueLost.increment();
+        queueOverflow.increment();
+        return false;
+    }
+
+    private void addPending(LossRecord.Stage stage, long count, String detail) {
+        synchronized (pendingLock) {
+            pendingLoss.merge(stage, count, Long::sum);
+            if (detail != null && !detail.isEmpty()) {
+                pendingDetail.put(stage, detail);
+            }
+        }
+    }
+
+    private void runBatcher() {
+        List<Item> items = new ArrayList<>(batchMax);
+        while (true) {
+            try {
+                items.clear();
+                // Idle, this wakes once a second (to report queue losses); close() wakes it at once.
+                Item first = stopping ? queue.poll() : queue.poll(1, TimeUnit.SECONDS);
+                if (first == WAKE) {
+                    first = null;
+                }
+                if (first != null) {
+                    items.add(first);
+                    long bytes = size(first);
+                    long deadline = System.nanoTime() + lingerNanos;
+                    while (items.size() < batchMax && bytes < BATCH_MAX_BYTES) {
+                        long left = deadline - System.nanoTime();
+                        Item it = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
+                        if (it == null || it == WAKE) {
+                            break;
+                        }
+                        items.add(it);
+                        bytes += size(it);
+                    }
+                }
+                reportSkipped();
+                long overflow = queueOverflow.sumThenReset();
+                if (overflow > 0) {
+                    addPending(LossRecord.Stage.AGENT_QUEUE, overflow, "in-memory queue full");
+                }
+                List<LossRecord> losses = takePending();
+                if (!items.isEmpty() || !losses.isEmpty()) {
+                    try {
+                        spoolBatch(items, losses);
+                    } finally {
+                        inPipeline.addAndGet(-items.size());
+                    }
+                } else if (stopping && queue.isEmpty()) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // A bug must not kill the drain; what was in hand is lost and counted.
+                LOG.log(Level.SEVERE, "batcher failed; " + items.size() + " records lost: " + e, e);
+                spoolLost.add(items.size());
+                addPending(LossRecord.Stage.AGENT_SPOOL, items.size(), "batcher failed: " + e);
+                sleepQuietly(500);
+            }
+        }
+    }
+
+    private static long size(Item it) {
+        return ((com.google.protobuf.MessageLite) it.msg).getSerializedSize() + 16;
+    }
+
+    private List<LossRecord> takePending() {
+        synchronized (pendingLock) {
+            if (pendingLoss.isEmpty()) {
+                return List.of();
+            }
+            List<LossRecord> out = new ArrayList<>();
+            long now = now();
+            pendingLoss.forEach((stage, count) -> out.add(LossRecord.newBuilder().setStage(stage).setCount(count)
+                    .setTimeUnixNano(now).setDetail(pendingDetail.getOrDefault(stage, "")).build()));
+            pendingLoss.clear();
+            pendingDetail.clear();
+            return out;
+        }
+    }
+
+    private void spoolBatch(List<Item> items, List<LossRecord> losses) {
+        long firstSeq = nextSeq;
+        long seq = firstSeq;
+        long pos = -1;
+        records.clear();
+        int eventCount = 0;
+        int lossCount = 0;
+        for (Item it : items) {
+            pos = Math.max(pos, it.sourcePosition);
+            if (it.msg instanceof DropEvent e) {
+                records.add(e, seq++);
+                eventCount++;
+            } else if (it.msg instanceof LossRecord l) {
+                records.add(stamp(l.toBuilder(), seq), seq++);
+                lossCount++;
+            } else if (it.msg instanceof CounterSample c) {
+                CounterSample.Builder cb = c.toBuilder().setSeq(seq).setAgentId(agentId).setAgentBoot(boot);
+                if (cb.getNode().isEmpty()) {
+                    cb.setNode(node);
+                }
+                records.add(cb.build(), seq++);
+            }
+        }
+        for (LossRecord l : losses) {
+            records.add(stamp(l.toBuilder(), seq), seq++);
+            lossCount++;
+        }
+        boolean appended;
+        try {
+            appended = spool.append(encoder.encode(records, firstSeq, seq - 1), pos);
+        } catch (Spool.NotSyncedException e) {
+            // Written, so it will be sent and its numbers are taken; only a power loss could still lose it.
+            LOG.severe(e.getMessage());
+            syncErrors.increment();
+            appended = true;
+        } catch (IOException e) {
+            // Typically a full disk: the message names it, a stack trace every half second would not help.
+            int dropped = dropBatch(items, losses, "spool write failed: " + e.getMessage());
+            LOG.severe("spool write failed; " + dropped + " records lost (reported as a loss record once the spool takes writes again): "
+                    + e + "; free space in the spool directory or lower --spool-max-bytes below what the disk holds");
+            sleepQuietly(500);
+            return;
+        }
+        if (appended) {
+            nextSeq = seq;
+            spooled.add(seq - firstSeq);
+            lossRecords.add(lossCount);
+            if (live != null && live.viewers() > 0) {
+                publishLive();
+            }
+            return;
+        }
+        int dropped = dropBatch(items, losses, "spool full (" + spool.bytes() + " bytes)");
+        if (eventCount > 0 || dropped > 0) {
+            LOG.warning("spool full: dropped " + dropped + " records; they are reported as a loss record");
+        }
+        // Do not spin while the spool stays full.
+        sleepQuietly(50);
+    }
+
+    /**
+     * A batch that did not reach the spool: its numbers go back unused (no gap); its records become
+     * one AGENT_SPOOL loss, and loss records that were in it stay pending so they are reported once
+     * the spool takes writes again. Returns how many records were dropped.
+     */
+    private int dropBatch(List<Item> items, List<LossRecord> losses, String why) {
+        int dropped = items.size();
+        for (Item it : items) {
+            if (it.msg instanceof LossRecord l) {
+                addPending(l.getStage(), l.getCount(), l.getDetail());
+                dropped--;
+            }
+        }
+        for (LossRecord l : losses) {
+            addPending(l.getStage(), l.getCount(), l.getDetail());
+        }
+        if (dropped > 0) {
+            spoolLost.add(dropped);
+            addPending(LossRecord.Stage.AGENT_SPOOL, dropped, why);
+        }
+        return dropped;
+    }
+
+    /** Turns what the spool skipped as unreadable into metrics and, where the count is known, a loss record. */
+    private void reportSkipped() {
+        for (Spool.Skipped sk : spool.takeSkipped()) {
+            spoolSkippedBytes.add(sk.bytes());
+            if (sk.records() > 0) {
+                spoolSkippedRecords.add(sk.records());
+                addPending(LossRecord.Stage.AGENT_SPOOL, sk.records(), sk.detail());
+            }
+        }
+    }
+
+    private void publishLive() {
+        for (int i = 0; i < records.size(); i++) {
+            com.google.protobuf.MessageLite m = records.get(i);
+            if (m instanceof DropEvent e) {
+                DropEvent.Builder eb = e.toBuilder().setSeq(records.seqOf(i)).setAgentId(agentId).setAgentBoot(boot);
+                if (eb.getNode().isEmpty()) {
+                    eb.setNode(node);
+                }
+                live.publish(WatchItem.newBuilder().setEvent(eb).build());
+            } else if (m instanceof LossRecord l) {
+                live.publish(WatchItem.newBuilder().setLoss(l).build());
+            } else if (m instanceof CounterSample c) {
+                live.publish(WatchItem.newBuilder().setCounters(c).build());
+            }
+        }
+    }
+
+    /** One batch's records and their numbers, reused from batch to batch. */
+    private static final class NumberedRecords implements BatchEncoder.Records {
+        private com.google.protobuf.MessageLite[] msgs = new com.google.protobuf.MessageLite[256];
+        private long[] seqs = new long[256];
+        private int n;
+
+        void clear() {
+            java.util.Arrays.fill(msgs, 0, n, null);
+            n = 0;
+        }
+
+        void add(com.google.protobuf.MessageLite m, long seq) {
+            if (n == msgs.length) {
+                msgs = java.util.Arrays.copyOf(msgs, n * 2);
+                seqs = java.util.Arrays.copyOf(seqs, n * 2);
+            }
+            msgs[n] = m;
+            seqs[n++] = seq;
+        }
+
+        @Override
+        public int size() {
+            return n;
+        }
+
+        @Override
+        public com.google.protobuf.MessageLite get(int i) {
+            return msgs[i];
+        }
+
+        @Override
+        public long seqOf(int i) {
+            return seqs[i];
+        }
+    }
+
+    private LossRecord stamp(LossRecord.Builder l, long seq) {
+        if (l.getTimeUnixNano() == 0) {
+            l.setTimeUnixNano(now());
+        }
+        if (l.getNode().isEmpty()) {
+            l.setNode(node);
+        }
+        return l.setSeq(seq).setAgentId(agentId).setAgentBoot(boot).build();
+    }
+
+    static long now() {
+        java.time.Instant i = java.time.Instant.now();
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Spools what is still queued, then stops the batcher. */
+    @Override
+    public void close() throws InterruptedException {
+        stopping = true;
+        queue.offer(WAKE); // when the queue is full the batcher is not waiting anyway
+        batcher.join(10_000);
+        if (batcher.isAlive()) {
+            batcher.interrupt();
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.syndrop.agent;
+
+import io.syndrop.counters.CounterReader;
+import io.syndrop.counters.CounterWatcher;
+import io.syndrop.os.NetnsTarget;
+import io.syndrop.filter.EventFilter;
+import io.syndrop.os.NodeIdentity;
+import io.syndrop.probe.AttachMode;
+import io.syndrop.probe.AttachPlanner;
+import io.syndrop.probe.DropListener;
+import io.syndrop.probe.LiveProbe;
+import io.syndrop.probe.ProbeException;
+import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.LossRecord;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The agent's production source: the kernel probes (best attach mode, or the forced one) feeding
+ * the pipeline from the drain thread, plus periodic counter samples of the watched namespaces,
+ * which are the ground truth the events reconcile with and the only evidence in counters mode.
+ */
+public final class KernelEventSource implements EventSource {
+    private final AttachMode forced;
+    private final EventFilter filter;
+    private final int ringbufBytes;
+    private final List<NetnsTarget> counterTargets;
+    private final Duration counterInterval;
+    private final DropListener tee;
+    private final PrintStream err;
+    private final boolean libbpfDebug;
+    private LiveProbe probe;
+    private final List<CounterWatcher> watchers = new ArrayList<>();
+
+    /**
+     * @param tee also receives every event and loss (e.g. to print them), or null
+     */
+    public KernelEventSource(AttachMode forced, EventFilter filter, int ringbufBytes, List<NetnsTarget> counterTargets,
+                             Duration counterInterval, DropListener tee, PrintStream err) {
+        this(forced, filter, ringbufBytes, counterTargets, counterInterval, tee, err, false);
+    }
+
+    /** @param libbpfDebug libbpf's debug log to stderr, as `watch --libbpf-debug` */
+    public KernelEventSource(AttachMode forced, EventFilter filter, int ringbufBytes, List<NetnsTarget> counterTargets,
+                             Duration counterInterval, DropListener tee, PrintStream err, boolean libbpfDebug) {
+        this.libbpfDebug = libbpfDebug;
+        this.forced = forced;
+        this.filter = filter;
+        this.ringbufBytes = ringbufBytes;
+        this.counterTargets = List.copyOf(counterTargets);
+        this.counterInterval = counterInterval;
+        this.tee = tee;
+        this.err = err;
+    }
+
+    @Override
+    public void start(EventPipeline pipeline) throws ProbeException {
+        AttachPlanner.Plan plan = AttachPlanner.plan(forced, filter, ringbufBytes, libbpfDebug);
+        err.println(plan.explain());
+        String node = NodeIdentity.nodeName();
+        if (plan.session() != null) {
+            probe = LiveProbe.start(plan.session(), filter, new DropListener() {
+                @Override
+                public void onEvent(DropEvent e) {
+                    pipeline.offer(e);
+                    if (tee != null) {
+                        tee.onEvent(e);
+                    }
+                }
+
+                @Override
+                public void onLoss(LossRecord loss) {
+                    pipeline.offerLoss(loss);
+                    if (tee != null) {
+                        tee.onLoss(loss);
+                    }
+                }
+
+                @Override
+                public void onBatchEnd() {
+                    if (tee != null) {
+                        tee.onBatchEnd();
+                    }
+                }
+            }, node, pipeline.agentId(), pipeline.boot(), new AtomicLong());
+        } else {
+            err.println("syndrop: no eBPF attach mode: sending counter samples only");
+        }
+        CounterWatcher.Origin origin = new CounterWatcher.Origin(node, pipeline.agentId(), pipeline.boot());
+        for (NetnsTarget t : counterTargets) {
+            watchers.add(new CounterWatcher(new CounterReader(t, true), counterInterval, origin,
+                    (sample, changes) -> pipeline.offerCounters(sample)).start());
+        }
+    }
+
+    @Override
+    public void close() {
+        for (CounterWatcher w : watchers) {
+            w.close();
+        }
+        if (probe != null) {
+            probe.close();
+        }
+    }
+}

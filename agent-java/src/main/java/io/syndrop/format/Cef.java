@@ -1,0 +1,115 @@
+package io.syndrop.format;
+
+import io.syndrop.proto.v1.CounterSample;
+import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.LossRecord;
+import io.syndrop.proto.v1.WatchItem;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * ArcSight Common Event Format: {@code CEF:0|syndrop|syndrop|VERSION|SIGNATURE|NAME|SEVERITY|EXT}.
+ * Header fields escape backslash and pipe; extension values escape backslash, equals sign and line
+ * breaks, as the CEF specification requires.
+ */
+public final class Cef {
+    private Cef() {}
+
+    /** CEF's device version: this build's, from the pom. */
+    public static final String VERSION = io.syndrop.ProjectVersion.VALUE;
+
+    static String header(String s) {
+        return s.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ");
+    }
+
+    static String value(String s) {
+        return s.replace("\\", "\\\\").replace("=", "\\=").replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\r");
+    }
+
+    /** CEF severity 0-10 for a record. */
+    static int severity(WatchItem item) {
+        if (item.hasEvent()) {
+            return 5;
+        }
+        return item.hasLoss() ? 7 : 1;
+    }
+
+    public static String format(WatchItem item) {
+        StringBuilder sb = new StringBuilder("CEF:0|syndrop|syndrop|").append(header(VERSION)).append('|');
+        Map<String, String> ext = new java.util.LinkedHashMap<>();
+        if (item.hasEvent()) {
+            DropEvent e = item.getEvent();
+            sb.append(header(e.getReason().name())).append('|').append(header(text(e))).append('|').append(severity(item)).append('|');
+            ext.put("rt", Long.toString(e.getTimeUnixNano() / 1_000_000L));
+            ext.put("dvchost", e.getNode());
+            ext.put("src", e.getSrcAddr());
+            ext.put("spt", Integer.toString(e.getSrcPort()));
+            ext.put("dst", e.getDstAddr());
+            ext.put("dpt", Integer.toString(e.getDstPort()));
+            ext.put("proto", "TCP");
+            ext.put("act", "drop");
+            ext.put("reason", e.getReason().name());
+            ext.put("externalId", e.getAgentId() + ":" + Long.toUnsignedString(e.getAgentBoot()) + ":" + e.getSeq());
+            if (!e.getKernelReason().isEmpty()) {
+                ext.put("cs1Label", "kernelReason");
+                ext.put("cs1", e.getKernelReason());
+            }
+            ext.put("cs2Label", "probe");
+            ext.put("cs2", e.getProbe().name());
+            ext.put("cn1Label", "tsval");
+            ext.put("cn1", Integer.toUnsignedString(e.getTsval()));
+            ext.put("cn2Label", "cachedTs");
+            ext.put("cn2", Integer.toUnsignedString(e.getCachedTs()));
+            ext.put("cn3Label", "netnsIno");
+            ext.put("cn3", Long.toUnsignedString(e.getNetnsIno()));
+            ext.put("flexString1Label", "queues");
+            ext.put("flexString1", "syn " + e.getSynQueueLen() + "/" + e.getSynQueueMax() + " accept " + e.getAcceptQueueLen() + "/" + e.getAcceptQueueMax());
+        } else if (item.hasLoss()) {
+            LossRecord l = item.getLoss();
+            sb.append("LOSS_").append(header(l.getStage().name())).append('|')
+                    .append(header(l.getCount() + " events lost at " + l.getStage().name())).append('|').append(severity(item)).append('|');
+            ext.put("rt", Long.toString(l.getTimeUnixNano() / 1_000_000L));
+            ext.put("dvchost", l.getNode());
+            ext.put("cnt", Long.toUnsignedString(l.getCount()));
+            ext.put("externalId", l.getAgentId() + ":" + Long.toUnsignedString(l.getAgentBoot()) + ":" + l.getSeq());
+            ext.put("msg", l.getDetail());
+        } else {
+            CounterSample c = item.getCounters();
+            sb.append("COUNTERS|kernel counter sample|").append(severity(item)).append('|');
+            ext.put("rt", Long.toString(c.getTimeUnixNano() / 1_000_000L));
+            ext.put("dvchost", c.getNode());
+            ext.put("externalId", c.getAgentId() + ":" + Long.toUnsignedString(c.getAgentBoot()) + ":" + c.getSeq());
+            ext.put("cn3Label", "netnsIno");
+            ext.put("cn3", Long.toUnsignedString(c.getNetnsIno()));
+            StringBuilder m = new StringBuilder();
+            new TreeMap<>(c.getCountersMap()).forEach((k, v) -> m.append(m.length() == 0 ? "" : " ").append(k).append(':').append(v));
+            ext.put("msg", m.toString());
+        }
+        boolean first = true;
+        for (Map.Entry<String, String> kv : ext.entrySet()) {
+            if (kv.getValue() == null || kv.getValue().isEmpty()) {
+                continue;
+            }
+            if (!first) {
+                sb.append(' ');
+            }
+            first = false;
+            sb.append(kv.getKey()).append('=').append(value(kv.getValue()));
+        }
+        return sb.toString();
+    }
+
+    static String text(DropEvent e) {
+        return switch (e.getReason()) {
+            case PEER_UNPROVEN -> "SYN dropped: peer not proven (SYN backlog over 3/4, no syncookies)";
+            case PAWS_PASSIVE_REJECTED -> "SYN dropped: TSval older than the cached peer timestamp (tcp_tw_recycle PAWS)";
+            case SYN_QUEUE_FULL -> "SYN dropped: SYN queue full";
+            case ACCEPT_QUEUE_FULL -> "SYN or final ACK dropped: accept queue full";
+            case TIMEWAIT_PAWS -> "SYN dropped: PAWS reject by a TIME-WAIT socket";
+            case CONN_REQUEST_OTHER -> "SYN dropped in tcp_conn_request";
+            case KERNEL_REASON -> "SYN dropped: " + e.getKernelReason();
+            default -> "SYN dropped";
+        };
+    }
+
+}

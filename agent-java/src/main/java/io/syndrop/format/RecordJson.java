@@ -1,0 +1,184 @@
+package io.syndrop.format;
+
+import io.syndrop.proto.v1.CounterSample;
+import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.LossRecord;
+import io.syndrop.proto.v1.Probe;
+import io.syndrop.proto.v1.Reason;
+
+/**
+ * The proto3 JSON mapping of syndrop's records (lowerCamelCase names in field-number order, enums
+ * by name, 64-bit integers as quoted decimals), written by hand. protobuf's JsonFormat walks field
+ * descriptors by reflection for every record and was half of the collector's CPU at high rates;
+ * this writes the same JSON (RecordJsonTest holds it to JsonFormat's output) straight into bytes.
+ *
+ * <p>With {@code zeros} every field is written, zero values included (what {@code watch --json}
+ * prints, so every line has the same names); without, zero values are left out (the sink's
+ * documented form, which is JsonFormat's default).
+ */
+public final class RecordJson {
+    private RecordJson() {}
+
+    private static final JsonBytes.Key K_ACCEPT_QUEUE_LEN = JsonBytes.key("acceptQueueLen");
+    private static final JsonBytes.Key K_ACCEPT_QUEUE_MAX = JsonBytes.key("acceptQueueMax");
+    private static final JsonBytes.Key K_AGENT_BOOT = JsonBytes.key("agentBoot");
+    private static final JsonBytes.Key K_AGENT_ID = JsonBytes.key("agentId");
+    private static final JsonBytes.Key K_CACHED_TS = JsonBytes.key("cachedTs");
+    private static final JsonBytes.Key K_CACHED_TS_AGE_SEC = JsonBytes.key("cachedTsAgeSec");
+    private static final JsonBytes.Key K_COUNT = JsonBytes.key("count");
+    private static final JsonBytes.Key K_COUNTERS = JsonBytes.key("counters");
+    private static final JsonBytes.Key K_DETAIL = JsonBytes.key("detail");
+    private static final JsonBytes.Key K_DST_ADDR = JsonBytes.key("dstAddr");
+    private static final JsonBytes.Key K_DST_PORT = JsonBytes.key("dstPort");
+    private static final JsonBytes.Key K_KERNEL_REASON = JsonBytes.key("kernelReason");
+    private static final JsonBytes.Key K_NETNS_INO = JsonBytes.key("netnsIno");
+    private static final JsonBytes.Key K_NODE = JsonBytes.key("node");
+    private static final JsonBytes.Key K_PROBE = JsonBytes.key("probe");
+    private static final JsonBytes.Key K_REASON = JsonBytes.key("reason");
+    private static final JsonBytes.Key K_SEQ = JsonBytes.key("seq");
+    private static final JsonBytes.Key K_SRC_ADDR = JsonBytes.key("srcAddr");
+    private static final JsonBytes.Key K_SRC_PORT = JsonBytes.key("srcPort");
+    private static final JsonBytes.Key K_STAGE = JsonBytes.key("stage");
+    private static final JsonBytes.Key K_SYN_QUEUE_LEN = JsonBytes.key("synQueueLen");
+    private static final JsonBytes.Key K_SYN_QUEUE_MAX = JsonBytes.key("synQueueMax");
+    private static final JsonBytes.Key K_SYSCTLS = JsonBytes.key("sysctls");
+    private static final JsonBytes.Key K_TIME_UNIX_NANO = JsonBytes.key("timeUnixNano");
+    private static final JsonBytes.Key K_TSECR = JsonBytes.key("tsecr");
+    private static final JsonBytes.Key K_TSVAL = JsonBytes.key("tsval");
+    private static final JsonBytes.Key K_TYPE = JsonBytes.key("type");
+    private static final byte[][] REASONS = JsonBytes.quotedNames(Reason.values());
+    private static final byte[][] PROBES = JsonBytes.quotedNames(Probe.values());
+    private static final byte[][] STAGES = JsonBytes.quotedNames(LossRecord.Stage.values());
+
+    /** Writes the event as one JSON object; {@code type}, when not null, goes first as {@code "type":TYPE}. */
+    public static void drop(JsonBytes o, DropEvent e, boolean zeros, String type) {
+        Fields f = new Fields(o, zeros, type);
+        f.u64(K_SEQ, e.getSeq());
+        f.u64(K_TIME_UNIX_NANO, e.getTimeUnixNano());
+        f.str(K_NODE, e.getNode());
+        f.reason(e.getReason(), e.getReasonValue());
+        f.str(K_KERNEL_REASON, e.getKernelReason());
+        f.str(K_SRC_ADDR, e.getSrcAddr());
+        f.u32(K_SRC_PORT, e.getSrcPort());
+        f.str(K_DST_ADDR, e.getDstAddr());
+        f.u32(K_DST_PORT, e.getDstPort());
+        f.u32(K_TSVAL, e.getTsval());
+        f.u32(K_TSECR, e.getTsecr());
+        f.u32(K_CACHED_TS, e.getCachedTs());
+        f.u32(K_CACHED_TS_AGE_SEC, e.getCachedTsAgeSec());
+        f.u64(K_NETNS_INO, e.getNetnsIno(), o.netnsCache);
+        f.u32(K_SYN_QUEUE_LEN, e.getSynQueueLen());
+        f.u32(K_SYN_QUEUE_MAX, e.getSynQueueMax());
+        f.u32(K_ACCEPT_QUEUE_LEN, e.getAcceptQueueLen());
+        f.u32(K_ACCEPT_QUEUE_MAX, e.getAcceptQueueMax());
+        f.probe(e.getProbe(), e.getProbeValue());
+        f.str(K_AGENT_ID, e.getAgentId());
+        f.u64(K_AGENT_BOOT, e.getAgentBoot(), o.bootCache);
+        f.end();
+    }
+
+    public static void loss(JsonBytes o, LossRecord l, boolean zeros, String type) {
+        Fields f = new Fields(o, zeros, type);
+        LossRecord.Stage st = l.getStage();
+        if (st == LossRecord.Stage.UNRECOGNIZED) {
+            f.rawNumber(K_STAGE, l.getStageValue());
+        } else if (zeros || l.getStageValue() != 0) {
+            f.name(K_STAGE).bytes(STAGES[st.ordinal()]);
+        }
+        f.u64(K_COUNT, l.getCount());
+        f.u64(K_TIME_UNIX_NANO, l.getTimeUnixNano());
+        f.str(K_AGENT_ID, l.getAgentId());
+        f.u64(K_AGENT_BOOT, l.getAgentBoot());
+        f.str(K_DETAIL, l.getDetail());
+        f.u64(K_SEQ, l.getSeq());
+        f.str(K_NODE, l.getNode());
+        f.end();
+    }
+
+    public static void counters(JsonBytes o, CounterSample c, boolean zeros, String type) {
+        Fields f = new Fields(o, zeros, type);
+        f.u64(K_TIME_UNIX_NANO, c.getTimeUnixNano());
+        f.str(K_NODE, c.getNode());
+        f.u64(K_NETNS_INO, c.getNetnsIno());
+        if (zeros || c.getCountersCount() > 0) {
+            f.name(K_COUNTERS).longMap(c.getCountersMap(), true);
+        }
+        if (zeros || c.getSysctlsCount() > 0) {
+            f.name(K_SYSCTLS).stringMap(c.getSysctlsMap());
+        }
+        f.str(K_AGENT_ID, c.getAgentId());
+        f.u64(K_AGENT_BOOT, c.getAgentBoot());
+        f.u64(K_SEQ, c.getSeq());
+        f.end();
+    }
+
+    /** One object being written: commas between fields, zero values skipped unless asked for. */
+    private static final class Fields {
+        private final JsonBytes o;
+        private final boolean zeros;
+        private boolean first = true;
+
+        Fields(JsonBytes o, boolean zeros, String type) {
+            this.o = o;
+            this.zeros = zeros;
+            o.raw('{');
+            if (type != null) {
+                name(K_TYPE).raw('"').raw(type).raw('"');
+            }
+        }
+
+        JsonBytes name(JsonBytes.Key k) {
+            o.key(k, first);
+            first = false;
+            return o;
+        }
+
+        void u64(JsonBytes.Key k, long v) {
+            if (zeros || v != 0) {
+                name(k).quotedUnsigned(v);
+            }
+        }
+
+        void u64(JsonBytes.Key k, long v, JsonBytes.LastNumber cache) {
+            if (zeros || v != 0) {
+                name(k).quotedUnsigned(v, cache);
+            }
+        }
+
+        void u32(JsonBytes.Key k, int v) {
+            if (zeros || v != 0) {
+                name(k).unsigned(v & 0xffffffffL);
+            }
+        }
+
+        void str(JsonBytes.Key k, String v) {
+            if (zeros || !v.isEmpty()) {
+                name(k).string(v);
+            }
+        }
+
+        void rawNumber(JsonBytes.Key k, int v) {
+            name(k).number(v);
+        }
+
+        void reason(Reason r, int value) {
+            if (r == Reason.UNRECOGNIZED) {
+                rawNumber(K_REASON, value);
+            } else if (zeros || value != 0) {
+                name(K_REASON).bytes(REASONS[r.ordinal()]);
+            }
+        }
+
+        void probe(Probe p, int value) {
+            if (p == Probe.UNRECOGNIZED) {
+                rawNumber(K_PROBE, value);
+            } else if (zeros || value != 0) {
+                name(K_PROBE).bytes(PROBES[p.ordinal()]);
+            }
+        }
+
+        void end() {
+            o.raw('}');
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package io.syndrop.sink;
+
+import io.syndrop.format.JsonBytes;
+import io.syndrop.proto.v1.WatchItem;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.logging.Logger;
+import io.syndrop.format.JsonLines;
+
+/**
+ * JSON lines into a file (fsynced on flush) or to stdout. Rotation by size and/or age happens only
+ * between groups, so a rotated file always ends on a record the collector committed: the file
+ * {@code NAME} is renamed to {@code NAME.<generation>} (000001, 000002, ...) and a new one started.
+ * The checkpoint is {@code generation:offset}: after a crash the active file is cut back to it, which
+ * removes exactly the records that were written but never acknowledged.
+ */
+public final class JsonFileSink implements Sink {
+    private static final Logger LOG = Logger.getLogger(JsonFileSink.class.getName());
+    private final Path file;
+    private final PrintStream stdout;
+    private static final int KEEP_BUFFER_BYTES = 16 << 20;
+    private final JsonLines format;
+    private final JsonBytes out = new JsonBytes(64 * 1024);
+    private final long maxBytes;
+    private final Duration maxAge;
+    private FileChannel ch;
+    private long generation;
+    private long offset;
+    private long openedAtNanos;
+
+    /** @param file null for stdout */
+    public JsonFileSink(Path file, PrintStream stdout, boolean ecs, long maxBytes, Duration maxAge) throws IOException {
+        this.file = file;
+        this.stdout = stdout;
+        this.format = new JsonLines(ecs);
+        this.maxBytes = maxBytes;
+        this.maxAge = maxAge;
+        if (file != null) {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            generation = highestRotated();
+            open();
+        }
+    }
+
+    private long highestRotated() throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        String prefix = file.getFileName() + ".";
+        long max = 0;
+        try (var s = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(prefix)) {
+                    try {
+                        max = Math.max(max, Long.parseLong(n.substring(prefix.length())));
+                    } catch (NumberFormatException ignored) {
+                        // not ours
+                    }
+                }
+            }
+        }
+        return max;
+    }
+
+    private void open() throws IOException {
+        ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        offset = ch.size();
+        openedAtNanos = System.nanoTime();
+    }
+
+    @Override
+    public String name() {
+        return file == null ? "json:-" : "json:" + file;
+    }
+
+    @Override
+    public void write(List<WatchItem> items) throws IOException {
+        out.reset();
+        for (WatchItem i : items) {
+            format.append(out, i);
+        }
+        if (file == null) {
+            out.writeTo(stdout);
+        } else {
+            maybeRotate();
+            ByteBuffer buf = out.asByteBuffer();
+            while (buf.hasRemaining()) {
+                offset += ch.write(buf, offset);
+            }
+        }
+        // A burst can grow the buffer to tens of MiB; keep at most a full group's worth.
+        out.shrinkTo(KEEP_BUFFER_BYTES);
+    }
+
+    private void maybeRotate() throws IOException {
+        boolean bySize = maxBytes > 0 && offset >= maxBytes;
+        boolean byAge = maxAge != null && !maxAge.isZero() && offset > 0 && System.nanoTime() - openedAtNanos >= maxAge.toNanos();
+        if (!bySize && !byAge) {
+            return;
+        }
+        ch.force(true);
+        ch.close();
+        generation++;
+        Path rotated = file.resolveSibling(file.getFileName() + String.format(".%06d", generation));
+        Files.move(file, rotated);
+        LOG.info("rotated " + file + " to " + rotated);
+        open();
+    }
+
+    @Override
+    public void flush() throws IOException {
+        if (file == null) {
+            stdout.flush();
+            if (stdout.checkError()) {
+                throw new IOException("stdout is closed or failing");
+            }
+            return;
+        }
+        ch.force(false);
+    }
+
+    @Override
+    public String checkpoint() {
+        return file == null ? "" : generation + ":" + offset;
+    }
+
+    @Override
+    public void recover(String checkpoint) throws IOException {
+        if (file == null || checkpoint == null || checkpoint.isEmpty()) {
+            return;
+        }
+        int colon = checkpoint.indexOf(':');
+        long gen = Long.parseLong(checkpoint.substring(0, colon));
+        long off = Long.parseLong(checkpoint.substring(colon + 1));
+        if (gen < generation) {
+            // Rotated after the checkpoint: the rotated file ends where the checkpoint says (rotation
+            // happens only between groups); everything in the active file is unacknowledged.
+            Path rotated = file.resolveSibling(file.getFileName() + String.format(".%06d", gen + 1));
+            if (Files.exists(rotated)) {
+                try (FileChannel r = FileChannel.open(rotated, StandardOpenOption.WRITE)) {
+                    if (r.size() > off) {
+                        r.truncate(off);
+                        r.force(true);
+                    }
+                }
+            }
+            off = 0;
+        }
+        if (ch.size() > off) {
+            LOG.info(file + ": cutting " + (ch.size() - off) + " unacknowledged bytes (they will be resent)");
+            ch.truncate(off);
+            ch.force(true);
+        }
+        offset = Math.min(offset, off);
+        offset = ch.size();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (ch != null) {
+            ch.force(true);
+            ch.close();
+        }
+    }
+}

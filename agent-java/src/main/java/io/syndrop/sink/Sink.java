@@ -1,0 +1,43 @@
+package io.syndrop.sink;
+
+import io.syndrop.proto.v1.WatchItem;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Where the collector hands records. The collector acknowledges a range to the agent only after
+ * {@link #flush()} returned for every sink, so flush means "durable as far as this sink can tell"
+ * (fsync for files; for syslog over TCP/TLS, acknowledged by the receiver's TCP). Writes and
+ * flushes to the network give up after a timeout instead of blocking the collector for good.
+ */
+public interface Sink extends AutoCloseable {
+    /** A short name for logs and metric labels, e.g. {@code json:/var/log/syndrop.json}. */
+    String name();
+
+    /**
+     * Makes the sink ready to take a group, e.g. (re)connects; called before every group so a sink
+     * that is down fails before the others are written and rolled back.
+     */
+    default void prepare() throws IOException {}
+
+    void write(List<WatchItem> items) throws IOException;
+
+    void flush() throws IOException;
+
+    /**
+     * An opaque marker of what is durable after the last successful flush, stored with the
+     * collector's dedupe state; empty when the sink cannot be rolled back.
+     */
+    default String checkpoint() {
+        return "";
+    }
+
+    /**
+     * Drops what was written after the checkpoint, which was never acknowledged (the agent resends
+     * it): called after a restart and after a failed group before it is retried.
+     */
+    default void recover(String checkpoint) throws IOException {}
+
+    @Override
+    void close() throws IOException;
+}

@@ -1,0 +1,138 @@
+package io.syndrop.format;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.syndrop.proto.v1.CounterSample;
+import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.LossRecord;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The hand-written JSON must say exactly what protobuf's own JsonFormat says, for any record. */
+public class RecordJsonTest {
+    private static final String[] STRINGS = {
+        "", "10.0.0.1", "fd00::1", "NO_SOCKET", "web-1", "quote\" back\\slash", "tab\tnl\ncr\r", "\u0000\u001f\u007f",
+        "<html>&'=", "caf\u00e9 \u4e2d\u6587", "emoji \ud83d\ude00", "line\u2028sep\u2029", "lone \ud800 surrogate"
+    };
+
+    private static String pick(Random r) {
+        return STRINGS[r.nextInt(STRINGS.length)];
+    }
+
+    private static long u64(Random r) {
+        switch (r.nextInt(4)) {
+            case 0: return 0;
+            case 1: return -1L;                 // 2^64-1 as unsigned
+            case 2: return r.nextInt(1000);
+            default: return r.nextLong();
+        }
+    }
+
+    private static int u32(Random r) {
+        switch (r.nextInt(4)) {
+            case 0: return 0;
+            case 1: return -1;                  // 2^32-1 as unsigned
+            case 2: return r.nextInt(70000);
+            default: return r.nextInt();
+        }
+    }
+
+    public static DropEvent randomEvent(Random r) {
+        return DropEvent.newBuilder()
+                .setSeq(u64(r)).setTimeUnixNano(u64(r)).setNode(pick(r)).setReasonValue(r.nextInt(9))
+                .setKernelReason(pick(r)).setSrcAddr(pick(r)).setSrcPort(u32(r)).setDstAddr(pick(r)).setDstPort(u32(r))
+                .setTsval(u32(r)).setTsecr(u32(r)).setCachedTs(u32(r)).setCachedTsAgeSec(u32(r)).setNetnsIno(u64(r))
+                .setSynQueueLen(u32(r)).setSynQueueMax(u32(r)).setAcceptQueueLen(u32(r)).setAcceptQueueMax(u32(r))
+                .setProbeValue(r.nextInt(7)).setAgentId(pick(r)).setAgentBoot(u64(r))
+                .build();
+    }
+
+    /** What JsonFormat makes of it; a lone surrogate becomes '?' as String.getBytes(UTF_8) makes it. */
+    private static JsonElement reference(Message m, boolean zeros) throws Exception {
+        JsonFormat.Printer p = JsonFormat.printer().omittingInsignificantWhitespace();
+        if (zeros) {
+            p = p.alwaysPrintFieldsWithNoPresence();
+        }
+        String s = new String(p.print(m).getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+        return JsonParser.parseString(s);
+    }
+
+    private static JsonElement ours(JsonBytes o) {
+        return JsonParser.parseString(o.toString());
+    }
+
+    @Test
+    void dropEventsMatchJsonFormat() throws Exception {
+        Random r = new Random(42);
+        JsonBytes o = new JsonBytes(16);
+        for (int i = 0; i < 5000; i++) {
+            DropEvent e = i == 0 ? DropEvent.getDefaultInstance() : randomEvent(r);
+            for (boolean zeros : new boolean[] {false, true}) {
+                o.reset();
+                RecordJson.drop(o, e, zeros, null);
+                assertEquals(reference(e, zeros), ours(o), "event " + e + " zeros=" + zeros);
+            }
+        }
+    }
+
+    @Test
+    void lossRecordsAndCounterSamplesMatchJsonFormat() throws Exception {
+        Random r = new Random(7);
+        JsonBytes o = new JsonBytes(16);
+        for (int i = 0; i < 2000; i++) {
+            LossRecord l = LossRecord.newBuilder().setStageValue(r.nextInt(6)).setCount(u64(r)).setTimeUnixNano(u64(r))
+                    .setAgentId(pick(r)).setAgentBoot(u64(r)).setDetail(pick(r)).setSeq(u64(r)).setNode(pick(r)).build();
+            CounterSample.Builder cb = CounterSample.newBuilder().setTimeUnixNano(u64(r)).setNode(pick(r)).setNetnsIno(u64(r))
+                    .setAgentId(pick(r)).setAgentBoot(u64(r)).setSeq(u64(r));
+            for (int k = r.nextInt(4); k > 0; k--) {
+                cb.putCounters("TcpExt:" + pick(r) + k, r.nextLong());
+                cb.putSysctls("net.ipv4." + pick(r) + k, pick(r));
+            }
+            CounterSample c = cb.build();
+            for (boolean zeros : new boolean[] {false, true}) {
+                o.reset();
+                RecordJson.loss(o, l, zeros, null);
+                assertEquals(reference(l, zeros), ours(o), "loss " + l);
+                o.reset();
+                RecordJson.counters(o, c, zeros, null);
+                assertEquals(reference(c, zeros), ours(o), "counters " + c);
+            }
+        }
+    }
+
+    @Test
+    void typeGoesFirstAndTheRestIsTheRecord() throws Exception {
+        DropEvent e = randomEvent(new Random(3));
+        JsonBytes o = new JsonBytes();
+        RecordJson.drop(o, e, false, "drop");
+        String s = o.toString();
+        assertEquals("{\"type\":\"drop\"", s.substring(0, 14));
+        JsonObject got = JsonParser.parseString(s).getAsJsonObject();
+        got.remove("type");
+        assertEquals(reference(e, false), got);
+    }
+
+    @Test
+    void numbersAtTheEdges() {
+        JsonBytes o = new JsonBytes(1);
+        o.number(0).raw(' ').number(-1).raw(' ').number(Long.MIN_VALUE).raw(' ').number(Long.MAX_VALUE).raw(' ')
+                .unsigned(-1L).raw(' ').unsigned(999_999_999_999_999_999L).raw(' ').unsigned(1_000_000_000_000_000_000L).raw(' ')
+                .number(Integer.MAX_VALUE).raw(' ').number(Integer.MAX_VALUE + 1L).raw(' ').number(999_999_999).raw(' ')
+                .number(1_000_000_000).raw(' ').number(1_000_000_007_000_000_009L);
+        assertEquals("0 -1 -9223372036854775808 9223372036854775807 18446744073709551615 999999999999999999 1000000000000000000"
+                + " 2147483647 2147483648 999999999 1000000000 1000000007000000009", o.toString());
+        java.util.Random r = new java.util.Random(5);
+        for (int i = 0; i < 100_000; i++) {
+            long v = r.nextLong() >>> r.nextInt(64);
+            o.reset();
+            o.number(v).raw(' ').unsigned(-v);
+            assertEquals(v + " " + Long.toUnsignedString(-v), o.toString());
+        }
+    }
+}
