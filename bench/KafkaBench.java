@@ -41,7 +41,7 @@ public class KafkaBench {
         Path rec = work.resolve("events.pb");
         List<DropEvent> events = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            events.add(DropEvent.newBuilder().setTimeUnixNano(1_790_000_000_000_000_000L + i * 1000L).setReason(Reason.NO_SOCKET)
+            events.add(DropEvent.newBuilder().setTimeUnixNano(1_790_000_000_000_000_000L + i * 1000L).setReason(Reason.SYN_QUEUE_FULL)
                     .setSrcAddr("10.1." + (i / 250 % 250) + "." + (i % 250 + 1)).setSrcPort(30000 + i % 30000)
                     .setDstAddr("10.0.0.1").setDstPort(8080).setTsval(i).setNetnsIno(4026531840L).build());
         }

@@ -50,9 +50,15 @@ public final class AgentCommand implements Command {
                 usage: syndrop agent --collector HOST:PORT [options]
                        syndrop agent --kafka HOST:PORT[,...] --topic T [options]
                   --collector HOST:PORT   collector to publish to (TLS unless --insecure)
-                """ + KafkaOptions.USAGE.replace("  --", "    ") + """
-
-                                          (one record per batch, keyed by agent id; docs/kafka.md)
+                  --kafka HOST:PORT[,...]  Kafka bootstrap servers instead of --collector: one record per
+                                           batch, keyed by agent id (docs/kafka.md)
+                  --topic T                the Kafka topic
+                  --kafka-security-protocol P   PLAINTEXT (default), SSL, SASL_PLAINTEXT or SASL_SSL
+                  --kafka-ca FILE          CA certificates (PEM) to verify the brokers
+                  --kafka-cert FILE --kafka-key FILE   client certificate chain and unencrypted PKCS#8 key (PEM)
+                  --kafka-sasl-mechanism M PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, ...
+                  --kafka-sasl-jaas-file FILE   the sasl.jaas.config value (credentials stay off the command line)
+                  --kafka-config FILE      more Kafka client properties (Java properties file)
                   --insecure              send in plaintext (the collector must run with --insecure too)
                   --ca FILE               CA bundle (PEM) to verify the collector (default: system trust)
                   --cert FILE --key FILE  client certificate and PKCS#8 key for mutual TLS

@@ -44,8 +44,14 @@ public final class CollectCommand implements Command {
                 usage: syndrop collect --listen HOST:PORT --sink SPEC [--sink SPEC ...] [options]
                        syndrop collect --kafka HOST:PORT[,...] --topic T --group G --sink SPEC ... [options]
                   --listen HOST:PORT       gRPC port for agents and subscribers
-                """ + KafkaOptions.USAGE + """
-
+                  --kafka HOST:PORT[,...]  Kafka bootstrap servers instead of --listen (docs/kafka.md)
+                  --topic T                the Kafka topic
+                  --kafka-security-protocol P   PLAINTEXT (default), SSL, SASL_PLAINTEXT or SASL_SSL
+                  --kafka-ca FILE          CA certificates (PEM) to verify the brokers
+                  --kafka-cert FILE --kafka-key FILE   client certificate chain and unencrypted PKCS#8 key (PEM)
+                  --kafka-sasl-mechanism M PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, ...
+                  --kafka-sasl-jaas-file FILE   the sasl.jaas.config value (credentials stay off the command line)
+                  --kafka-config FILE      more Kafka client properties (Java properties file)
                   --group G                Kafka consumer group: collectors in one group share the partitions;
                                            offsets are committed after every sink took the records
                   --sink kafka://H:P[,...]/TOPIC[?format=json|ecs|cef&timeout=DURATION]   one record per item,

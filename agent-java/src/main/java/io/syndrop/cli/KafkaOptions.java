@@ -9,16 +9,6 @@ final class KafkaOptions {
     static final Set<String> WITH_VALUE = Set.of("kafka", "topic", "kafka-security-protocol", "kafka-ca", "kafka-cert", "kafka-key",
             "kafka-sasl-mechanism", "kafka-sasl-jaas-file", "kafka-config");
 
-    static final String USAGE = """
-              --kafka HOST:PORT[,...]  Kafka bootstrap servers (with --topic)
-              --topic T                the Kafka topic
-              --kafka-security-protocol P   PLAINTEXT (default), SSL, SASL_PLAINTEXT or SASL_SSL
-              --kafka-ca FILE          CA certificates (PEM) to verify the brokers
-              --kafka-cert FILE --kafka-key FILE   client certificate chain and unencrypted PKCS#8 key (PEM)
-              --kafka-sasl-mechanism M PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, ...
-              --kafka-sasl-jaas-file FILE   the sasl.jaas.config value (credentials stay off the command line)
-              --kafka-config FILE      more Kafka client properties (Java properties file)""";
-
     private KafkaOptions() {}
 
     static Set<String> with(Set<String> others) {
