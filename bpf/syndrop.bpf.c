@@ -239,6 +239,8 @@ static __always_inline void read_listener(struct sock *sk, struct syndrop_event 
 	e->max_syn_backlog = (__u32)BPF_CORE_READ(net, ipv4.sysctl_max_syn_backlog);
 	e->syncookies = (__u8)BPF_CORE_READ(net, ipv4.sysctl_tcp_syncookies);
 	e->netns_ino = BPF_CORE_READ(net, ns.inum);
+	/* Who owns the listener is resolved in user space from this inode (socket:[ino] in /proc/PID/fd). */
+	e->listener_ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
 	e->flags |= SYNDROP_F_HAS_QUEUES;
 }
 

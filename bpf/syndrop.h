@@ -11,7 +11,7 @@
 #define SYNDROP_H
 
 #define SYNDROP_EVENT_SIZE 128
-#define SYNDROP_LAYOUT_VERSION 1
+#define SYNDROP_LAYOUT_VERSION 2 /* 2: listener_ino took the reserved bytes */
 
 /* Stable reasons: same numbers as syndrop.v1.Reason in proto/. */
 enum syndrop_reason {
@@ -81,7 +81,8 @@ struct syndrop_event {
 	__u32 max_syn_backlog; /* 112 net.ipv4.tcp_max_syn_backlog of the listener's netns, 0 unknown */
 	__u8  syncookies;      /* 116 net.ipv4.tcp_syncookies of that netns (0xff unknown) */
 	__u8  pad[3];          /* 117 zero */
-	__u64 reserved;        /* 120 zero; room to grow without changing the size */
+	__u64 listener_ino;    /* 120 inode of the listening socket (socket:[ino] in /proc/PID/fd), 0 when the
+	                        *     drop had no listener (TIME-WAIT, closed port) */
 };
 
 #ifndef __cplusplus

@@ -264,6 +264,20 @@ static __always_inline int sd_parse_tcp(struct sk_buff *skb, struct syndrop_even
 	return 0;
 }
 
+/* The listener's socket inode (socket:[ino] in /proc/PID/fd): struct socket_alloc puts the socket
+ * and its inode side by side on every kernel, so no file pointer needs to be followed. */
+static __always_inline u64 sd_socket_ino(struct sock *sk)
+{
+	struct socket *sock = NULL;
+	unsigned long ino = 0;
+
+	bpf_probe_read(&sock, sizeof(sock), &sk->sk_socket);
+	if (!sock)
+		return 0;
+	bpf_probe_read(&ino, sizeof(ino), &container_of(sock, struct socket_alloc, socket)->vfs_inode.i_ino);
+	return ino;
+}
+
 static __always_inline void sd_read_listener(struct sock *sk, struct syndrop_event *e)
 {
 	struct net *net = sd_sock_net(&sk->__sk_common);
@@ -286,6 +300,7 @@ static __always_inline void sd_read_listener(struct sock *sk, struct syndrop_eve
 		bpf_probe_read(&e->syncookies, 1, &net->ipv4.sysctl_tcp_syncookies);
 #endif
 	}
+	e->listener_ino = sd_socket_ino(sk);
 	e->flags |= SYNDROP_F_HAS_QUEUES;
 }
 

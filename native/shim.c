@@ -688,7 +688,7 @@ int syndrop_field_offset(const char *field)
 		FIELD(tsval), FIELD(tsecr), FIELD(cached_ts), FIELD(cached_ts_stamp),
 		FIELD(kernel_reason), FIELD(syn_qlen), FIELD(syn_qmax), FIELD(accept_qlen),
 		FIELD(accept_qmax), FIELD(ifindex), FIELD(ktime_sec_at), FIELD(drops_before),
-		FIELD(drops_after), FIELD(max_syn_backlog), FIELD(syncookies), FIELD(pad), FIELD(reserved),
+		FIELD(drops_after), FIELD(max_syn_backlog), FIELD(syncookies), FIELD(pad), FIELD(listener_ino),
 	};
 	size_t i;
 

@@ -107,8 +107,17 @@ struct sock_common {
 #endif
 };
 
+struct inode { unsigned long i_ino; };
+struct socket { int state; };
+/* include/net/sock.h: the socket and its inode allocated together. */
+struct socket_alloc { struct socket socket; struct inode vfs_inode; };
+#ifndef container_of
+#define container_of(ptr, type, member) ((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
+#endif
+
 struct sock {
 	struct sock_common __sk_common;
+	struct socket *sk_socket;
 	atomic_t sk_drops;
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 5, 0)
 	u32 sk_ack_backlog;

@@ -1,5 +1,6 @@
 package io.syndrop.agent;
 
+import io.syndrop.identity.IdentityStage;
 import io.syndrop.counters.CounterReader;
 import io.syndrop.counters.CounterWatcher;
 import io.syndrop.os.NetnsTarget;
@@ -86,7 +87,7 @@ public final class KernelEventSource implements EventSource {
                         tee.onBatchEnd();
                     }
                 }
-            }, node, pipeline.agentId(), pipeline.boot(), new AtomicLong());
+            }, node, pipeline.agentId(), pipeline.boot(), new AtomicLong(), IdentityStage.forNode());
         } else {
             err.println("syndrop: no eBPF attach mode: sending counter samples only");
         }

@@ -1,5 +1,6 @@
 package io.syndrop.cli;
 
+import io.syndrop.identity.IdentityStage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.syndrop.counters.CounterDelta;
@@ -242,7 +243,7 @@ public final class DoctorCommand implements Command {
             public void onLoss(LossRecord loss) {
                 // the counters carry the totals; missing examples do not change a finding
             }
-        }, node, node, boot, new AtomicLong());
+        }, node, node, boot, new AtomicLong(), IdentityStage.forNode());
     }
 
     private static CounterDelta recorded(List<String> dirs) throws IOException {

@@ -1,5 +1,6 @@
 package io.syndrop.cli;
 
+import io.syndrop.identity.IdentityStage;
 import io.syndrop.counters.CounterWatcher;
 import io.syndrop.os.NetnsTarget;
 import io.syndrop.filter.EventFilter;
@@ -125,7 +126,7 @@ public final class WatchCommand implements Command {
         EventPrinter printer = new EventPrinter(json, out, err);
         printer.printHeader();
         try (LiveProbe probe = LiveProbe.start(plan.session(), filter, printer, node, node,
-                boot, seq);
+                boot, seq, IdentityStage.forNode());
              CounterFeed gap = plan.mode() != AttachMode.TRACEPOINT ? new CounterFeed()
                      : everywhere ? CounterFeed.listenDropGapEverywhere(GAP_INTERVAL, origin, printer, err)
                      : CounterFeed.listenDropGap(counterTargets, GAP_INTERVAL, origin, printer, err)) {

@@ -21,8 +21,15 @@ public final class EventDecoder {
     private final String[] reasonCache = new String[1024];
     private final long monoToWallNanos;
     private final DropEvent.Builder builder = DropEvent.newBuilder();
+    private final EventEnricher enricher;
 
     public EventDecoder(String node, String agentId, long agentBoot, IntFunction<String> kernelReasonNames) {
+        this(node, agentId, agentBoot, kernelReasonNames, EventEnricher.NONE);
+    }
+
+    public EventDecoder(String node, String agentId, long agentBoot, IntFunction<String> kernelReasonNames,
+                        EventEnricher enricher) {
+        this.enricher = enricher;
         this.node = node;
         this.agentId = agentId;
         this.agentBoot = agentBoot;
@@ -54,6 +61,7 @@ public final class EventDecoder {
                 .setTsecr(b.getInt(off + EventLayout.TSECR))
                 .setCachedTs(b.getInt(off + EventLayout.CACHED_TS))
                 .setNetnsIno(b.getLong(off + EventLayout.NETNS_INO))
+                .setListenerIno(b.getLong(off + EventLayout.LISTENER_INO))
                 .setAgentId(agentId)
                 .setAgentBoot(agentBoot);
         int stamp = b.getInt(off + EventLayout.CACHED_TS_STAMP);
@@ -74,6 +82,7 @@ public final class EventDecoder {
         if (kr != 0) {
             e.setKernelReason(kernelReasonName(kr));
         }
+        enricher.enrich(e);
         return e.build();
     }
 

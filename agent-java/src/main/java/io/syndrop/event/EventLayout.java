@@ -6,7 +6,7 @@ package io.syndrop.event;
  */
 public final class EventLayout {
     public static final int SIZE = 128;
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     public static final int KTIME_NS = 0;
     public static final int NETNS_INO = 8;
@@ -34,7 +34,7 @@ public final class EventLayout {
     public static final int MAX_SYN_BACKLOG = 112;
     public static final int SYNCOOKIES = 116;
     public static final int PAD = 117;
-    public static final int RESERVED = 120;
+    public static final int LISTENER_INO = 120;
 
     /** SYNDROP_F_* */
     public static final int F_IPV6 = 0x1;

@@ -22,12 +22,24 @@ public final class EventFilter {
     private final List<Cidr> srcCidrs;
     private final List<Long> netnsInos;
     private final Set<Reason> reasons;
+    private final WorkloadFilter workload;
 
     public EventFilter(List<Integer> ports, List<Cidr> srcCidrs, List<Long> netnsInos, Set<Reason> reasons) {
+        this(ports, srcCidrs, netnsInos, reasons, WorkloadFilter.ANY);
+    }
+
+    public EventFilter(List<Integer> ports, List<Cidr> srcCidrs, List<Long> netnsInos, Set<Reason> reasons,
+                       WorkloadFilter workload) {
         this.ports = List.copyOf(ports);
         this.srcCidrs = List.copyOf(srcCidrs);
         this.netnsInos = List.copyOf(netnsInos);
         this.reasons = reasons.isEmpty() ? EnumSet.noneOf(Reason.class) : EnumSet.copyOf(reasons);
+        this.workload = workload;
+    }
+
+    /** This filter, also keeping only events of the given workloads. */
+    public EventFilter withWorkload(WorkloadFilter w) {
+        return new EventFilter(ports, srcCidrs, netnsInos, reasons, w);
     }
 
     /**
@@ -57,11 +69,14 @@ public final class EventFilter {
             }
             rs.add(r);
         }
-        return new EventFilter(f.getPortsList(), cidrs, f.getNetnsInosList(), rs);
+        WorkloadFilter w = WorkloadFilter.of(f.getPodsList(), f.getK8SNamespacesList(), f.getContainersList(),
+                f.getProcessesList());
+        return new EventFilter(f.getPortsList(), cidrs, f.getNetnsInosList(), rs, w);
     }
 
     public Filter toProto() {
         Filter.Builder b = Filter.newBuilder().addAllPorts(ports).addAllNetnsInos(netnsInos).addAllReasons(reasons);
+        workload.addTo(b);
         for (Cidr c : srcCidrs) {
             b.addSrcCidrs(c.toString());
         }
@@ -102,6 +117,9 @@ public final class EventFilter {
         if (!netnsInos.isEmpty() && !netnsInos.contains(e.getNetnsIno())) {
             return false;
         }
+        if (!workload.matches(e)) {
+            return false;
+        }
         if (!srcCidrs.isEmpty()) {
             for (Cidr c : srcCidrs) {
                 if (c.contains(e.getSrcAddr())) {
@@ -127,5 +145,9 @@ public final class EventFilter {
 
     public Set<Reason> reasons() {
         return reasons;
+    }
+
+    public WorkloadFilter workload() {
+        return workload;
     }
 }

@@ -15,8 +15,8 @@ public final class EventText {
     private EventText() {}
 
     public static String header() {
-        return String.format("%-12s %-21s %-47s %-10s %-10s %-12s %-15s %s",
-                "TIME", "REASON", "SOURCE -> DESTINATION", "TSVAL", "CACHED_TS", "SYNQ/ACCQ", "NETNS", "DETAIL");
+        return String.format("%-12s %-21s %-47s %-10s %-10s %-12s %-15s %-24s %s",
+                "TIME", "REASON", "SOURCE -> DESTINATION", "TSVAL", "CACHED_TS", "SYNQ/ACCQ", "NETNS", "WORKLOAD", "DETAIL");
     }
 
     public static String line(DropEvent e) {
@@ -34,10 +34,32 @@ public final class EventText {
                     .append("tsval behind cached by ").append(Integer.toUnsignedLong(e.getCachedTs() - e.getTsval()))
                     .append(" ticks, cached ").append(e.getCachedTsAgeSec()).append("s ago");
         }
-        return String.format("%-12s %-21s %-47s %-10s %-10s %-12s %-15s %s",
+        return String.format("%-12s %-21s %-47s %-10s %-10s %-12s %-15s %-24s %s",
                 TIME.format(Instant.ofEpochSecond(0, e.getTimeUnixNano())), e.getReason().name(), src + " -> " + dst,
                 e.getTsval() == 0 ? "-" : Integer.toUnsignedString(e.getTsval()), cached, queues,
-                Long.toString(e.getNetnsIno()), detail);
+                Long.toString(e.getNetnsIno()), workload(e), detail);
+    }
+
+    /**
+     * Who dropped it, compactly: the pod (NAMESPACE/NAME), else the container's name, else the
+     * systemd unit, then the process as comm[pid]; "-" when nothing is known (yet).
+     * E.g. "ingress-nginx/controller-7d9 nginx[812]", "nginx.service nginx[812]", "java[4711]".
+     */
+    public static String workload(DropEvent e) {
+        StringBuilder w = new StringBuilder();
+        if (!e.getPodName().isEmpty()) {
+            w.append(e.getPodNamespace()).append('/').append(e.getPodName());
+        } else if (!e.getContainerName().isEmpty()) {
+            w.append(e.getContainerName());
+        } else if (!e.getContainerId().isEmpty()) {
+            w.append(e.getContainerId(), 0, Math.min(12, e.getContainerId().length()));
+        } else if (!e.getProcessUnit().isEmpty()) {
+            w.append(e.getProcessUnit());
+        }
+        if (e.getProcessPid() != 0) {
+            w.append(w.length() > 0 ? " " : "").append(e.getProcessComm()).append('[').append(e.getProcessPid()).append(']');
+        }
+        return w.length() == 0 ? "-" : w.toString();
     }
 
     public static String loss(LossRecord l) {

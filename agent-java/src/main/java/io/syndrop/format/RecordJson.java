@@ -46,6 +46,18 @@ public final class RecordJson {
     private static final JsonBytes.Key K_TSECR = JsonBytes.key("tsecr");
     private static final JsonBytes.Key K_TSVAL = JsonBytes.key("tsval");
     private static final JsonBytes.Key K_TYPE = JsonBytes.key("type");
+    private static final JsonBytes.Key K_LISTENER_INO = JsonBytes.key("listenerIno");
+    private static final JsonBytes.Key K_PROCESS_PID = JsonBytes.key("processPid");
+    private static final JsonBytes.Key K_PROCESS_COMM = JsonBytes.key("processComm");
+    private static final JsonBytes.Key K_PROCESS_EXE = JsonBytes.key("processExe");
+    private static final JsonBytes.Key K_PROCESS_UNIT = JsonBytes.key("processUnit");
+    private static final JsonBytes.Key K_CONTAINER_ID = JsonBytes.key("containerId");
+    private static final JsonBytes.Key K_CONTAINER_NAME = JsonBytes.key("containerName");
+    private static final JsonBytes.Key K_CONTAINER_IMAGE = JsonBytes.key("containerImage");
+    private static final JsonBytes.Key K_CONTAINER_RUNTIME = JsonBytes.key("containerRuntime");
+    private static final JsonBytes.Key K_POD_UID = JsonBytes.key("podUid");
+    private static final JsonBytes.Key K_POD_NAMESPACE = JsonBytes.key("podNamespace");
+    private static final JsonBytes.Key K_POD_NAME = JsonBytes.key("podName");
     private static final byte[][] REASONS = JsonBytes.quotedNames(Reason.values());
     private static final byte[][] PROBES = JsonBytes.quotedNames(Probe.values());
     private static final byte[][] STAGES = JsonBytes.quotedNames(LossRecord.Stage.values());
@@ -74,6 +86,18 @@ public final class RecordJson {
         f.probe(e.getProbe(), e.getProbeValue());
         f.str(K_AGENT_ID, e.getAgentId());
         f.u64(K_AGENT_BOOT, e.getAgentBoot(), o.bootCache);
+        f.u64(K_LISTENER_INO, e.getListenerIno());
+        f.u32(K_PROCESS_PID, e.getProcessPid());
+        f.str(K_PROCESS_COMM, e.getProcessComm());
+        f.str(K_PROCESS_EXE, e.getProcessExe());
+        f.str(K_PROCESS_UNIT, e.getProcessUnit());
+        f.str(K_CONTAINER_ID, e.getContainerId());
+        f.str(K_CONTAINER_NAME, e.getContainerName());
+        f.str(K_CONTAINER_IMAGE, e.getContainerImage());
+        f.str(K_CONTAINER_RUNTIME, e.getContainerRuntime());
+        f.str(K_POD_UID, e.getPodUid());
+        f.str(K_POD_NAMESPACE, e.getPodNamespace());
+        f.str(K_POD_NAME, e.getPodName());
         f.end();
     }
 

@@ -1,6 +1,7 @@
 package io.syndrop.probe;
 
 import io.syndrop.event.EventDecoder;
+import io.syndrop.event.EventEnricher;
 import io.syndrop.filter.EventFilter;
 
 import java.util.concurrent.CountDownLatch;
@@ -16,10 +17,12 @@ public final class LiveProbe implements AutoCloseable {
     private final DrainLoop loop;
     private final CountDownLatch done = new CountDownLatch(1);
     private final Thread hook;
+    private final EventEnricher enricher;
 
-    private LiveProbe(KernelProbe session, DrainLoop loop) {
+    private LiveProbe(KernelProbe session, DrainLoop loop, EventEnricher enricher) {
         this.session = session;
         this.loop = loop;
+        this.enricher = enricher;
         Thread t = new Thread(() -> {
             try {
                 loop.run();
@@ -35,8 +38,18 @@ public final class LiveProbe implements AutoCloseable {
     /** Starts draining {@code session}; events get numbers from {@code seq}. */
     public static LiveProbe start(KernelProbe session, EventFilter filter, DropListener listener, String node,
                                   String agentId, long agentBoot, AtomicLong seq) {
-        EventDecoder decoder = new EventDecoder(node, agentId, agentBoot, new KernelReasonNames());
-        return new LiveProbe(session, new DrainLoop(session, decoder, filter, listener, agentId, agentBoot, seq));
+        return start(session, filter, listener, node, agentId, agentBoot, seq, EventEnricher.NONE);
+    }
+
+    /**
+     * As above, with {@code enricher} adding what user space knows (the listener's identity) to each
+     * event before the filter sees it, so workload filters apply to named events. An enricher that
+     * is AutoCloseable (the identity stage) is closed with the probe, after the last event.
+     */
+    public static LiveProbe start(KernelProbe session, EventFilter filter, DropListener listener, String node,
+                                  String agentId, long agentBoot, AtomicLong seq, EventEnricher enricher) {
+        EventDecoder decoder = new EventDecoder(node, agentId, agentBoot, new KernelReasonNames(), enricher);
+        return new LiveProbe(session, new DrainLoop(session, decoder, filter, listener, agentId, agentBoot, seq), enricher);
     }
 
     /** Waits until the drain thread ends (after close, or on a drain failure) or the timeout passes. */
@@ -57,6 +70,13 @@ public final class LiveProbe implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         session.close();
+        if (enricher instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // its thread only resolves names; nothing is lost by not stopping it cleanly
+            }
+        }
     }
 
     @Override

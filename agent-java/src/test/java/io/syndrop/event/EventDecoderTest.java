@@ -84,6 +84,26 @@ class EventDecoderTest {
         assertEquals(3, e.getSynQueueLen());
     }
 
+    /** Layout 2: the 8 bytes at 120 are the listener's socket inode, full 64 bits. */
+    @Test
+    void decodesTheListenerInodeAndLetsTheEnricherSeeIt() {
+        ByteBuffer b = record();
+        b.put(EventLayout.REASON, (byte) 4).put(EventLayout.FLAGS, (byte) EventLayout.F_HAS_QUEUES);
+        b.putLong(EventLayout.NETNS_INO, 4026531840L);
+        b.putLong(EventLayout.LISTENER_INO, 0x1_2345_6789L);
+        long[] seen = new long[2];
+        DropEvent e = new EventDecoder("n", "a", 1, v -> null, ev -> {
+            seen[0] = ev.getListenerIno();
+            seen[1] = ev.getNetnsIno();
+            ev.setProcessPid(812).setProcessComm("nginx");
+        }).decode(b, 0, 1);
+        assertEquals(0x1_2345_6789L, e.getListenerIno());
+        assertEquals(0x1_2345_6789L, seen[0], "the enricher runs after the inode is decoded");
+        assertEquals(4026531840L, seen[1]);
+        assertEquals(812, e.getProcessPid());
+        assertEquals("nginx", e.getProcessComm());
+    }
+
     @Test
     void ipv6TextFollowsRfc5952() {
         assertEquals("2001:db8::1", v6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1));

@@ -43,6 +43,46 @@ class EventFilterTest {
         assertEquals(p, back.toProto());
     }
 
+    private static final DropEvent NAMED = DropEvent.newBuilder().setDstPort(80).setProcessPid(812).setProcessComm("nginx")
+            .setContainerId("3f4e5d6c7b8a9f0e1d2c3b4a59687766554433221100ffeeddccbbaa99887766").setContainerName("controller")
+            .setPodNamespace("ingress-nginx").setPodName("ingress-nginx-controller-7d9").build();
+
+    @Test
+    void workloadDimensionsMatchResolvedIdentityOnly() {
+        assertTrue(workload(List.of("ingress-nginx/ingress-nginx-controller-7d9"), List.of(), List.of(), List.of()).matches(NAMED));
+        assertFalse(workload(List.of("ingress-nginx/other"), List.of(), List.of(), List.of()).matches(NAMED));
+        assertTrue(workload(List.of(), List.of("ingress-nginx"), List.of(), List.of()).matches(NAMED));
+        assertFalse(workload(List.of(), List.of("default"), List.of(), List.of()).matches(NAMED));
+        assertTrue(workload(List.of(), List.of(), List.of("controller"), List.of()).matches(NAMED));
+        assertTrue(workload(List.of(), List.of(), List.of("3f4e5d6c7b8a"), List.of()).matches(NAMED), "docker ps's short id");
+        assertFalse(workload(List.of(), List.of(), List.of("3f4e5d"), List.of()).matches(NAMED), "too short a prefix");
+        assertTrue(workload(List.of(), List.of(), List.of(), List.of("nginx")).matches(NAMED));
+        assertTrue(workload(List.of(), List.of(), List.of(), List.of("812")).matches(NAMED));
+        assertFalse(workload(List.of(), List.of(), List.of(), List.of("813")).matches(NAMED));
+        assertFalse(workload(List.of(), List.of(), List.of(), List.of("nginx")).matches(E), "an unresolved event is not nginx's");
+        assertFalse(workload(List.of(), List.of(""), List.of(), List.of()).isAny());
+    }
+
+    @Test
+    void workloadFiltersRoundTripAndRefuseBadValues() {
+        Filter p = Filter.newBuilder().addPods("b/x").addPods("a/y").addK8SNamespaces("kube-system")
+                .addContainers("c").addProcesses("812").build();
+        EventFilter f = EventFilter.fromProto(p);
+        assertTrue(f.toProto().getPodsList().containsAll(List.of("a/y", "b/x")));
+        assertEquals(f.toProto(), EventFilter.fromProto(f.toProto()).toProto());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> EventFilter.fromProto(Filter.newBuilder().addPods("nginx").build()));
+        assertTrue(e.getMessage().startsWith("pods: 'nginx' is not NAMESPACE/NAME"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> EventFilter.fromProto(Filter.newBuilder().addPods("a/b/c").build()));
+        assertThrows(IllegalArgumentException.class, () -> EventFilter.fromProto(Filter.newBuilder().addProcesses(" ").build()));
+        assertThrows(IllegalArgumentException.class,
+                () -> EventFilter.fromProto(Filter.newBuilder().addContainers("x".repeat(300)).build()));
+    }
+
+    private static WorkloadFilter workload(List<String> pods, List<String> ns, List<String> c, List<String> p) {
+        return new WorkloadFilter(java.util.Set.copyOf(pods), java.util.Set.copyOf(ns), java.util.Set.copyOf(c), java.util.Set.copyOf(p));
+    }
+
     @Test
     void badInputIsRefusedWithTheValue() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Cidr.parse("10.0.0.0/33"));

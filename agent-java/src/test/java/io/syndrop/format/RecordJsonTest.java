@@ -50,6 +50,9 @@ public class RecordJsonTest {
                 .setTsval(u32(r)).setTsecr(u32(r)).setCachedTs(u32(r)).setCachedTsAgeSec(u32(r)).setNetnsIno(u64(r))
                 .setSynQueueLen(u32(r)).setSynQueueMax(u32(r)).setAcceptQueueLen(u32(r)).setAcceptQueueMax(u32(r))
                 .setProbeValue(r.nextInt(7)).setAgentId(pick(r)).setAgentBoot(u64(r))
+                .setListenerIno(u64(r)).setProcessPid(u32(r)).setProcessComm(pick(r)).setProcessExe(pick(r))
+                .setProcessUnit(pick(r)).setContainerId(pick(r)).setContainerName(pick(r)).setContainerImage(pick(r))
+                .setContainerRuntime(pick(r)).setPodUid(pick(r)).setPodNamespace(pick(r)).setPodName(pick(r))
                 .build();
     }
 

@@ -1,6 +1,7 @@
 package io.syndrop.probe;
 
 import io.syndrop.event.EventDecoder;
+import io.syndrop.event.EventEnricher;
 import io.syndrop.filter.EventFilter;
 import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.LossRecord;
@@ -42,6 +43,10 @@ public final class ProbeRecorder implements AutoCloseable {
     }
 
     private ProbeRecorder(KernelProbe session, EventFilter filter, boolean drain) {
+        this(session, filter, drain, EventEnricher.NONE);
+    }
+
+    private ProbeRecorder(KernelProbe session, EventFilter filter, boolean drain, EventEnricher enricher) {
         this.events = new ArrayList<>();
         this.losses = new ArrayList<>();
         this.owner = true;
@@ -63,7 +68,7 @@ public final class ProbeRecorder implements AutoCloseable {
                 }
             }
         };
-        this.loop = new DrainLoop(session, new EventDecoder("test", "test", 1, new KernelReasonNames()), filter, l,
+        this.loop = new DrainLoop(session, new EventDecoder("test", "test", 1, new KernelReasonNames(), enricher), filter, l,
                 "test", 1, new AtomicLong());
         this.thread = new Thread(loop, "probe-recorder");
         if (drain) {
@@ -80,6 +85,20 @@ public final class ProbeRecorder implements AutoCloseable {
         EventFilter f = new EventFilter(List.of(), List.of(), netnsIno == 0 ? List.of() : List.of(netnsIno),
                 EnumSet.noneOf(Reason.class));
         return new ProbeRecorder(AttachPlanner.plan(mode, f, ringbufBytes).session(), f, drain);
+    }
+
+    /** As {@link #start(AttachMode, long, int, boolean)}, each event enriched (e.g. by the identity stage) before the filter. */
+    public static ProbeRecorder start(AttachMode mode, long netnsIno, EventEnricher enricher) throws ProbeException {
+        EventFilter f = new EventFilter(List.of(), List.of(), netnsIno == 0 ? List.of() : List.of(netnsIno),
+                EnumSet.noneOf(Reason.class));
+        return new ProbeRecorder(AttachPlanner.plan(mode, f, 0).session(), f, true, enricher);
+    }
+
+    public static ProbeRecorder start(AttachMode mode, long netnsIno, int ringbufBytes, boolean drain,
+                                      EventEnricher enricher) throws ProbeException {
+        EventFilter f = new EventFilter(List.of(), List.of(), netnsIno == 0 ? List.of() : List.of(netnsIno),
+                EnumSet.noneOf(Reason.class));
+        return new ProbeRecorder(AttachPlanner.plan(mode, f, ringbufBytes).session(), f, drain, enricher);
     }
 
     /** Waits until at least n events of namespace {@code netnsIno} arrived (plus a short grace), returns those. */

@@ -1,5 +1,8 @@
 package io.syndrop.probe;
 
+import io.syndrop.event.EventEnricher;
+import io.syndrop.identity.ContainerLookup;
+import io.syndrop.identity.IdentityStage;
 import io.syndrop.it.RequireRoot;
 import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.LossRecord;
@@ -153,10 +156,22 @@ class TracepointProbeTest {
 
     @Test
     void aFullRingBufferCountsWhatItLostSoDeliveredPlusLostIsWhatTheKernelSaw() throws Exception {
+        fullRingBufferReconciles(EventEnricher.NONE);
+    }
+
+    /** The identity stage on the drain's path adds no loss: the same exact reconciliation. */
+    @Test
+    void aFullRingBufferReconcilesExactlyWithIdentityOn() throws Exception {
+        try (IdentityStage stage = IdentityStage.start(ContainerLookup.NONE, s -> { })) {
+            fullRingBufferReconciles(stage);
+        }
+    }
+
+    private void fullRingBufferReconciles(EventEnricher enricher) throws Exception {
         int n = 120;
         try (Topology t = Topology.pair().build();
              // 4 KiB holds about 30 records; nothing drains while the SYNs arrive.
-             ProbeRecorder rec = ProbeRecorder.start(AttachMode.TRACEPOINT, t.server().inode(), 4096, false)) {
+             ProbeRecorder rec = ProbeRecorder.start(AttachMode.TRACEPOINT, t.server().inode(), 4096, false, enricher)) {
             Nstat before = Nstat.read(t.server());
             for (int i = 0; i < n; i++) {
                 refused(t.client(), t.serverAddress(), CLOSED_PORT);

@@ -1,0 +1,233 @@
+package io.syndrop.identity;
+
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
+import io.syndrop.event.EventEnricher;
+import io.syndrop.proto.v1.DropEvent;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Names who dropped each SYN, between the drain and the consumers. On the drain thread it only
+ * reads bounded caches: an event whose listener is known gets its process, container and pod; one
+ * that is not yet known flows at once with what the kernel said (listener inode, netns), and its
+ * inode is queued for the resolver thread, which scans /proc for the socket's owner and asks the
+ * {@link ContainerLookup}, so the listener's later drops are named.
+ *
+ * <p>Why not wait a few ms for the answer: a /proc scan on a busy node takes longer than that, a
+ * runtime API longer still, and a waiting stage would need its own queue between the drain and the
+ * consumers, a new place where events could be lost under a flood. Drops come in bursts from the
+ * same listener, so naming from the second one on loses little.
+ *
+ * <p>Rate limits: at most one /proc scan per {@link #MIN_SCAN_INTERVAL} (one scan answers every
+ * inode queued meanwhile), an inode no process holds is not looked for again for
+ * {@link #NOT_FOUND_TTL}, and a known identity is re-read after {@link #KNOWN_TTL} (pids and
+ * containers come and go; the socket inode itself is not reused while the socket is open).
+ */
+public final class IdentityStage implements EventEnricher, AutoCloseable {
+    static final int MAX_ENTRIES = 16_384;
+    static final int MAX_PENDING = 1024;
+    static final Duration MIN_SCAN_INTERVAL = Duration.ofMillis(200);
+    static final Duration NOT_FOUND_TTL = Duration.ofSeconds(5);
+    static final Duration KNOWN_TTL = Duration.ofSeconds(30);
+
+    private final ProcSockets proc;
+    private final ContainerLookup containers;
+    private final Consumer<String> warn;
+    private final Cache<Long, Identity> byListener = cache(KNOWN_TTL);
+    private final Cache<Long, Boolean> listenerNotFound = cache(NOT_FOUND_TTL);
+    private final Cache<Long, ContainerInfo> byNetns = cache(KNOWN_TTL);
+    private final Cache<Long, Boolean> netnsNotFound = cache(NOT_FOUND_TTL);
+    private final Set<Long> pendingListeners = ConcurrentHashMap.newKeySet();
+    private final Set<Long> pendingNetns = ConcurrentHashMap.newKeySet();
+    private final Semaphore work = new Semaphore(0);
+    private final AtomicLong scans = new AtomicLong();
+    private final AtomicLong misses = new AtomicLong();
+    private final Thread resolver;
+    private volatile boolean closed;
+    private volatile int unreadableWarned = -1;
+
+    /**
+     * @param proc       where /proc is (the node's, with hostPID in a pod)
+     * @param containers the container runtime resolver; this stage closes it
+     * @param warn       receives one line whenever resolution is degraded (e.g. /proc/PID/fd unreadable)
+     */
+    public IdentityStage(Path proc, ContainerLookup containers, Consumer<String> warn) {
+        this.proc = new ProcSockets(proc);
+        this.containers = containers;
+        this.warn = warn;
+        this.resolver = new Thread(this::resolveLoop, "syndrop-identity");
+        resolver.setDaemon(true);
+        resolver.start();
+    }
+
+    /**
+     * What watch, agent and doctor use: the node's /proc and this node's container lookup
+     * (ContainerLookup.NONE until the container-runtime resolvers are in), warnings to stderr.
+     */
+    public static IdentityStage forNode() {
+        return start(ContainerLookup.NONE, line -> System.err.println("syndrop: " + line));
+    }
+
+    /** The node's /proc. */
+    public static IdentityStage start(ContainerLookup containers, Consumer<String> warn) {
+        return new IdentityStage(Path.of("/proc"), containers, warn);
+    }
+
+    private static <V> Cache<Long, V> cache(Duration ttl) {
+        return CacheBuilder.newBuilder().maximumSize(MAX_ENTRIES).expireAfterWrite(ttl).build();
+    }
+
+    @Override
+    public void enrich(DropEvent.Builder e) {
+        long ino = e.getListenerIno();
+        if (ino != 0) {
+            Identity id = byListener.getIfPresent(ino);
+            if (id != null) {
+                id.applyTo(e);
+                return;
+            }
+            misses.incrementAndGet();
+            if (listenerNotFound.getIfPresent(ino) == null) {
+                request(pendingListeners, ino);
+            }
+        }
+        long netns = e.getNetnsIno();
+        if (netns == 0) {
+            return;
+        }
+        ContainerInfo c = byNetns.getIfPresent(netns);
+        if (c != null) {
+            new Identity(null, c).applyTo(e);
+        } else if (netnsNotFound.getIfPresent(netns) == null) {
+            request(pendingNetns, netns);
+        }
+    }
+
+    /** What is cached for this listener inode now (for tests and the doctor); never blocks. */
+    public Optional<Identity> known(long listenerIno) {
+        return Optional.ofNullable(byListener.getIfPresent(listenerIno));
+    }
+
+    /** /proc scans so far. */
+    public long scans() {
+        return scans.get();
+    }
+
+    /** Events that carried a listener inode not (yet) resolved. */
+    public long misses() {
+        return misses.get();
+    }
+
+    private void request(Set<Long> pending, long key) {
+        // Bounded: under a flood of distinct listeners the overflow waits for a later event.
+        if (pending.size() < MAX_PENDING && pending.add(key)) {
+            work.release();
+        }
+    }
+
+    private void resolveLoop() {
+        long lastScan = 0;
+        while (!closed) {
+            try {
+                work.acquire();
+                long wait = lastScan + MIN_SCAN_INTERVAL.toNanos() - System.nanoTime();
+                if (lastScan != 0 && wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                work.drainPermits();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (closed) {
+                return;
+            }
+            try {
+                Set<Long> inos = take(pendingListeners);
+                if (!inos.isEmpty()) {
+                    lastScan = System.nanoTime();
+                    resolveListeners(inos);
+                }
+                for (long netns : take(pendingNetns)) {
+                    resolveNetns(netns);
+                }
+            } catch (RuntimeException e) {
+                // One bad answer must not end naming for the agent's life.
+                warn.accept("identity: resolving listeners failed: " + e + "; events keep flowing without names");
+            }
+        }
+    }
+
+    private static Set<Long> take(Set<Long> pending) {
+        Set<Long> out = new HashSet<>();
+        for (Long k : new ArrayList<>(pending)) {
+            pending.remove(k);
+            out.add(k);
+        }
+        return out;
+    }
+
+    private void resolveListeners(Set<Long> inos) {
+        ProcSockets.Scan scan = proc.owners(inos);
+        scans.incrementAndGet();
+        for (long ino : inos) {
+            Integer pid = scan.owners().get(ino);
+            Optional<ListenerProcess> p = pid == null ? Optional.empty() : proc.describe(pid);
+            if (p.isEmpty()) {
+                listenerNotFound.put(ino, Boolean.TRUE);
+                continue;
+            }
+            ContainerInfo c = ask(() -> containers.byPid(p.get().pid()));
+            byListener.put(ino, new Identity(p.get(), c));
+        }
+        int unreadable = scan.processesUnreadable();
+        List<Long> missing = inos.stream().filter(i -> !scan.owners().containsKey(i)).toList();
+        if (unreadable > 0 && !missing.isEmpty() && unreadable != unreadableWarned) {
+            unreadableWarned = unreadable;
+            warn.accept("identity: cannot read /proc/PID/fd of " + unreadable + " of " + scan.processesSeen()
+                    + " processes (reading another user's needs CAP_SYS_PTRACE, or root; in a pod also hostPID):"
+                    + " listeners they hold stay unnamed (" + missing.size() + " unresolved now)");
+        }
+    }
+
+    private void resolveNetns(long netns) {
+        ContainerInfo c = ask(() -> containers.byNetns(netns));
+        if (c == ContainerInfo.UNKNOWN) {
+            netnsNotFound.put(netns, Boolean.TRUE);
+        } else {
+            byNetns.put(netns, c);
+        }
+    }
+
+    private ContainerInfo ask(java.util.function.Supplier<Optional<ContainerInfo>> q) {
+        try {
+            return q.get().orElse(ContainerInfo.UNKNOWN);
+        } catch (RuntimeException e) {
+            warn.accept("identity: the container lookup failed: " + e.getMessage() + "; the event is sent without container names");
+            return ContainerInfo.UNKNOWN;
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        resolver.interrupt();
+        try {
+            resolver.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        containers.close();
+    }
+}
