@@ -1,79 +1,136 @@
 package io.syndrop.cli;
 
-import io.syndrop.ProjectVersion;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import io.syndrop.input.UsageException;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
-/** Parses the verb and hands the rest of the arguments to its command. */
+/**
+ * Parses the command line with picocli and runs the command it names. Usage errors (unknown
+ * options, bad or out-of-range values, options that exclude each other) exit 2 with a message
+ * that names the option, followed by the command's usage; runtime failures exit 1.
+ */
 public final class Cli {
     private Cli() {}
 
-    /** Every command, in the order `syndrop help` lists them. One line each; keep it that way. */
-    static Map<String, Command> commands() {
-        Map<String, Command> m = new LinkedHashMap<>();
-        for (Command c : List.<Command>of(
-                new WatchCommand(),
-                new AgentCommand(),
-                new CollectCommand(),
-                new CountersCommand(),
-                new DoctorCommand(),
-                new DemoCommand()
-        )) {
-            m.put(c.name(), c);
-        }
-        return m;
+    /** The whole command tree, with syndrop's parsing rules; `syndrop help` lists the commands in this order. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new SyndropCommand());
+        // As before picocli: a single-valued option given twice takes the last value.
+        cl.setOverwrittenOptionsAllowed(true);
+        cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
+        cl.setUsageHelpAutoWidth(false);
+        cl.setUsageHelpWidth(100);
+        // Options in the order the commands declare them: related ones stay together.
+        cl.getCommandSpec().usageMessage().sortOptions(false);
+        cl.getSubcommands().values().forEach(c -> c.getCommandSpec().usageMessage().sortOptions(false));
+        return cl;
+    }
+
+    /** The commands by name (help and version included). */
+    static Map<String, CommandLine> commands() {
+        return commandLine().getSubcommands();
+    }
+
+    /**
+     * Parses {@code argv} for command {@code verb} without running it: the options a unit file or
+     * a manifest passes must be ones the command accepts. Returns what picocli made of them.
+     */
+    public static ParseResult parseOnly(String verb, List<String> argv) {
+        List<String> all = new ArrayList<>();
+        all.add(verb);
+        all.addAll(argv);
+        return commandLine().parseArgs(all.toArray(String[]::new));
     }
 
     public static int run(String[] argv, PrintStream out, PrintStream err) {
-        Map<String, Command> cmds = commands();
-        if (argv.length == 0 || argv[0].equals("help") || argv[0].equals("--help") || argv[0].equals("-h")) {
-            printHelp(cmds, argv.length == 0 ? err : out);
-            return argv.length == 0 ? 2 : 0;
+        String shownAs = null;
+        if (publishesWhileWatching(argv)) {
+            // Watching and publishing at once is the agent with its events printed.
+            List<String> agent = new ArrayList<>(List.of("agent"));
+            agent.addAll(Arrays.asList(argv).subList(1, argv.length));
+            agent.add("--print");
+            argv = agent.toArray(String[]::new);
+            shownAs = "syndrop watch";
         }
-        if (argv[0].equals("version") || argv[0].equals("--version")) {
-            if (argv.length > 1) {
-                err.println("syndrop " + argv[0] + ": takes no options, got '" + argv[1] + "'");
-                return 2;
-            }
-            out.println("syndrop " + ProjectVersion.VALUE + " (commit " + ProjectVersion.COMMIT + ")");
-            return 0;
+        String name = shownAs;
+        CommandLine cl = commandLine();
+        cl.setOut(new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), true));
+        cl.setErr(new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true));
+        cl.setParameterExceptionHandler((ex, args) -> usageError(ex, name, err));
+        cl.setExecutionStrategy(parsed -> execute(parsed, name, out, err));
+        return cl.execute(argv);
+    }
+
+    private static boolean publishesWhileWatching(String[] argv) {
+        if (argv.length == 0 || !argv[0].equals("watch")) {
+            return false;
         }
-        Command c = cmds.get(argv[0]);
-        if (c == null) {
-            err.println("syndrop: unknown command '" + argv[0] + "'");
-            printHelp(cmds, err);
-            return 2;
+        return Arrays.stream(argv).anyMatch(s -> s.equals("--collector") || s.startsWith("--collector="));
+    }
+
+    private static int execute(ParseResult parsed, String shownAs, PrintStream out, PrintStream err) {
+        Integer help = CommandLine.executeHelpRequest(parsed);
+        if (help != null) {
+            return help;
         }
-        List<String> rest = Arrays.asList(argv).subList(1, argv.length);
-        if (rest.contains("--help") || rest.contains("-h")) {
-            out.println(c.usage());
-            return 0;
+        ParseResult leaf = parsed;
+        while (leaf.hasSubcommand()) {
+            leaf = leaf.subcommand();
         }
+        CommandLine cl = leaf.commandSpec().commandLine();
+        String name = shownAs != null ? shownAs : qualifiedName(cl);
+        Command c = cl.getCommand();
         try {
-            return c.run(rest, out, err);
+            c.validate();
+            return c.run(out, err);
         } catch (UsageException e) {
-            err.println("syndrop " + c.name() + ": " + e.getMessage());
-            err.println(c.usage());
+            err.println(name + ": " + e.getMessage());
+            err.print(cl.getUsageMessage());
             return 2;
         } catch (Exception e) {
-            err.println("syndrop " + c.name() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            err.println(name + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             if (System.getenv("SYNDROP_DEBUG") != null) {
                 e.printStackTrace(err);
             }
             return 1;
+        } finally {
+            out.flush();
+            err.flush();
         }
     }
 
-    private static void printHelp(Map<String, Command> cmds, PrintStream ps) {
-        ps.println("usage: syndrop <command> [options]   (syndrop <command> --help for its options)");
-        ps.println();
-        for (Command c : cmds.values()) {
-            ps.printf("  %-10s %s%n", c.name(), c.summary());
+    private static int usageError(ParameterException ex, String shownAs, PrintStream err) {
+        CommandLine cl = ex.getCommandLine();
+        boolean top = cl.getCommand() instanceof SyndropCommand;
+        if (top && ex instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+                && !u.getUnmatched().get(0).startsWith("-")) {
+            err.println("syndrop: unknown command '" + u.getUnmatched().get(0) + "'");
+        } else {
+            err.println((shownAs != null ? shownAs : qualifiedName(cl)) + ": " + message(ex));
         }
-        ps.printf("  %-10s %s%n", "version", "print the version and the git commit it was built from (also --version)");
+        err.print(cl.getUsageMessage());
+        err.flush();
+        return 2;
+    }
+
+    /** syndrop's converters word their errors to follow the option's name; picocli's own say which option. */
+    static String message(ParameterException ex) {
+        if (ex.getCause() instanceof OptionConverters.BadValue bad && ex.getArgSpec() instanceof CommandLine.Model.OptionSpec o) {
+            return o.longestName() + bad.getMessage();
+        }
+        return ex.getMessage();
+    }
+
+    private static String qualifiedName(CommandLine cl) {
+        return cl.getParent() == null ? "syndrop" : "syndrop " + cl.getCommandName();
     }
 }

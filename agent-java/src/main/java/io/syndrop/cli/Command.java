@@ -1,18 +1,18 @@
 package io.syndrop.cli;
 
 import java.io.PrintStream;
-import java.util.List;
 
-/** One verb of the syndrop CLI (watch, agent, collect, counters, doctor, demo...). */
+/**
+ * One verb of the syndrop CLI (watch, agent, collect, counters, doctor, demo...): a picocli
+ * {@code @Command} whose options picocli has parsed and converted before {@link #run} is called.
+ */
 public interface Command {
-    String name();
+    /**
+     * Checks what the option types alone cannot: ranges and options that need or exclude each other.
+     * Throws {@link UsageException} naming the option. Runs before anything starts.
+     */
+    default void validate() {}
 
-    /** One line for `syndrop help`. */
-    String summary();
-
-    /** Full usage text, printed for --help and after a usage error. */
-    String usage();
-
-    /** Parses argv with {@link Args#parse} and runs. Returns the process exit code: 0 ok, 1 runtime failure, 2 usage error. */
-    int run(List<String> argv, PrintStream out, PrintStream err) throws Exception;
+    /** Returns the process exit code: 0 ok, 1 runtime failure, 2 usage error. */
+    int run(PrintStream out, PrintStream err) throws Exception;
 }

@@ -7,56 +7,63 @@ import io.syndrop.counters.CounterSnapshot;
 import io.syndrop.os.NetnsTarget;
 import io.syndrop.counters.SnapshotDir;
 import java.io.PrintStream;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.ArrayList;
 import io.syndrop.input.UsageException;
 
 /** `syndrop counters`: the kernel's TCP/IP counters readable, as totals or as deltas and rates like nstat. */
+@CommandLine.Command(name = "counters", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "print kernel TCP counters (/proc/net/netstat, snmp), totals or deltas like nstat",
+        footer = {"", "Output lines are `Group:Name = value`, e.g. `TcpExt:ListenDrops = 12`."})
 public final class CountersCommand implements Command {
-    @Override
-    public String name() {
-        return "counters";
-    }
+    @Parameters(paramLabel = "FILTER", arity = "0..*", description = {
+            "print only counters whose Group:Name contains one of these (any case),",
+            "e.g. `syndrop counters ListenDrops PAWS`"})
+    List<String> filterWords = new ArrayList<>();
+
+    @Option(names = "--netns", paramLabel = "T", description = {
+            "read a network namespace: a name under /var/run/netns, pid:N (the",
+            "namespace of process N) or an inode as N or ino:N; default: syndrop's own"})
+    String netns;
+
+    @Option(names = "--interval", paramLabel = "D", converter = OptionConverters.DurationValue.class, description = {
+            "every D (1s, 250ms...) print the counters that changed, with the delta",
+            "and the rate per second, like nstat"})
+    Duration interval;
+
+    @Option(names = "--count", paramLabel = "N", description = "stop after N intervals (default: until interrupted)")
+    Long count;
+
+    @Option(names = "--snapshot-to", paramLabel = "DIR", description = {
+            "write a snapshot for `syndrop doctor --snapshot DIR`: files netstat,",
+            "snmp, sysctl and time; with --interval one numbered folder per sample"})
+    Path snapshotTo;
 
     @Override
-    public String summary() {
-        return "print kernel TCP counters (/proc/net/netstat, snmp), totals or deltas like nstat";
-    }
-
-    @Override
-    public String usage() {
-        return String.join("\n",
-                "usage: syndrop counters [FILTER...] [--netns NAME|pid:N|INODE] [--interval 1s [--count N]]",
-                "                        [--snapshot-to DIR]",
-                "  FILTER            print only counters whose Group:Name contains one of these (any case),",
-                "                    e.g. `syndrop counters ListenDrops PAWS`",
-                "  --netns T         read a network namespace: a name under /var/run/netns, pid:N (the",
-                "                    namespace of process N) or an inode as N or ino:N; default: syndrop's own",
-                "  --interval D      every D (1s, 250ms...) print the counters that changed, with the delta",
-                "                    and the rate per second, like nstat",
-                "  --count N         stop after N intervals (default: until interrupted)",
-                "  --snapshot-to DIR write a snapshot for `syndrop doctor --snapshot DIR`: files netstat,",
-                "                    snmp, sysctl and time; with --interval one numbered folder per sample",
-                "Output lines are `Group:Name = value`, e.g. `TcpExt:ListenDrops = 12`.");
-    }
-
-    @Override
-    public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse(argv, Set.of("netns", "interval", "count", "snapshot-to"), Set.of());
-        NetnsTarget target = netns(a.get("netns", null));
-        List<String> filters = a.positional().stream().map(f -> f.toLowerCase(Locale.ROOT)).toList();
-        Path snapshotTo = a.get("snapshot-to", null) == null ? null : Path.of(a.get("snapshot-to", null));
-        String iv = a.get("interval", null);
-        long count = a.getCount("count", -1, 1, Long.MAX_VALUE);
-        if (iv == null && count >= 0) {
+    public void validate() {
+        interval = OptionRanges.positive("--interval", interval);
+        if (count != null) {
+            OptionRanges.count("--count", count, 1, Long.MAX_VALUE);
+        }
+        if (interval == null && count != null) {
             throw new UsageException("--count needs --interval");
         }
+    }
+
+    @Override
+    public int run(PrintStream out, PrintStream err) throws Exception {
+        NetnsTarget target = netns(netns);
+        List<String> filters = filterWords.stream().map(f -> f.toLowerCase(Locale.ROOT)).toList();
+        long count = this.count == null ? -1 : this.count;
         CounterReader reader = new CounterReader(target, snapshotTo != null);
-        if (iv == null) {
+        if (interval == null) {
             CounterSnapshot s = reader.sample();
             if (snapshotTo != null) {
                 SnapshotDir.write(s, snapshotTo);
@@ -66,7 +73,6 @@ public final class CountersCommand implements Command {
             printTotals(s.counters(), filters, out);
             return 0;
         }
-        Duration interval = a.getDuration("interval", null);
         CounterSnapshot prev = reader.sample();
         int n = 0;
         if (snapshotTo != null) {

@@ -20,6 +20,8 @@ import io.syndrop.demo.Topology;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -37,42 +39,40 @@ import java.util.concurrent.atomic.AtomicLong;
  * server keeps a TIME-WAIT socket that remembers the last client's TSval; when the client with
  * the lower clock comes next, the server PAWS-rejects its SYN.
  */
+@CommandLine.Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"make TIME-WAIT PAWS drops happen behind a NAT in throw-away namespaces and watch them",
+                "",
+                "Builds namespaces (two clients behind a MASQUERADE router, a server that closes first),",
+                "connects the clients in turns from the same port, prints the drops syndrop sees, then",
+                "the diagnosis. Needs root, ip and iptables; removes everything it made when it ends."})
 public final class DemoCommand implements Command {
     private static final int CLIENT_PORT = 41000;
     private static final int SERVER_PORT = 8080;
 
+    @Option(names = "--rounds", paramLabel = "N", description = "connections to make, 2-100 (default 6)")
+    long rounds = 6;
+
+    @Option(names = "--json", description = "print the events as JSON lines")
+    boolean json;
+
+    @Option(names = "--legacy", description = {
+            "the seed's failure instead, on kernels before 4.12: tcp_tw_recycle=1 (set for the",
+            "demo, restored after), one client's TCP timestamp clock ahead, the other's SYNs dropped"})
+    boolean legacy;
+
     @Override
-    public String name() {
-        return "demo";
+    public void validate() {
+        OptionRanges.count("--rounds", rounds, 2, 100);
     }
 
     @Override
-    public String summary() {
-        return "make TIME-WAIT PAWS drops happen behind a NAT in throw-away namespaces and watch them";
-    }
-
-    @Override
-    public String usage() {
-        return "usage: syndrop demo [--rounds N] [--json] [--legacy]\n"
-                + "  Builds namespaces (two clients behind a MASQUERADE router, a server that closes first),\n"
-                + "  connects the clients in turns from the same port, prints the drops syndrop sees, then\n"
-                + "  the diagnosis. Needs root, ip and iptables; removes everything it made when it ends.\n"
-                + "  --rounds N   connections to make (default 6)\n"
-                + "  --json       print the events as JSON lines\n"
-                + "  --legacy     the seed's failure instead, on kernels before 4.12: tcp_tw_recycle=1 (set for the\n"
-                + "               demo, restored after), one client's TCP timestamp clock ahead, the other's SYNs dropped";
-    }
-
-    @Override
-    public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse(argv, Set.of("rounds"), Set.of("json", "legacy"));
-        int rounds = a.getInt("rounds", 6, 2, 100);
+    public int run(PrintStream out, PrintStream err) throws Exception {
         if (!Privileges.isRoot()) {
             err.println("syndrop demo: needs root to create network namespaces and load BPF programs: run it with sudo");
             return 1;
         }
-        if (a.flag("legacy")) {
-            return LegacyDemo.run(a.flag("json"), out, err);
+        if (legacy) {
+            return LegacyDemo.run(json, out, err);
         }
         err.println("syndrop demo: building namespaces: 2 clients -> NAT router (MASQUERADE) -> server");
         try (Topology t = Topology.nat(2)
@@ -85,7 +85,7 @@ public final class DemoCommand implements Command {
             if (plan == null) {
                 return 1;
             }
-            EventPrinter printer = new EventPrinter(a.flag("json"), out, err);
+            EventPrinter printer = new EventPrinter(json, out, err);
             PrintingRecorder collect = new PrintingRecorder(printer);
             String node = NodeIdentity.nodeName();
             CounterReader counters = new CounterReader(NetnsTarget.parse(server.name()), true);

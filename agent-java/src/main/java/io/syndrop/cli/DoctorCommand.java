@@ -15,6 +15,8 @@ import io.syndrop.doctor.Doctor;
 import io.syndrop.proto.v1.DropEvent;
 import java.io.IOException;
 import java.io.PrintStream;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,79 +45,79 @@ import java.util.Set;
 import io.syndrop.input.UsageException;
 
 /** `syndrop doctor`: diagnoses dropped SYNs from the live counters or from recorded snapshots. */
+@CommandLine.Command(name = "doctor", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "diagnose dropped SYNs from kernel counters (live or recorded) and name the fix",
+        customSynopsis = {
+                "syndrop doctor [--duration 30s] [--netns NAME|pid:N|INODE] [--backend auto|counters] [--events FILE] [--json]",
+                "       syndrop doctor --snapshot DIR [--snapshot DIR2 ...] [--events FILE] [--json]"})
 public final class DoctorCommand implements Command {
-    @Override
-    public String name() {
-        return "doctor";
-    }
+    @Option(names = "--duration", paramLabel = "D", converter = OptionConverters.DurationValue.class,
+            description = "sample the live counters D apart (default 30s) and diagnose the deltas")
+    Duration duration;
+
+    @Option(names = "--netns", paramLabel = "T", description = {
+            "diagnose this network namespace only (see `syndrop counters --help`); by",
+            "default every namespace with TCP listeners is (each pod has its own)"})
+    String netns;
+
+    @Option(names = "--snapshot", paramLabel = "DIR", description = {
+            "diagnose recorded snapshots instead (folders with netstat, snmp, sysctl,",
+            "time, e.g. from `syndrop counters --snapshot-to DIR` or by hand:",
+            "cp /proc/net/netstat /proc/net/snmp DIR/; sysctl -a > DIR/sysctl;",
+            "date +%%s > DIR/time). The first and last give the deltas; a single one",
+            "gives totals since boot. A folder of snapshot folders counts as all of them."})
+    List<String> snapshots = new ArrayList<>();
+
+    @Option(names = "--backend", paramLabel = "B", description = {
+            "live: auto (default) attaches eBPF for drop events too; counters does not",
+            "(e.g. when `syndrop watch --json > FILE` runs already: pass --events FILE)"})
+    String backend;
+
+    @Option(names = "--events", paramLabel = "FILE", description = {
+            "drop events as extra evidence: one JSON DropEvent per line, as",
+            "`syndrop watch --json` prints them; live, it is read when the sampling ends"})
+    Path eventsFile;
+
+    @Option(names = "--json", description = "print the findings as JSON")
+    boolean json;
 
     @Override
-    public String summary() {
-        return "diagnose dropped SYNs from kernel counters (live or recorded) and name the fix";
-    }
-
-    @Override
-    public String usage() {
-        return String.join("\n",
-                "usage: syndrop doctor [--duration 30s] [--netns NAME|pid:N|INODE] [--backend auto|counters] [--events FILE] [--json]",
-                "       syndrop doctor --snapshot DIR [--snapshot DIR2 ...] [--events FILE] [--json]",
-                "  --duration D   sample the live counters D apart (default 30s) and diagnose the deltas",
-                "  --netns T      diagnose this network namespace only (see `syndrop counters --help`); by",
-                "                 default every namespace with TCP listeners is (each pod has its own)",
-                "  --snapshot DIR diagnose recorded snapshots instead (folders with netstat, snmp, sysctl,",
-                "                 time, e.g. from `syndrop counters --snapshot-to DIR` or by hand:",
-                "                 cp /proc/net/netstat /proc/net/snmp DIR/; sysctl -a > DIR/sysctl;",
-                "                 date +%s > DIR/time). The first and last give the deltas; a single one",
-                "                 gives totals since boot. A folder of snapshot folders counts as all of them.",
-                "  --backend B    live: auto (default) attaches eBPF for drop events too; counters does not",
-                "                 (e.g. when `syndrop watch --json > FILE` runs already: pass --events FILE)",
-                "  --events FILE  drop events as extra evidence: one JSON DropEvent per line, as",
-                "                 `syndrop watch --json` prints them; live, it is read when the sampling ends",
-                "  --json         print the findings as JSON");
-    }
-
-    @Override
-    public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse(argv, Set.of("duration", "netns", "snapshot", "events", "backend"), Set.of("json"));
-        if (!a.positional().isEmpty()) {
-            throw new UsageException("unexpected argument '" + a.positional().get(0) + "'");
-        }
-        List<String> snapshots = a.all("snapshot");
-        if (!snapshots.isEmpty() && (a.get("duration", null) != null || a.get("netns", null) != null)) {
+    public void validate() {
+        duration = OptionRanges.positive("--duration", duration);
+        if (!snapshots.isEmpty() && (duration != null || netns != null)) {
             throw new UsageException("--snapshot diagnoses recorded samples: it does not combine with --duration or --netns");
         }
-        String backend = a.get("backend", "auto");
-        if (!backend.equals("auto") && !backend.equals("counters")) {
+        if (backend != null && !backend.equals("auto") && !backend.equals("counters")) {
             throw new UsageException("--backend for the doctor is auto or counters, not '" + backend + "'");
         }
-        if (!snapshots.isEmpty() && a.get("backend", null) != null) {
+        if (!snapshots.isEmpty() && backend != null) {
             throw new UsageException("--backend is for live sampling: it does not combine with --snapshot");
         }
-        boolean attach = backend.equals("auto");
+    }
+
+    @Override
+    public int run(PrintStream out, PrintStream err) throws Exception {
+        boolean attach = backend == null || backend.equals("auto");
+        Duration duration = this.duration != null ? this.duration : Duration.ofSeconds(30);
         // Live, the events file is read when the window ends: a `watch --json` writing it meanwhile
         // contributes what it saw.
-        Path eventsFile = a.get("events", null) == null ? null : Path.of(a.get("events", null));
         List<DropEvent> events = new ArrayList<>();
         Diagnosis d;
-        if (snapshots.isEmpty() && a.get("netns", null) == null) {
-            d = liveEverywhere(a, err, events, attach, eventsFile);
+        if (snapshots.isEmpty() && netns == null) {
+            d = liveEverywhere(duration, err, events, attach, eventsFile);
         } else {
-            CounterDelta delta = snapshots.isEmpty() ? live(a, err, events, attach) : recorded(snapshots);
+            CounterDelta delta = snapshots.isEmpty() ? live(duration, netns, err, events, attach) : recorded(snapshots);
             if (eventsFile != null) {
                 events.addAll(readEvents(eventsFile));
             }
             d = new Doctor().diagnose(delta, null, events);
         }
-        out.print(a.flag("json") ? DiagnosisJson.render(d) : DiagnosisText.render(d));
+        out.print(json ? DiagnosisJson.render(d) : DiagnosisText.render(d));
         return 0;
     }
 
     /** Live events kept as evidence; more would only repeat what the counters already say. */
     private static final int MAX_LIVE_EVENTS = 10_000;
-
-    private static Duration duration(Args a) {
-        return a.getDuration("duration", Duration.ofSeconds(30));
-    }
 
     private static String forHowLong(Duration duration) {
         return " for " + duration.toSeconds() + " s"
@@ -126,10 +128,9 @@ public final class DoctorCommand implements Command {
      * Without --netns: every network namespace with listeners (each pod has its own counters), each
      * diagnosed on its own and named in its findings; one that cannot be read is said to be unchecked.
      */
-    private static Diagnosis liveEverywhere(Args a, PrintStream err, List<DropEvent> events, boolean attach,
+    private static Diagnosis liveEverywhere(Duration duration, PrintStream err, List<DropEvent> events, boolean attach,
             Path eventsFile)
             throws IOException, InterruptedException {
-        Duration duration = duration(a);
         NetnsDiscovery.Result found = new NetnsDiscovery().discover();
         List<NamespaceDiagnoses.Unchecked> unchecked = new ArrayList<>();
         for (NetnsDiscovery.Unreadable u : found.unreadable()) {
@@ -198,10 +199,9 @@ public final class DoctorCommand implements Command {
         }
     }
 
-    private static CounterDelta live(Args a, PrintStream err, List<DropEvent> events, boolean attach)
+    private static CounterDelta live(Duration duration, String netns, PrintStream err, List<DropEvent> events, boolean attach)
             throws IOException, InterruptedException {
-        Duration duration = duration(a);
-        NetnsTarget target = CountersCommand.netns(a.get("netns", null));
+        NetnsTarget target = CountersCommand.netns(netns);
         CounterReader reader = new CounterReader(target, true);
         try (LiveProbe probe = attach ? startProbe(target, err, events) : null) {
             CounterSnapshot first = reader.sample();

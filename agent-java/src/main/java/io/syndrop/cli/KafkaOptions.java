@@ -2,42 +2,66 @@ package io.syndrop.cli;
 
 import io.syndrop.input.UsageException;
 import io.syndrop.kafka.KafkaSettings;
-import java.util.Set;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
 
-/** The --kafka-* options `syndrop agent` and `syndrop collect` share. */
+/** The --kafka options `syndrop agent` and `syndrop collect` share (docs/kafka.md). */
 final class KafkaOptions {
-    static final Set<String> WITH_VALUE = Set.of("kafka", "topic", "kafka-security-protocol", "kafka-ca", "kafka-cert", "kafka-key",
-            "kafka-sasl-mechanism", "kafka-sasl-jaas-file", "kafka-config");
+    @Option(names = "--kafka", paramLabel = "HOST:PORT[,...]", description = "Kafka bootstrap servers, with --topic (docs/kafka.md)")
+    String bootstrap;
 
-    private KafkaOptions() {}
+    @Option(names = "--topic", paramLabel = "T", description = "the Kafka topic")
+    String topic;
 
-    static Set<String> with(Set<String> others) {
-        java.util.HashSet<String> s = new java.util.HashSet<>(others);
-        s.addAll(WITH_VALUE);
-        return Set.copyOf(s);
+    @Option(names = "--kafka-security-protocol", paramLabel = "P", description = "PLAINTEXT (default), SSL, SASL_PLAINTEXT or SASL_SSL")
+    String securityProtocol;
+
+    @Option(names = "--kafka-ca", paramLabel = "FILE", description = "CA certificates (PEM) to verify the brokers")
+    Path ca;
+
+    @Option(names = "--kafka-cert", paramLabel = "FILE", description = "client certificate chain (PEM), with --kafka-key")
+    Path cert;
+
+    @Option(names = "--kafka-key", paramLabel = "FILE", description = "unencrypted PKCS#8 key (PEM) of --kafka-cert")
+    Path key;
+
+    @Option(names = "--kafka-sasl-mechanism", paramLabel = "M", description = "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, ...")
+    String saslMechanism;
+
+    @Option(names = "--kafka-sasl-jaas-file", paramLabel = "FILE",
+            description = "the sasl.jaas.config value (credentials stay off the command line)")
+    Path saslJaasFile;
+
+    @Option(names = "--kafka-config", paramLabel = "FILE", description = "more Kafka client properties (Java properties file)")
+    Path configFile;
+
+    boolean given() {
+        return bootstrap != null;
     }
 
-    /** The settings of --kafka and its security options; bootstrap may be a sink's instead of --kafka. */
-    static KafkaSettings settings(Args a, String bootstrap) {
+    /** True when any option other than --kafka is given (they need --kafka, or a kafka:// sink). */
+    boolean anyOther() {
+        return topic != null || anySecurity();
+    }
+
+    boolean anySecurity() {
+        return securityProtocol != null || ca != null || cert != null || key != null || saslMechanism != null || saslJaasFile != null
+                || configFile != null;
+    }
+
+    /** The settings for {@code servers} (--kafka's or a sink's) with these security options. */
+    KafkaSettings settings(String servers) {
         try {
-            return new KafkaSettings(bootstrap, a.get("kafka-security-protocol", null), AgentCommand.path(a, "kafka-ca"),
-                    AgentCommand.path(a, "kafka-cert"), AgentCommand.path(a, "kafka-key"), a.get("kafka-sasl-mechanism", null),
-                    AgentCommand.path(a, "kafka-sasl-jaas-file"), AgentCommand.path(a, "kafka-config"));
+            return new KafkaSettings(servers, securityProtocol, ca, cert, key, saslMechanism, saslJaasFile, configFile);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
     }
 
-    static String topic(Args a) {
-        String t = a.get("topic", null);
-        if (t == null) {
+    String topic() {
+        if (topic == null) {
             throw new UsageException("--kafka needs --topic T");
         }
-        return t;
-    }
-
-    /** True when any --kafka-* security option is given (then --kafka or a kafka:// sink must use them). */
-    static boolean anySecurity(Args a) {
-        return WITH_VALUE.stream().filter(o -> o.startsWith("kafka-")).anyMatch(o -> a.get(o, null) != null);
+        return topic;
     }
 }

@@ -12,77 +12,71 @@ import io.syndrop.probe.LiveProbe;
 import io.syndrop.probe.ProbeException;
 
 import java.io.PrintStream;
+import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import io.syndrop.input.UsageException;
 
 /** `syndrop watch`: attach to this node and print one line (or JSON object) per dropped SYN. */
+@CommandLine.Command(name = "watch", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "attach to this node and print dropped SYNs and handshakes live, with their cause",
+        footer = {"",
+                "Without --netns every network namespace with TCP listeners is watched, each named.",
+                "  --collector H:P      also publish every event to a collector; takes the options of",
+                "                       `syndrop agent` (--insecure, --ca, --cert, --key, --token-file, ...);",
+                "                       the attach mode is then always explained, --verbose adds debug logs"})
 public final class WatchCommand implements Command {
-    private static final Set<String> WITH_VALUE = union(FilterOptions.NAMES,
-            Set.of("duration", "backend", "ringbuf-bytes"));
     private static final Duration GAP_INTERVAL = Duration.ofSeconds(2);
-    private static final Set<String> FLAGS = Set.of("json", "verbose", "libbpf-debug");
+
+    @Option(names = "--json", description = "one JSON object per drop (proto3 JSON of syndrop.v1.DropEvent)")
+    boolean json;
+
+    @Option(names = "--duration", paramLabel = "D", converter = OptionConverters.DurationValue.class,
+            description = "stop after D (30s, 10m); default: until Ctrl-C or SIGTERM")
+    Duration duration;
+
+    @Option(names = "--backend", paramLabel = "B", defaultValue = "auto",
+            description = "auto (default), fentry, kprobe, tracepoint, bcc, counters")
+    String backend;
+
+    @Mixin
+    FilterOptions filters = new FilterOptions();
+
+    @Option(names = "--ringbuf-bytes", paramLabel = "N", converter = OptionConverters.SizeValue.class,
+            description = "kernel ring buffer size, a power of two from 4K to 1G (default 4194304)")
+    Long ringbufBytes;
+
+    @Option(names = "--verbose", description = "say which attach mode was chosen and why others were not")
+    boolean verbose;
+
+    @Option(names = "--libbpf-debug", description = "print libbpf's debug log (verifier output) to stderr")
+    boolean libbpfDebug;
+
+    private AttachMode forced;
+    private EventFilter filter;
+    private int ring;
 
     @Override
-    public String name() {
-        return "watch";
+    public void validate() {
+        duration = OptionRanges.positive("--duration", duration);
+        forced = backend(backend);
+        ring = ringbufBytes(ringbufBytes);
+        filter = filters.filter();
     }
 
     @Override
-    public String summary() {
-        return "attach to this node and print dropped SYNs and handshakes live, with their cause";
-    }
-
-    @Override
-    public String usage() {
-        return "usage: syndrop watch [options]\n"
-                + "  --json               one JSON object per drop (proto3 JSON of syndrop.v1.DropEvent)\n"
-                + "  --duration D         stop after D (30s, 10m); default: until Ctrl-C or SIGTERM\n"
-                + "  --backend B          auto (default), fentry, kprobe, tracepoint, bcc, counters\n"
-                + FilterOptions.USAGE
-                + "                       without --netns: every network namespace with TCP listeners, each named\n"
-                + "  --ringbuf-bytes N    kernel ring buffer size, a power of two (default 4194304)\n"
-                + "  --verbose            say which attach mode was chosen and why others were not\n"
-                + "  --collector H:P      also publish every event to a collector; takes the options of\n"
-                + "                       `syndrop agent` (--insecure, --ca, --cert, --key, --token-file, ...);\n"
-                + "                       the attach mode is then always explained, --verbose adds debug logs\n"
-                + "  --libbpf-debug       print libbpf's debug log (verifier output) to stderr";
-    }
-
-    @Override
-    public int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        if (argv.stream().anyMatch(s -> s.equals("--collector") || s.startsWith("--collector="))) {
-            // Watching and publishing at once is the agent with its events printed.
-            List<String> agentArgs = new java.util.ArrayList<>(argv);
-            agentArgs.add("--print");
-            return new AgentCommand().run(agentArgs, out, err);
-        }
-        Args a = Args.parse(argv, WITH_VALUE, FLAGS);
-        if (!a.positional().isEmpty()) {
-            throw new UsageException("unexpected argument '" + a.positional().get(0) + "'");
-        }
-        EventFilter filter = FilterOptions.parse(a);
-        Duration duration = a.getDuration("duration", null);
-        String backend = a.get("backend", "auto");
-        AttachMode forced;
-        try {
-            forced = backend.equals("auto") ? null : AttachMode.parse(backend);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--backend: " + e.getMessage());
-        }
-        int ring = ringbufBytes(a);
-        boolean json = a.flag("json");
-
+    public int run(PrintStream out, PrintStream err) throws Exception {
+        List<String> netns = filters.netns();
         AttachPlanner.Plan plan;
         try {
             if (forced != AttachMode.COUNTERS) {
-                AgentCapabilities.require("watch", a.all("netns").isEmpty() || readsOtherProcesses(a.all("netns")));
+                AgentCapabilities.require("watch", netns.isEmpty() || readsOtherProcesses(netns));
             }
-            plan = AttachPlanner.plan(forced, filter, ring, a.flag("libbpf-debug"));
+            plan = AttachPlanner.plan(forced, filter, ring, libbpfDebug);
         } catch (ProbeException e) {
             err.println("syndrop watch: cannot attach: " + e.getMessage());
             if (e.hint() != null && !e.hint().isEmpty()) {
@@ -94,10 +88,10 @@ public final class WatchCommand implements Command {
         long boot = NodeIdentity.newBoot();
         CounterWatcher.Origin origin = new CounterWatcher.Origin(node, node, boot);
         // Without --netns every namespace with listeners is watched: each pod's drops are counted in its own.
-        boolean everywhere = a.all("netns").isEmpty();
+        boolean everywhere = netns.isEmpty();
         List<NetnsTarget> counterTargets;
         try {
-            counterTargets = CounterFeed.targets(a.all("netns"));
+            counterTargets = CounterFeed.targets(netns);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--netns: " + e.getMessage());
         }
@@ -114,7 +108,7 @@ public final class WatchCommand implements Command {
             }
             return 0;
         }
-        err.println(a.flag("verbose") ? plan.explain() : "attached: " + plan.mode().name().toLowerCase()
+        err.println(verbose ? plan.explain() : "attached: " + plan.mode().name().toLowerCase()
                 + (plan.refusals().isEmpty() ? "" : " (" + plan.refusals().size() + " better mode(s) refused; --verbose says why)"));
         String blind = BlindSpots.of(plan.mode());
         if (blind != null) {
@@ -142,14 +136,17 @@ public final class WatchCommand implements Command {
     }
 
     /** --ringbuf-bytes of watch and agent; 0 when not given (the probe's default). */
-    static int ringbufBytes(Args a) {
-        return (int) a.getPowerOfTwoSize("ringbuf-bytes", 0, 4096, 1L << 30);
+    static int ringbufBytes(Long given) {
+        return given == null ? 0 : (int) OptionRanges.powerOfTwoSize("--ringbuf-bytes", given, 4096, 1L << 30);
     }
 
-    private static Set<String> union(Set<String> a, Set<String> b) {
-        Set<String> s = new HashSet<>(a);
-        s.addAll(b);
-        return s;
+    /** --backend of watch and agent: null for auto (the planner picks). */
+    static AttachMode backend(String given) {
+        try {
+            return given.equals("auto") ? null : AttachMode.parse(given);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--backend: " + e.getMessage());
+        }
     }
 
     /** --netns pid:N and inodes are read through another process's /proc entries (CAP_SYS_PTRACE); names by setns. */
