@@ -68,18 +68,31 @@ public final class Agent implements AutoCloseable {
     private final EventPipeline pipeline;
     private final ManagedChannel channel;
     private final Publisher publisher;
+    private final KafkaPublisher kafkaPublisher;
     private final Server watchServer;
     private final LiveFanout live;
 
     public Agent(Config cfg, Metrics metrics) throws IOException {
+        this(cfg, null, metrics);
+    }
+
+    /** An agent that publishes to Kafka instead of a collector when {@code kafka} is given (cfg.collector() is then unused). */
+    public Agent(Config cfg, KafkaPublisher.Target kafka, Metrics metrics) throws IOException {
         // Checked first, so that a refused --watch-listen leaves nothing open behind it.
         String publishToken = cfg.watchListen() == null ? null : checkWatchAccess(cfg);
         spool = new Spool(cfg.spoolDir(), cfg.spoolMaxBytes(), Math.max(64 << 10, Math.min(16 << 20, cfg.spoolMaxBytes() / 8)), cfg.spoolFsync());
         live = new LiveFanout(metrics.counter("syndrop_agent_watch_dropped_total", "Live items a slow Agent.Watch viewer missed."));
         metrics.gauge("syndrop_agent_watch_viewers", "", "Agent.Watch viewers connected.", live::viewers);
         pipeline = new EventPipeline(cfg.agentId(), cfg.node(), spool, cfg.queueMax(), cfg.batchMax(), cfg.batchLinger(), metrics, live);
-        channel = cfg.collector().open();
-        publisher = new Publisher(cfg.collector().withToken(channel), spool, cfg.window(), metrics);
+        if (kafka == null) {
+            channel = cfg.collector().open();
+            publisher = new Publisher(cfg.collector().withToken(channel), spool, cfg.window(), metrics);
+            kafkaPublisher = null;
+        } else {
+            channel = null;
+            publisher = null;
+            kafkaPublisher = new KafkaPublisher(kafka, cfg.agentId(), spool, cfg.window(), metrics);
+        }
         if (cfg.watchListen() != null) {
             ServerServiceDefinition watch = new AgentWatchService(live).bindService();
             if (cfg.watchToken() != null) {
@@ -91,7 +104,11 @@ public final class Agent implements AutoCloseable {
             watchServer = null;
         }
         pipeline.start();
-        publisher.start();
+        if (publisher != null) {
+            publisher.start();
+        } else {
+            kafkaPublisher.start();
+        }
         LOG.fine("agent " + cfg.agentId() + ": spool " + cfg.spoolDir() + " holds " + spool.segmentCount()
                 + " segment(s) on start; queue " + cfg.queueMax() + ", batch " + cfg.batchMax() + " / " + cfg.batchLinger().toMillis()
                 + " ms, window " + cfg.window());
@@ -103,7 +120,7 @@ public final class Agent implements AutoCloseable {
      * Returns the publish token (null if none).
      */
     private static String checkWatchAccess(Config cfg) throws IOException {
-        String publishToken = CollectorChannel.readToken(cfg.collector().tokenFile());
+        String publishToken = cfg.collector() == null ? null : CollectorChannel.readToken(cfg.collector().tokenFile());
         if (cfg.watchToken() == null) {
             InetAddress at = cfg.watchListen().socketAddress().getAddress();
             if (at == null || !at.isLoopbackAddress()) {
@@ -125,8 +142,14 @@ public final class Agent implements AutoCloseable {
         return spool;
     }
 
+    /** The gRPC publisher; null when the agent publishes to Kafka. */
     public Publisher publisher() {
         return publisher;
+    }
+
+    /** The Kafka publisher; null when the agent publishes to a collector. */
+    public KafkaPublisher kafkaPublisher() {
+        return kafkaPublisher;
     }
 
     public int watchPort() {
@@ -141,9 +164,13 @@ public final class Agent implements AutoCloseable {
             watchServer.shutdownNow();
         }
         pipeline.close();
-        publisher.close();
-        channel.shutdownNow();
-        channel.awaitTermination(2, TimeUnit.SECONDS);
+        if (publisher != null) {
+            publisher.close();
+            channel.shutdownNow();
+            channel.awaitTermination(2, TimeUnit.SECONDS);
+        } else {
+            kafkaPublisher.close();
+        }
         spool.close();
     }
 }

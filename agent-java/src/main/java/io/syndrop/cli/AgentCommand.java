@@ -1,5 +1,6 @@
 package io.syndrop.cli;
 
+import io.syndrop.agent.KafkaPublisher;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.metrics.MetricsServer;
 import io.syndrop.agent.Agent;
@@ -27,7 +28,7 @@ import io.syndrop.input.UsageException;
 /** `syndrop agent`: the long-running agent that streams events to a collector. */
 @CommandLine.Command(name = "agent", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "stream drop events to a collector (spooled, acknowledged, never blocking the kernel)",
-        customSynopsis = "syndrop agent --collector HOST:PORT [options]")
+        customSynopsis = {"syndrop agent --collector HOST:PORT [options]", "syndrop agent --kafka HOST:PORT[,...] --topic T [options]"})
 public final class AgentCommand implements Command, ConfiguredCommand {
     @Option(names = "--config", paramLabel = "FILE", description = {
             "options from this YAML file (default /etc/syndrop/agent.yaml, if it exists);",
@@ -128,6 +129,10 @@ public final class AgentCommand implements Command, ConfiguredCommand {
     @Mixin
     ContainerRuntimeOptions runtimes = new ContainerRuntimeOptions();
 
+    KafkaOptions kafkaOptions = new KafkaOptions();
+
+    private KafkaPublisher.Target kafka;
+
     @Option(names = "--ringbuf-bytes", paramLabel = "N", converter = OptionConverters.SizeValue.class,
             description = "kernel ring buffer size, a power of two from 4K to 1G (default 4194304)")
     Long ringbufBytes;
@@ -169,8 +174,20 @@ public final class AgentCommand implements Command, ConfiguredCommand {
 
     @Override
     public void validate() {
-        if (collector == null) {
-            throw new UsageException("--collector HOST:PORT is required");
+        if (collector == null && !kafkaOptions.given()) {
+            throw new UsageException("--collector HOST:PORT (or --kafka HOST:PORT --topic T) is required");
+        }
+        if (collector != null && kafkaOptions.given()) {
+            throw new UsageException("--collector and --kafka exclude each other: the agent publishes to one of them");
+        }
+        if (kafkaOptions.given()) {
+            try {
+                kafka = new KafkaPublisher.Target(kafkaOptions.settings(kafkaOptions.bootstrap), kafkaOptions.topic());
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+        } else if (kafkaOptions.anyOther()) {
+            throw new UsageException("--topic and --kafka-* options need --kafka HOST:PORT");
         }
         runtimes.sockets(); // a blank socket path is refused before anything starts
         if (insecure && (ca != null || cert != null)) {
@@ -201,7 +218,7 @@ public final class AgentCommand implements Command, ConfiguredCommand {
         }
         // The kernel's host name, as `uname -n` prints it: a lookup of it fails wherever /etc/hosts lacks it.
         String host = NodeIdentity.nodeName();
-        CollectorChannel ch = new CollectorChannel(collector, insecure, ca, cert, key, tokenFile);
+        CollectorChannel ch = collector == null ? null : new CollectorChannel(collector, insecure, ca, cert, key, tokenFile);
         Agent.Config cfg = new Agent.Config(agentId != null ? agentId : host, node != null ? node : host, ch,
                 spoolDir, spoolMaxBytes, !noSpoolFsync, (int) queueMax, (int) batchMax, batchLinger, (int) window,
                 watchListen);
@@ -209,9 +226,9 @@ public final class AgentCommand implements Command, ConfiguredCommand {
         EventSource source = openSource(out, err);
         Metrics metrics = new Metrics();
         MetricsServer ms = metricsListen == null ? null : new MetricsServer(metricsListen.socketAddress(), metrics);
-        Agent agent = new Agent(cfg, metrics);
-        err.println("syndrop agent: id " + cfg.agentId() + " boot " + agent.pipeline().boot() + " -> " + ch.target()
-                + (insecure ? " (plaintext)" : " (TLS)") + ", spool " + cfg.spoolDir()
+        Agent agent = new Agent(cfg, kafka, metrics);
+        err.println("syndrop agent: id " + cfg.agentId() + " boot " + agent.pipeline().boot() + " -> "
+                + (ch != null ? ch.target() + (insecure ? " (plaintext)" : " (TLS)") : agent.kafkaPublisher().describe()) + ", spool " + cfg.spoolDir()
                 + (agent.watchPort() > 0 ? ", watch on port " + agent.watchPort() : "")
                 + (ms != null ? ", metrics on port " + ms.port() : ""));
         CountDownLatch stop = new CountDownLatch(1);
@@ -230,7 +247,7 @@ public final class AgentCommand implements Command, ConfiguredCommand {
                     return 0;
                 }
             }
-            err.println("syndrop agent: replay finished and acknowledged (" + metrics.value("syndrop_agent_acknowledged_total") + " records)");
+            err.println("syndrop agent: replay finished and acknowledged (" + metrics.value(kafka == null ? "syndrop_agent_acknowledged_total" : "syndrop_agent_kafka_acknowledged_total") + " records)");
             Runtime.getRuntime().removeShutdownHook(hook);
             shutdown(source, agent, ms);
             return 0;

@@ -1,6 +1,8 @@
 package io.syndrop.cli;
 
 import io.syndrop.collector.CollectorServer;
+import io.syndrop.collector.KafkaCollector;
+import io.syndrop.kafka.KafkaSettings;
 import io.syndrop.sink.Sink;
 import io.syndrop.sink.Sinks;
 import io.syndrop.metrics.Metrics;
@@ -21,7 +23,8 @@ import io.syndrop.input.UsageException;
 /** `syndrop collect`: receives agents' batches and writes them to SIEM sinks. */
 @CommandLine.Command(name = "collect", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "receive events from agents and write them to JSON files or syslog/CEF",
-        customSynopsis = "syndrop collect --listen HOST:PORT --sink SPEC [--sink SPEC ...] [options]",
+        customSynopsis = {"syndrop collect --listen HOST:PORT --sink SPEC [--sink SPEC ...] [options]",
+                "syndrop collect --kafka HOST:PORT[,...] --topic T --group G --sink SPEC [--sink SPEC ...] [options]"},
         footer = {"",
                 "Sinks (--sink, repeatable):",
                 "  json:FILE[?max-bytes=100M&max-age=1h]   JSON lines, fsynced, rotated",
@@ -29,6 +32,7 @@ import io.syndrop.input.UsageException;
                 "  syslog+tcp://H:P                        RFC 5424 + CEF, RFC 6587 octet counting",
                 "  syslog+tls://H:P[?ca=FILE&cert=FILE&key=FILE]   the same over TLS (RFC 5425)",
                 "  syslog+udp://H:P                        RFC 5424 + CEF, one datagram per event",
+                "  kafka://H:P[,...]/TOPIC[?format=json|ecs|cef&timeout=30s]   one Kafka record per item, keyed by node",
                 "syslog sinks take ?timeout=DURATION (default 30s): a connect, write or wait for the",
                 "receiver's ack without progress for that long reconnects; meanwhile all sinks and acks are held."})
 public final class CollectCommand implements Command, ConfiguredCommand {
@@ -109,13 +113,28 @@ public final class CollectCommand implements Command, ConfiguredCommand {
             description = "serve Prometheus metrics at http://HOST:PORT/metrics")
     HostPort metricsListen;
 
+    @picocli.CommandLine.Mixin
+    KafkaOptions kafka = new KafkaOptions();
+
+    @Option(names = "--group", paramLabel = "G", description = {
+            "with --kafka: the consumer group; collectors in one group share the",
+            "partitions, offsets are committed after every sink took the records"})
+    String group;
+
     @Override
     public void validate() {
-        if (listen == null) {
-            throw new UsageException("--listen HOST:PORT is required");
-        }
         if (sinkSpecs.isEmpty()) {
             throw new UsageException("at least one --sink is required");
+        }
+        if (kafka.given()) {
+            validateKafka();
+            return;
+        }
+        if (listen == null) {
+            throw new UsageException("--listen HOST:PORT (or --kafka HOST:PORT --topic T --group G) is required");
+        }
+        if (group != null || kafka.topic != null) {
+            throw new UsageException("--group and --topic need --kafka HOST:PORT");
         }
         if (tlsCert == null && !insecure) {
             throw new UsageException("the collector refuses plaintext: give --tls-cert and --tls-key, or --insecure");
@@ -141,13 +160,31 @@ public final class CollectCommand implements Command, ConfiguredCommand {
         OptionRanges.count("--window", window, 1, Agent.MAX_WINDOW);
     }
 
+    private void validateKafka() {
+        if (listen != null) {
+            throw new UsageException("--listen and --kafka exclude each other: the collector takes agents' batches from one of them");
+        }
+        if (tlsCert != null || tlsKey != null || clientCa != null || tokenFile != null || subscribeTokenFile != null || !subscriberCns.isEmpty()
+                || insecure) {
+            throw new UsageException("--tls-*, --client-ca, --token-file, --subscribe-*, --subscriber-cn and --insecure are for the gRPC"
+                    + " collector (--listen); with --kafka use the --kafka-* options");
+        }
+        if (group == null) {
+            throw new UsageException("--kafka needs --group G (collectors in one group share the topic's partitions)");
+        }
+        kafka.topic();
+    }
+
     @Override
     public int run(PrintStream out, PrintStream err) throws Exception {
+        if (kafka.given()) {
+            return runKafka(out, err);
+        }
         CollectorServer.Subscribers subscribers = new CollectorServer.Subscribers(
                 CollectorChannel.readToken(subscribeTokenFile), Set.copyOf(subscriberCns));
         List<Sink> sinks = new ArrayList<>();
         for (String spec : sinkSpecs) {
-            sinks.add(Sinks.open(spec, ecs, out));
+            sinks.add(Sinks.open(spec, ecs, out, kafka.anySecurity() ? kafka.settings("sink-sets-the-servers:1") : null));
         }
         CollectorServer.Config cfg = new CollectorServer.Config(listen, insecure, tlsCert, tlsKey, clientCa,
                 CollectorChannel.readToken(tokenFile), (int) maxMessageBytes, dedupeDir, (int) window)
@@ -166,6 +203,40 @@ public final class CollectCommand implements Command, ConfiguredCommand {
             }
             try {
                 server.close();
+            } catch (Exception ignored) {
+                // exiting
+            }
+            if (ms != null) {
+                ms.close();
+            }
+            done.countDown();
+        }, "syndrop-collect-shutdown"));
+        done.await();
+        return 0;
+    }
+
+    /** `collect --kafka`: a consumer-group member instead of a gRPC server. */
+    private int runKafka(PrintStream out, PrintStream err) throws Exception {
+        KafkaSettings settings = kafka.settings(kafka.bootstrap);
+        KafkaCollector.Config cfg;
+        try {
+            cfg = new KafkaCollector.Config(settings, kafka.topic(), group, dedupeDir);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        List<Sink> sinks = new ArrayList<>();
+        for (String spec : sinkSpecs) {
+            sinks.add(Sinks.open(spec, ecs, out, settings));
+        }
+        Metrics metrics = new Metrics();
+        MetricsServer ms = metricsListen == null ? null : new MetricsServer(metricsListen.socketAddress(), metrics);
+        KafkaCollector collector = new KafkaCollector(cfg, sinks, metrics);
+        err.println("syndrop collect: consuming " + cfg.topic() + " from " + settings.bootstrap() + " as group " + group
+                + (ms != null ? ", metrics on port " + ms.port() : ""));
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                collector.close();
             } catch (Exception ignored) {
                 // exiting
             }

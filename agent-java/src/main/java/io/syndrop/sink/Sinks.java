@@ -3,6 +3,7 @@ package io.syndrop.sink;
 import io.syndrop.input.Durations;
 import io.syndrop.input.Sizes;
 import io.syndrop.input.UsageException;
+import io.syndrop.kafka.KafkaSettings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -21,6 +22,8 @@ import java.util.Map;
  *     {@code syslog+tls://HOST:PORT[?ca=FILE&cert=FILE&key=FILE]}, each with an optional
  *     {@code timeout=DURATION} (default 30s) after which a write or acknowledgement that makes
  *     no progress gives the connection up</li>
+ * <li>{@code kafka://HOST:PORT[,HOST:PORT...]/TOPIC[?format=json|ecs|cef&timeout=DURATION]}: one
+ *     Kafka record per item, keyed by node (plaintext; the collector's --kafka-* security options apply)</li>
  * </ul>
  */
 public final class Sinks {
@@ -29,6 +32,17 @@ public final class Sinks {
     private Sinks() {}
 
     public static Sink open(String spec, boolean ecs, PrintStream stdout) throws IOException {
+        return open(spec, ecs, stdout, null);
+    }
+
+    /**
+     * @param kafkaSecurity the collector's Kafka security options (their bootstrap is replaced by
+     *     the sink's), or null for plaintext
+     */
+    public static Sink open(String spec, boolean ecs, PrintStream stdout, KafkaSettings kafkaSecurity) throws IOException {
+        if (spec.startsWith("kafka://")) {
+            return kafka(spec, ecs, kafkaSecurity);
+        }
         if (spec.startsWith("json:")) {
             String rest = spec.substring(5);
             Map<String, String> q = new LinkedHashMap<>();
@@ -86,7 +100,56 @@ public final class Sinks {
                     q.containsKey("cert") ? Path.of(q.get("cert")) : null,
                     q.containsKey("key") ? Path.of(q.get("key")) : null, timeout);
         }
-        throw new UsageException("--sink " + spec + ": expected json:FILE, json:-, syslog+tcp://H:P, syslog+tls://H:P or syslog+udp://H:P");
+        throw new UsageException("--sink " + spec + ": expected json:FILE, json:-, syslog+tcp://H:P, syslog+tls://H:P, syslog+udp://H:P"
+                + " or kafka://H:P/TOPIC");
+    }
+
+    private static Sink kafka(String spec, boolean ecs, KafkaSettings security) throws IOException {
+        String rest = spec.substring("kafka://".length());
+        Map<String, String> q = Map.of();
+        int qm = rest.indexOf('?');
+        if (qm >= 0) {
+            q = query(spec, rest.substring(qm + 1));
+            rest = rest.substring(0, qm);
+        }
+        int slash = rest.indexOf('/');
+        if (slash <= 0 || slash == rest.length() - 1) {
+            throw new UsageException("--sink " + spec + ": needs kafka://HOST:PORT[,HOST:PORT...]/TOPIC");
+        }
+        String bootstrap = rest.substring(0, slash);
+        String topic = rest.substring(slash + 1);
+        if (!topic.matches("[A-Za-z0-9._-]{1,249}")) {
+            throw new UsageException("--sink " + spec + ": '" + topic + "' is not a Kafka topic name (letters, digits, . _ -)");
+        }
+        KafkaSink.Format format = ecs ? KafkaSink.Format.ECS : KafkaSink.Format.JSON;
+        Duration timeout = SYSLOG_TIMEOUT;
+        for (Map.Entry<String, String> e : q.entrySet()) {
+            switch (e.getKey()) {
+                case "format" -> {
+                    try {
+                        format = KafkaSink.Format.parse(e.getValue());
+                    } catch (IllegalArgumentException bad) {
+                        throw new UsageException("--sink " + spec + ": " + bad.getMessage());
+                    }
+                }
+                case "timeout" -> {
+                    timeout = Durations.parse("--sink " + spec + " timeout", e.getValue());
+                    if (timeout.isNegative() || timeout.isZero()) {
+                        throw new UsageException("--sink " + spec + ": timeout must be positive, e.g. timeout=30s");
+                    }
+                }
+                default -> throw new UsageException("--sink " + spec + ": unknown parameter '" + e.getKey() + "' (format, timeout)");
+            }
+        }
+        KafkaSettings s;
+        try {
+            s = security == null ? KafkaSettings.plain(bootstrap)
+                    : new KafkaSettings(bootstrap, security.securityProtocol(), security.caPem(), security.certPem(), security.keyPem(),
+                            security.saslMechanism(), security.saslJaasFile(), security.configFile());
+        } catch (IllegalArgumentException bad) {
+            throw new UsageException("--sink " + spec + ": " + bad.getMessage());
+        }
+        return new KafkaSink(s, topic, format, timeout);
     }
 
     private static Map<String, String> query(String spec, String q) {
