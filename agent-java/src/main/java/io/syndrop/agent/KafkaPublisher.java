@@ -167,8 +167,7 @@ public final class KafkaPublisher implements AutoCloseable {
             Exception why = g.failed;
             String hint = why instanceof RecordTooLargeException
                     ? " (a batch is larger than the topic's max.message.bytes: lower --batch-max or raise max.message.bytes)" : "";
-            LOG.warning("sending to " + describe() + " failed (" + (why == null ? "?" : why.getClass().getSimpleName() + ": " + why.getMessage())
-                    + ")" + hint + "; resending from the spool in " + backoff + " ms");
+            LOG.warning("sending to " + describe() + " failed (" + KafkaSettings.explain(why) + ")" + hint + "; resending from the spool in " + backoff + " ms");
             try {
                 Thread.sleep(backoff);
             } catch (InterruptedException e) {

@@ -147,7 +147,7 @@ public final class KafkaCollector implements AutoCloseable {
                 } catch (org.apache.kafka.common.KafkaException e) {
                     // Brokers away, a commit timed out, a rebalance in the way: what is uncommitted is
                     // committed on the next round or re-delivered and dropped by the dedupe.
-                    LOG.warning("kafka: " + e.getClass().getSimpleName() + ": " + e.getMessage() + "; retrying in " + pause + " ms");
+                    LOG.warning("kafka: " + KafkaSettings.explain(e) + "; retrying in " + pause + " ms");
                     Thread.sleep(pause);
                     pause = Math.min(5000, pause * 2);
                 }

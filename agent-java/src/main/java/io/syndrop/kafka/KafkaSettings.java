@@ -113,6 +113,40 @@ public record KafkaSettings(String bootstrap, String securityProtocol, Path caPe
         return p;
     }
 
+    /**
+     * What a Kafka client failure means for the operator, in one line: the exception and its root
+     * cause, and for a refused TLS handshake or SASL login which option to check. Not a stack trace.
+     */
+    public static String explain(Throwable e) {
+        if (e == null) {
+            return "?";
+        }
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String what = e.getClass().getSimpleName() + ": " + e.getMessage()
+                + (root != e ? " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")" : "");
+        if (e instanceof org.apache.kafka.common.errors.SslAuthenticationException) {
+            return "the TLS handshake with the Kafka broker failed: " + what + "; check that --kafka-ca is the CA (PEM) that"
+                    + " signed the brokers' certificates, that the brokers' certificates name the bootstrap host, and, if"
+                    + " the brokers require client certificates, --kafka-cert/--kafka-key";
+        }
+        if (e instanceof org.apache.kafka.common.errors.SaslAuthenticationException) {
+            return "the Kafka broker refused the SASL login: " + what + "; check the user name and password in"
+                    + " --kafka-sasl-jaas-file and that --kafka-sasl-mechanism is one the broker enables for that user";
+        }
+        if (e instanceof org.apache.kafka.common.errors.AuthenticationException) {
+            return "the Kafka broker refused the connection's authentication: " + what + "; check --kafka-security-protocol"
+                    + " (it must match the broker's listener), --kafka-ca and the SASL options";
+        }
+        if (e instanceof org.apache.kafka.common.errors.AuthorizationException) {
+            return "the Kafka broker denied access: " + what + "; grant this principal the ACLs it needs (write on the"
+                    + " topic for an agent; read on the topic and the group for a collector)";
+        }
+        return what;
+    }
+
     private static String read(Path f, String option) throws IOException {
         try {
             return Files.readString(f, StandardCharsets.UTF_8);

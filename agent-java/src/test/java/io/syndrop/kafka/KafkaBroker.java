@@ -31,24 +31,55 @@ public final class KafkaBroker implements AutoCloseable {
     private final Path config;
     private final int port;
     private final int controllerPort;
+    private final int sslPort;
+    private final int saslPort;
     private Process process;
     private int starts;
 
-    private KafkaBroker(Path dir) throws IOException {
+    /**
+     * TLS and SASL listeners besides PLAINTEXT (which stays: inter-broker traffic and the test's
+     * admin client use it). The broker's certificate chain, key (PKCS#8 PEM) and the CA (PEM) it
+     * trusts for client certificates; the SSL listener requires a client certificate from that CA,
+     * the SASL_SSL listener does not and takes SASL/PLAIN logins of {@code plainUsers} (name to password).
+     */
+    public record Security(Path certPem, Path keyPem, Path caPem, java.util.Map<String, String> plainUsers) {
+    }
+
+    private KafkaBroker(Path dir, Security sec) throws IOException {
         this.dir = dir;
         this.logDir = dir.resolve("log");
         this.config = dir.resolve("server.properties");
         this.port = freePort();
         this.controllerPort = freePort();
+        this.sslPort = sec == null ? -1 : freePort();
+        this.saslPort = sec == null ? -1 : freePort();
         Properties p = new Properties();
         p.setProperty("process.roles", "broker,controller");
         p.setProperty("node.id", "1");
         p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        String listeners = "PLAINTEXT://127.0.0.1:" + port;
+        String map = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT";
+        if (sec != null) {
+            listeners += ",SSL://127.0.0.1:" + sslPort + ",SASL_SSL://127.0.0.1:" + saslPort;
+            map += ",SSL:SSL,SASL_SSL:SASL_SSL";
+            // PEM in the properties themselves (Kafka 2.7+): no JKS/PKCS12 files to make.
+            p.setProperty("ssl.keystore.type", "PEM");
+            p.setProperty("ssl.keystore.certificate.chain", Files.readString(sec.certPem()));
+            p.setProperty("ssl.keystore.key", Files.readString(sec.keyPem()));
+            p.setProperty("ssl.truststore.type", "PEM");
+            p.setProperty("ssl.truststore.certificates", Files.readString(sec.caPem()));
+            p.setProperty("listener.name.ssl.ssl.client.auth", "required");
+            p.setProperty("listener.name.sasl_ssl.ssl.client.auth", "none");
+            p.setProperty("sasl.enabled.mechanisms", "PLAIN");
+            StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+            sec.plainUsers().forEach((u, pw) -> jaas.append(" user_").append(u).append("=\"").append(pw).append("\""));
+            p.setProperty("listener.name.sasl_ssl.plain.sasl.jaas.config", jaas.append(';').toString());
+        }
+        p.setProperty("listeners", listeners + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.setProperty("advertised.listeners", listeners);
         p.setProperty("controller.listener.names", "CONTROLLER");
         p.setProperty("inter.broker.listener.name", "PLAINTEXT");
-        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.setProperty("listener.security.protocol.map", map);
         p.setProperty("log.dirs", logDir.toString());
         p.setProperty("offsets.topic.replication.factor", "1");
         p.setProperty("offsets.topic.num.partitions", "4");
@@ -67,13 +98,35 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** Formats a new broker under {@code dir} and starts it. */
     public static KafkaBroker startIn(Path dir) throws IOException, InterruptedException {
-        KafkaBroker b = new KafkaBroker(dir);
+        return startIn(dir, null);
+    }
+
+    /** Formats a new broker with SSL and SASL_SSL listeners as well (see {@link Security}) and starts it. */
+    public static KafkaBroker startIn(Path dir, Security sec) throws IOException, InterruptedException {
+        KafkaBroker b = new KafkaBroker(dir, sec);
         b.start();
         return b;
     }
 
+    /** The PLAINTEXT listener. */
     public String bootstrap() {
         return "127.0.0.1:" + port;
+    }
+
+    /** The SSL listener (client certificate required). */
+    public String sslBootstrap() {
+        if (sslPort < 0) {
+            throw new IllegalStateException("this broker was started without Security");
+        }
+        return "127.0.0.1:" + sslPort;
+    }
+
+    /** The SASL_SSL listener (SASL/PLAIN, no client certificate). */
+    public String saslBootstrap() {
+        if (saslPort < 0) {
+            throw new IllegalStateException("this broker was started without Security");
+        }
+        return "127.0.0.1:" + saslPort;
     }
 
     /** The broker process's id, e.g. to read its CPU time from /proc. */
@@ -92,7 +145,7 @@ public final class KafkaBroker implements AutoCloseable {
         Path log = dir.resolve("broker-" + starts + ".log");
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!answers()) {
+        while (!answers(port) || (sslPort > 0 && !answers(sslPort)) || (saslPort > 0 && !answers(saslPort))) {
             if (!process.isAlive()) {
                 throw new IOException("the Kafka broker exited with " + process.exitValue() + "; its output: " + tail(log));
             }
@@ -124,7 +177,7 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    private boolean answers() {
+    private static boolean answers(int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 200);
             return true;

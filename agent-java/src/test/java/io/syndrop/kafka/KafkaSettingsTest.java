@@ -86,4 +86,17 @@ class KafkaSettingsTest {
         }
         assertFalse(p.containsKey("acks"));
     }
+
+    @Test
+    void authenticationFailuresAreExplainedWithTheOptionToCheck() {
+        String tls = KafkaSettings.explain(new org.apache.kafka.common.errors.SslAuthenticationException("SSL handshake failed",
+                new javax.net.ssl.SSLHandshakeException("PKIX path building failed")));
+        assertTrue(tls.startsWith("the TLS handshake with the Kafka broker failed") && tls.contains("PKIX path building failed")
+                && tls.contains("--kafka-ca"), tls);
+        String sasl = KafkaSettings.explain(new org.apache.kafka.common.errors.SaslAuthenticationException(
+                "Authentication failed: Invalid username or password"));
+        assertTrue(sasl.contains("refused the SASL login") && sasl.contains("Invalid username or password")
+                && sasl.contains("--kafka-sasl-jaas-file"), sasl);
+        assertEquals("TimeoutException: slow", KafkaSettings.explain(new org.apache.kafka.common.errors.TimeoutException("slow")));
+    }
 }
