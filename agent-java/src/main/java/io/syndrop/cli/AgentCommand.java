@@ -129,6 +129,7 @@ public final class AgentCommand implements Command, ConfiguredCommand {
     @Mixin
     ContainerRuntimeOptions runtimes = new ContainerRuntimeOptions();
 
+    @Mixin
     KafkaOptions kafkaOptions = new KafkaOptions();
 
     private KafkaPublisher.Target kafka;

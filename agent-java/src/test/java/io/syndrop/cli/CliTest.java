@@ -90,4 +90,12 @@ class CliTest {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    @Test
+    void agentTakesTheKafkaOptions() {
+        // The s6 merge once dropped the agent's @Mixin for them: every --kafka* option was "Unknown".
+        CliRun r = CliRun.of("agent", "--kafka", "127.0.0.1:9", "--collector", "127.0.0.1:9", "--kafka-security-protocol", "SSL");
+        assertTrue(r.code() != 0 && r.err().contains("--collector and --kafka exclude each other") && !r.err().contains("Unknown option"),
+                r.toString());
+    }
 }

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * required) and a SASL_SSL listener (SASL/PLAIN), one broker for the class: agent -> Kafka ->
  * collector -> JSON sink as real processes, over TLS with client certificates and over SASL; and a
  * wrong CA and a wrong password, each reported by the agent in words that say what to check, with
- * nothing lost: the events stay in the spool and arrive once the option is fixed.
+ * nothing lost: the events stay in the spool and arrive from it once the option is fixed and the
+ * agent restarted on the same spool (its replay resumes after what was spooled).
  * The option lists are those of docs/kafka.md's "Security" examples.
  */
 class KafkaTlsIT {
@@ -147,6 +148,12 @@ class KafkaTlsIT {
             }
             try (JarProcess a = agent(right, topic, rec, "agent-right.log", true)) {
                 assertEquals(0, a.waitFor(60_000), a.logText());
+                // The replay resumes after what the refused agent spooled: those events reach the
+                // sink from the spool, not from a second replay.
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("replay resumed at event (\\d+)").matcher(a.logText());
+                assertTrue(m.find(), "the restarted agent found nothing in the spool:\n" + a.logText());
+                System.out.println("restarted agent: " + m.group() + " of " + N + " (every event before it was delivered from the spool)");
+                assertTrue(Long.parseLong(m.group(1)) > 0, m.group());
             }
             awaitDistinct(sink, N, 60_000, c);
         }
