@@ -40,6 +40,11 @@ public interface Libc extends Library {
 
     long SYS_GETTID_X86_64 = 186;
 
+    /** capget(2)/capset(2) on a v3 header (PermittedCapabilities); return -1 with errno on refusal. */
+    int capget(Pointer header, Pointer data);
+
+    int capset(Pointer header, Pointer data);
+
     int open(String path, int flags) throws LastErrorException;
 
     /** open(2) with a mode for O_CREAT; -1 on failure. */

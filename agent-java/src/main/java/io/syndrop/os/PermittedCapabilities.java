@@ -1,8 +1,6 @@
 package io.syndrop.os;
 
-import com.sun.jna.Library;
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,12 +18,6 @@ public final class PermittedCapabilities {
     /** _LINUX_CAPABILITY_VERSION_3: two 32-bit words per set. */
     private static final int VERSION_3 = 0x20080522;
 
-    interface Caps extends Library {
-        int capget(Memory header, Memory data);
-
-        int capset(Memory header, Memory data);
-    }
-
     private PermittedCapabilities() {}
 
     /**
@@ -41,7 +33,7 @@ public final class PermittedCapabilities {
         if (toRaise == 0) {
             return 0; // root, or nothing granted by the file: no native call needed
         }
-        Caps caps = Native.load("c", Caps.class);
+        Libc caps = Libc.INSTANCE;
         Memory header = new Memory(8);
         header.setInt(0, VERSION_3);
         header.setInt(4, 0);
