@@ -55,11 +55,12 @@ setcap "$caps+p" "$rootfs/opt/java/bin/java"
 install -m 0644 "$jar" "$rootfs/opt/syndrop/syndrop.jar"
 install -m 0644 "$top/scripts/agent.jvmopts" "$rootfs/opt/syndrop/agent.jvmopts"
 
-# Every shared library the runtime and the jar's native code (the BPF shim, JNA) link against,
+# Every shared library the runtime and the jar's native code (the BPF shim, JNA, Netty's epoll
+# transport for the container runtimes' unix sockets: it needs libdl.so.2) link against,
 # copied from the host's Debian packages. The loader follows symbolic links, so real files.
 natives=$work/natives
 mkdir -p "$natives"
-(cd "$natives" && python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); [z.extract(n) for n in ("native/linux-x86_64/libsyndrop.so", "com/sun/jna/linux-x86-64/libjnidispatch.so")]' "$jar")
+(cd "$natives" && python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); [z.extract(n) for n in ("native/linux-x86_64/libsyndrop.so", "com/sun/jna/linux-x86-64/libjnidispatch.so", "META-INF/native/libnetty_transport_native_epoll_x86_64.so")]' "$jar")
 libs=$( { find "$rootfs/opt/java" -name '*.so' -o -path '*/bin/*' -type f; find "$natives" -name '*.so'; } \
         | xargs -r ldd 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\/lib64\// {print $1}' | sort -u)
 for l in $libs; do

@@ -277,7 +277,7 @@ public final class AgentCommand implements Command, ConfiguredCommand {
         if (forced != AttachMode.COUNTERS) {
             // Reading another process's namespace (--netns pid:N or an inode) is what needs CAP_SYS_PTRACE here.
             try {
-                AgentCapabilities.require("agent", WatchCommand.readsOtherProcesses(netns));
+                AgentCapabilities.require("agent", WatchCommand.readsOtherProcesses(netns), err::println);
             } catch (ProbeException e) {
                 throw new IllegalStateException("cannot attach: " + e.summary(), e);
             }

@@ -78,7 +78,7 @@ public final class WatchCommand implements Command {
         LiveAttach attach;
         try {
             if (forced != AttachMode.COUNTERS) {
-                AgentCapabilities.require("watch", netns.isEmpty() || readsOtherProcesses(netns));
+                AgentCapabilities.require("watch", netns.isEmpty() || readsOtherProcesses(netns), err::println);
             }
             attach = LiveAttach.plan(forced, filter, ring, libbpfDebug);
         } catch (ProbeException e) {

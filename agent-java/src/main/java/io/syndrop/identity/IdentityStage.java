@@ -215,7 +215,7 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
         if (unreadable > 0 && !missing.isEmpty() && unreadable != unreadableWarned) {
             unreadableWarned = unreadable;
             warn.accept("identity: cannot read /proc/PID/fd of " + unreadable + " of " + scan.processesSeen()
-                    + " processes (reading another user's needs CAP_SYS_PTRACE, or root; in a pod also hostPID):"
+                    + " processes (reading another user's needs CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE, or root; in a pod also hostPID):"
                     + " listeners they hold stay unnamed (" + missing.size() + " unresolved now)");
         }
     }

@@ -12,7 +12,8 @@ import java.util.Set;
 /**
  * Finds which processes hold given sockets, and reads what /proc says about a process. The kernel
  * names an open socket {@code socket:[INODE]} in /proc/PID/fd, and reading another user's fd
- * directory needs CAP_SYS_PTRACE (ptrace_may_access), so a scan also counts the processes it
+ * directory needs CAP_DAC_READ_SEARCH (listing it, mode 0500) and CAP_SYS_PTRACE (its links,
+ * ptrace_may_access), so a scan also counts the processes it
  * could not look into: the agent says so rather than leaving listeners silently unnamed.
  */
 public final class ProcSockets {

@@ -87,7 +87,7 @@ class DeployManifestsTest {
         Container c = single(pod);
         Capabilities caps = c.getSecurityContext().getCapabilities();
         assertEquals(List.of("ALL"), caps.getDrop());
-        assertEquals(new TreeSet<>(AgentCapabilities.required().keySet()),
+        assertEquals(new TreeSet<>(AgentCapabilities.granted().keySet()),
                 caps.getAdd().stream().map(n -> "CAP_" + n).collect(Collectors.toCollection(TreeSet::new)));
         // As ContainerImageIT runs the image: its non-root user, the capabilities reaching it through
         // java's file capabilities, which no_new_privs (allowPrivilegeEscalation: false) would void.

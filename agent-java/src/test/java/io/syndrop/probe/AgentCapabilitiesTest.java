@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Which capabilities the start-up check asks for, by kernel and by what the command will read. */
 class AgentCapabilitiesTest {
@@ -12,6 +13,7 @@ class AgentCapabilitiesTest {
     private static final long PERFMON = 1L << 38;
     private static final long SYS_PTRACE = 1L << 19;
     private static final long SYS_ADMIN = 1L << 21;
+    private static final long DAC_READ_SEARCH = 1L << 2;
 
     @Test
     void onFiveEightAndLaterBpfAndPerfmonAndPtraceOnlyForOtherProcesses() {
@@ -33,6 +35,24 @@ class AgentCapabilitiesTest {
 
     @Test
     void theListIsTheDocumentedOne() {
-        assertEquals(List.of("CAP_BPF", "CAP_PERFMON", "CAP_SYS_PTRACE"), List.copyOf(AgentCapabilities.required().keySet()));
+        assertEquals(List.of("CAP_BPF", "CAP_PERFMON", "CAP_SYS_PTRACE", "CAP_DAC_READ_SEARCH"),
+                List.copyOf(AgentCapabilities.granted().keySet()));
+        assertEquals(java.util.Set.of("CAP_DAC_READ_SEARCH"), AgentCapabilities.forIdentity());
+    }
+
+    @Test
+    void identityCapabilitiesAreNeverRequiredOnlyWarnedAbout() {
+        // The start check refuses without the required ones only: the whole required set is enough.
+        assertEquals(List.of(), AgentCapabilities.missing(BPF | PERFMON | SYS_PTRACE, "6.1.0", true));
+        assertEquals(List.of("CAP_DAC_READ_SEARCH"), AgentCapabilities.missingForIdentity(BPF | PERFMON | SYS_PTRACE));
+        assertEquals(List.of(), AgentCapabilities.missingForIdentity(SYS_PTRACE | DAC_READ_SEARCH));
+        // Naming reads each /proc/PID/fd link through ptrace_may_access: CAP_SYS_PTRACE too, even where
+        // the start check did not ask for it (agent without --netns).
+        assertEquals(List.of("CAP_SYS_PTRACE"), AgentCapabilities.missingForIdentity(BPF | PERFMON | DAC_READ_SEARCH));
+        String w = AgentCapabilities.identityWarning("watch", List.of("CAP_DAC_READ_SEARCH"));
+        assertTrue(w.startsWith("syndrop watch: warning: missing capability CAP_DAC_READ_SEARCH: "), w);
+        assertTrue(w.contains("drops still flow") && w.contains("--ambient-caps=+dac_read_search"), w);
+        assertTrue(w.lines().count() == 1, "one line: " + w);
+        assertEquals(null, AgentCapabilities.identityWarning("agent", List.of()));
     }
 }
