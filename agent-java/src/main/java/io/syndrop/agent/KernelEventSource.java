@@ -1,5 +1,6 @@
 package io.syndrop.agent;
 
+import io.syndrop.event.EventEnricher;
 import io.syndrop.identity.ContainerRuntimeSockets;
 import io.syndrop.identity.IdentityStage;
 import io.syndrop.counters.CounterReader;
@@ -53,7 +54,7 @@ public final class KernelEventSource implements EventSource {
                 ContainerRuntimeSockets.defaults());
     }
 
-    /** @param runtimes where the container runtimes' APIs listen, for container and pod names */
+    /** @param runtimes where the container runtimes' APIs listen, for container and pod names; null: no identity stage */
     public KernelEventSource(AttachMode forced, EventFilter filter, int ringbufBytes, List<NetnsTarget> counterTargets,
                              Duration counterInterval, DropListener tee, PrintStream err, boolean libbpfDebug,
                              ContainerRuntimeSockets runtimes) {
@@ -74,7 +75,7 @@ public final class KernelEventSource implements EventSource {
         err.println(attach.plan().explain());
         String node = NodeIdentity.nodeName();
         if (attach.live()) {
-            probe = attach.start(node, pipeline.agentId(), pipeline.boot(), IdentityStage.forNode(runtimes), new PipelineFeed(pipeline), tee);
+            probe = attach.start(node, pipeline.agentId(), pipeline.boot(), runtimes == null ? EventEnricher.NONE : IdentityStage.forNode(runtimes), new PipelineFeed(pipeline), tee);
         } else {
             err.println("syndrop: no eBPF attach mode: sending counter samples only");
         }

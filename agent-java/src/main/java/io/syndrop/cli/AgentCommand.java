@@ -288,7 +288,7 @@ public final class AgentCommand implements Command, ConfiguredCommand {
             printer.printHeader();
         }
         return new KernelEventSource(forced, filter, ring, targets, countersInterval, printer, err, libbpfDebug,
-                runtimes.sockets());
+                runtimes.socketsOrNone());
     }
 
     private static void shutdown(EventSource source, Agent agent, MetricsServer ms) {

@@ -1,6 +1,8 @@
 package io.syndrop.cli;
 
+import io.syndrop.event.EventEnricher;
 import io.syndrop.identity.ContainerRuntimeSockets;
+import io.syndrop.identity.IdentityStage;
 import io.syndrop.input.UsageException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -17,6 +19,22 @@ public final class ContainerRuntimeOptions {
             description = "Docker Engine's API socket, asked for container and pod names (default "
                     + "/var/run/docker.sock); none there only means no names from Docker")
     Path docker = ContainerRuntimeSockets.DEFAULT_DOCKER;
+
+    @Option(names = "--no-identity", description = "do not name listeners, containers and pods (no /proc scans, no "
+            + "runtime API calls; events carry the listener inode and netns only, and the workload filters match nothing)")
+    boolean noIdentity;
+
+    /** The identity stage for these sockets, or none with --no-identity. */
+    public EventEnricher enricher() {
+        ContainerRuntimeSockets s = sockets();
+        return noIdentity ? EventEnricher.NONE : IdentityStage.forNode(s);
+    }
+
+    /** The sockets, or null with --no-identity (nothing to resolve). */
+    public ContainerRuntimeSockets socketsOrNone() {
+        ContainerRuntimeSockets s = sockets();
+        return noIdentity ? null : s;
+    }
 
     public ContainerRuntimeSockets sockets() {
         if (containerd.toString().isBlank() || docker.toString().isBlank()) {

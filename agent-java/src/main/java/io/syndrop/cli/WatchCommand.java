@@ -1,6 +1,5 @@
 package io.syndrop.cli;
 
-import io.syndrop.identity.IdentityStage;
 import io.syndrop.counters.CounterWatcher;
 import io.syndrop.os.NetnsTarget;
 import io.syndrop.filter.EventFilter;
@@ -123,7 +122,7 @@ public final class WatchCommand implements Command {
 
         EventPrinter printer = new EventPrinter(json, out, err);
         printer.printHeader();
-        try (LiveProbe probe = attach.start(node, node, boot, IdentityStage.forNode(runtimes.sockets()), printer);
+        try (LiveProbe probe = attach.start(node, node, boot, runtimes.enricher(), printer);
              CounterFeed gap = plan.mode() != AttachMode.TRACEPOINT ? new CounterFeed()
                      : everywhere ? CounterFeed.listenDropGapEverywhere(GAP_INTERVAL, origin, printer, err)
                      : CounterFeed.listenDropGap(counterTargets, GAP_INTERVAL, origin, printer, err)) {

@@ -9,13 +9,13 @@ import java.util.List;
  * A one-binary image built here (no registry is reachable): Debian's busybox-static as /bin/busybox
  * with its applets linked, as an OCI archive (containerd) and as a root file system (docker import).
  */
-final class BusyboxImage {
+public final class BusyboxImage {
 
-    static final String REF = "docker.io/local/busybox:1";
+    public static final String REF = "docker.io/local/busybox:1";
     private static final List<String> APPLETS = List.of("sh", "sleep", "nc", "cat", "ls", "ip", "true");
 
     /** In the image as /bin/listen_never_accept PORT BACKLOG: a server that never accepts. */
-    static final String LISTENER = "listen_never_accept";
+    public static final String LISTENER = "listen_never_accept";
 
     final Path ociArchive;
     final Path rootfs;
@@ -25,7 +25,7 @@ final class BusyboxImage {
         this.rootfs = rootfs;
     }
 
-    static BusyboxImage build(Path dir) throws IOException {
+    public static BusyboxImage build(Path dir) throws IOException {
         Commands.requireTool("/usr/bin/umoci");
         Path busybox = Path.of("/bin/busybox");
         if (!Files.isExecutable(busybox)) {

@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A containerd of the test's own (root, state, socket; no shared daemon is touched). */
-final class ContainerdEngine implements AutoCloseable {
+public final class ContainerdEngine implements AutoCloseable {
 
-    final Path socket;
+    public final Path socket;
     private final Path root;
     private final Path run;
     private final Process daemon;
@@ -21,7 +21,7 @@ final class ContainerdEngine implements AutoCloseable {
         this.daemon = daemon;
     }
 
-    static ContainerdEngine start(BusyboxImage image) throws IOException {
+    public static ContainerdEngine start(BusyboxImage image) throws IOException {
         Commands.requireRoot();
         Commands.requireTool("/usr/bin/containerd");
         Commands.requireTool("/usr/bin/ctr");
@@ -47,14 +47,14 @@ final class ContainerdEngine implements AutoCloseable {
         return e;
     }
 
-    String ctr(String namespace, String... args) {
+    public String ctr(String namespace, String... args) {
         List<String> cmd = new ArrayList<>(List.of("ctr", "-a", socket.toString(), "-n", namespace));
         cmd.addAll(List.of(args));
         return Commands.run(cmd);
     }
 
     /** The init pid of a running task, from {@code ctr task ls}. */
-    int taskPid(String namespace, String id) {
+    public int taskPid(String namespace, String id) {
         for (String line : ctr(namespace, "task", "ls").split("\n")) {
             String[] f = line.trim().split("\\s+");
             if (f.length >= 3 && f[0].equals(id) && f[2].equals("RUNNING")) {
@@ -65,7 +65,7 @@ final class ContainerdEngine implements AutoCloseable {
     }
 
     /** Stops and removes a container, as `ctr task kill` / `task rm` / `container rm` do. */
-    void remove(String namespace, String id) {
+    public void remove(String namespace, String id) {
         ctr(namespace, "task", "rm", "-f", id);
         ctr(namespace, "container", "rm", id);
     }

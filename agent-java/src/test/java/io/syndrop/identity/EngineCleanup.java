@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Tears down what an engine the test started leaves behind: its daemon, its shims, its mounts, its directories. */
-final class EngineCleanup {
+public final class EngineCleanup {
     private EngineCleanup() {
     }
 
@@ -43,7 +43,7 @@ final class EngineCleanup {
     }
 
     /** Unmounts (deepest first) everything under these directories, then deletes them. */
-    static void removeTrees(Path... dirs) throws IOException {
+    public static void removeTrees(Path... dirs) throws IOException {
         List<String> mounts = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of("/proc/mounts"))) {
             String[] f = line.split(" ");
