@@ -80,7 +80,12 @@ final class SyndropProcess implements AutoCloseable {
         if (cp == null || cp.isEmpty()) {
             throw new AssertionError("java.class.path is empty: run through Maven (VmHarness passes surefire's class path)");
         }
-        return cp;
+        // The product jar has no Log4j; the test class path does (the Kafka broker's, test scope). With
+        // it present Netty logs through Log4j, whose status logger looks up the host name and prints
+        // the failure on stdout, which is watch's JSON stream: run syndrop with the product's logging.
+        return java.util.Arrays.stream(cp.split(java.io.File.pathSeparator))
+                .filter(e -> !e.contains("/org/apache/logging/log4j/"))
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
     }
 
     private Thread reader(java.io.InputStream in, List<String> lines, boolean parse) {
