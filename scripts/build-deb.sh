@@ -36,7 +36,12 @@ for u in syndrop-agent syndrop-collector; do
 done
 for c in agent collector; do
   if [ -f "$config_dir/$c.yaml" ]; then
-    install -m 644 "$config_dir/$c.yaml" "$root/etc/syndrop/$c.yaml"
+    # Shipped with every setting commented out: the example's values (a collector address, TLS
+    # files) do not exist on a fresh install and would override nothing the user typed, but
+    # would conflict with it (e.g. `collect --insecure` against the example's tls-cert).
+    { echo "# Every key is commented out: uncomment and edit what this host needs (docs/config.md)."
+      sed -E '/^[[:space:]]*(#|$)/!s/^/# /' "$config_dir/$c.yaml"; } > "$root/etc/syndrop/$c.yaml"
+    chmod 644 "$root/etc/syndrop/$c.yaml"
   else
     echo "build-deb: no $config_dir/$c.yaml in this tree: shipping a placeholder /etc/syndrop/$c.yaml" >&2
     install -m 644 "$src/config-placeholder.yaml" "$root/etc/syndrop/$c.yaml"
