@@ -10,7 +10,7 @@ import java.time.Instant;
 import java.util.function.IntFunction;
 
 /**
- * Turns 256-byte kernel records (bpf/syndrop.h) into DropEvent messages. One decoder per drain
+ * Turns 128-byte kernel records (bpf/syndrop.h) into DropEvent messages. One decoder per drain
  * thread: it reuses its builder, and caches the kernel's drop-reason names.
  */
 public final class EventDecoder {

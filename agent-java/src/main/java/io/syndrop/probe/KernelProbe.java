@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
- * Attached kernel programs that deliver 256-byte drop records (bpf/syndrop.h) in batches: the
+ * Attached kernel programs that deliver 128-byte drop records (bpf/syndrop.h) in batches: the
  * CO-RE shim ({@link ProbeSession}) or BCC ({@link BccProbe}). One thread drains; close may come
  * from another.
  */
