@@ -2,6 +2,7 @@ package io.syndrop.probe;
 
 import io.syndrop.demo.CloseFirstServer;
 import io.syndrop.demo.Nstat;
+import io.syndrop.demo.SegmentHeaders;
 import io.syndrop.demo.Syn;
 import io.syndrop.demo.SynCrafter;
 import io.syndrop.demo.Topology;

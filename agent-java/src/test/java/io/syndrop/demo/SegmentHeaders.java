@@ -1,4 +1,4 @@
-package io.syndrop.probe;
+package io.syndrop.demo;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -9,11 +9,11 @@ import java.util.Arrays;
  * The IP and TCP headers of a captured segment (DropEvent.packet_headers), parsed independently of
  * the BPF side, so tests can hold the event's fields to the bytes the kernel had.
  */
-record SegmentHeaders(int ipVersion, InetAddress source, InetAddress destination, int sourcePort,
+public record SegmentHeaders(int ipVersion, InetAddress source, InetAddress destination, int sourcePort,
                       int destinationPort, long seq, long ack, int flags, int window, int mss, int wscale,
                       long tsval, long tsecr) {
 
-    static SegmentHeaders parse(byte[] pkt) throws UnknownHostException {
+    public static SegmentHeaders parse(byte[] pkt) throws UnknownHostException {
         if (pkt.length < 40) {
             throw new AssertionError("too short for IP + TCP headers: " + pkt.length + " bytes");
         }
