@@ -61,6 +61,8 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
     private final AtomicLong scans = new AtomicLong();
     private final AtomicLong misses = new AtomicLong();
     private final Thread resolver;
+    /** The receiving device's name, resolved the same way: from caches here, by its own thread. */
+    private final InterfaceNames interfaces;
     private volatile boolean closed;
     private volatile int unreadableWarned = -1;
 
@@ -73,6 +75,7 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
         this.proc = new ProcSockets(proc);
         this.containers = containers;
         this.warn = warn;
+        this.interfaces = new InterfaceNames(proc, io.syndrop.os.NetnsTarget.NETNS_RUN_DIR, warn);
         this.resolver = new Thread(this::resolveLoop, "syndrop-identity");
         resolver.setDaemon(true);
         resolver.start();
@@ -102,6 +105,7 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
 
     @Override
     public void enrich(DropEvent.Builder e) {
+        interfaces.enrich(e);
         long ino = e.getListenerIno();
         if (ino != 0) {
             Identity id = byListener.getIfPresent(ino);
@@ -124,6 +128,11 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
         } else if (netnsNotFound.getIfPresent(netns) == null) {
             request(pendingNetns, netns);
         }
+    }
+
+    /** The interface-name cache (for tests). */
+    public InterfaceNames interfaces() {
+        return interfaces;
     }
 
     /** What is cached for this listener inode now (for tests and the doctor); never blocks. */
@@ -263,6 +272,7 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        interfaces.close();
         containers.close();
     }
 }

@@ -80,6 +80,20 @@ class ProofFieldsTest {
                     assertSegment(e, syn, client, server, 40100 + cookies, v6);
                     assertFalse(e.hasListenDropsBefore(), "no tcp_conn_request in tracepoint mode: " + e);
                 }
+                // The device's name comes from its namespace, resolved off the drain's path: the
+                // first drops flow unnamed, the ones after the resolver answered carry it.
+                long end = System.nanoTime() + WAIT.toNanos();
+                while (rec.identity().interfaces().known(t.server().inode(), SERVER_IFINDEX).isEmpty()
+                        && System.nanoTime() < end) {
+                    Thread.sleep(20);
+                }
+                assertEquals(java.util.Optional.of("eth0"), rec.identity().interfaces().known(t.server().inode(), SERVER_IFINDEX),
+                        "index 11 is eth0 in the server's namespace");
+                Syn syn = new Syn(server, CLOSED_PORT, 40200, 1, 5, 0, WINDOW, false);
+                c.send(syn);
+                DropEvent named = rec.await(4, WAIT).get(3);
+                assertEquals("eth0", named.getIfname(), named.toString());
+                assertEquals(SERVER_IFINDEX, named.getIfindex());
             }
         }
     }
