@@ -223,8 +223,6 @@ static __always_inline int sd_parse_tcp(struct sk_buff *skb, struct syndrop_even
 	u32 nh = 0, th_off = 0;
 #endif
 	u8 ver = 0, doff = 0, proto = 0;
-	u16 port = 0, win = 0;
-	u32 v32 = 0;
 	unsigned char *opt;
 	int optlen, i;
 
@@ -252,19 +250,20 @@ static __always_inline int sd_parse_tcp(struct sk_buff *skb, struct syndrop_even
 	} else {
 		return -1;
 	}
-	bpf_probe_read(&port, 2, head + th_off);
-	e->sport = ntohs(port);
-	bpf_probe_read(&port, 2, head + th_off + 2);
-	e->dport = ntohs(port);
-	bpf_probe_read(&v32, 4, head + th_off + 4);
-	e->seq = ntohl(v32);
-	v32 = 0;
-	bpf_probe_read(&v32, 4, head + th_off + 8);
-	e->ack_seq = ntohl(v32);
+	/* Read into the event's own fields and byte-swapped in place: every stack slot counts on 4.9,
+	 * where the 256-byte event itself is half of the 512-byte stack. */
+	bpf_probe_read(&e->sport, 2, head + th_off);
+	e->sport = ntohs(e->sport);
+	bpf_probe_read(&e->dport, 2, head + th_off + 2);
+	e->dport = ntohs(e->dport);
+	bpf_probe_read(&e->seq, 4, head + th_off + 4);
+	e->seq = ntohl(e->seq);
+	bpf_probe_read(&e->ack_seq, 4, head + th_off + 8);
+	e->ack_seq = ntohl(e->ack_seq);
 	bpf_probe_read(&doff, 1, head + th_off + 12);
 	bpf_probe_read(&e->tcp_flags, 1, head + th_off + 13);
-	bpf_probe_read(&win, 2, head + th_off + 14);
-	e->window = ntohs(win);
+	bpf_probe_read(&e->window, 2, head + th_off + 14);
+	e->window = ntohs(e->window);
 	sd_capture(head, nh, th_off, doff, e);
 
 	optlen = (doff >> 4) * 4 - 20;
@@ -287,19 +286,15 @@ static __always_inline int sd_parse_tcp(struct sk_buff *skb, struct syndrop_even
 		if (len < 2 || i + len > optlen)
 			break;
 		if (kind == SD_TCPOPT_TIMESTAMP && len == SD_TCPOLEN_TIMESTAMP) {
-			u32 v = 0;
-
-			bpf_probe_read(&v, 4, opt + i + 2);
-			e->tsval = ntohl(v);
-			bpf_probe_read(&v, 4, opt + i + 6);
-			e->tsecr = ntohl(v);
+			bpf_probe_read(&e->tsval, 4, opt + i + 2);
+			e->tsval = ntohl(e->tsval);
+			bpf_probe_read(&e->tsecr, 4, opt + i + 6);
+			e->tsecr = ntohl(e->tsecr);
 			e->flags |= SYNDROP_F_HAS_TS;
 			e->syn_opts |= SYNDROP_OPT_TS;
 		} else if (kind == SD_TCPOPT_MSS && len == 4) {
-			u16 m = 0;
-
-			bpf_probe_read(&m, 2, opt + i + 2);
-			e->mss = ntohs(m);
+			bpf_probe_read(&e->mss, 2, opt + i + 2);
+			e->mss = ntohs(e->mss);
 			e->syn_opts |= SYNDROP_OPT_MSS;
 		} else if (kind == SD_TCPOPT_WINDOW && len == 3) {
 			bpf_probe_read(&e->wscale, 1, opt + i + 2);
@@ -333,10 +328,8 @@ static __always_inline void sd_read_netns(struct net *net, struct syndrop_event 
 	e->syncookies = 0xff;
 	if (net) {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(4, 15, 0)
-		int backlog = 0;
-
-		bpf_probe_read(&backlog, sizeof(backlog), &net->ipv4.sysctl_max_syn_backlog);
-		e->max_syn_backlog = (u32)backlog;
+		/* an int in the kernel, as wide as the field */
+		bpf_probe_read(&e->max_syn_backlog, sizeof(e->max_syn_backlog), &net->ipv4.sysctl_max_syn_backlog);
 #endif
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(4, 6, 0)
 		/* int before 5.17, u8 since: the first byte is the value on little-endian either way. */
@@ -420,7 +413,7 @@ int conn_request_return(struct pt_regs *ctx)
 	struct conn_req_state *st;
 	u32 cpu = bpf_get_smp_processor_id();
 	u32 after;
-	u64 listen_drops = 0;
+	u64 listen_drops = 0, listen_drops_before;
 	int have_mib, dropped;
 	struct sock *sk;
 
@@ -429,10 +422,13 @@ int conn_request_return(struct pt_regs *ctx)
 		return 0;
 	st->active = 0;
 	sk = st->sk;
+	/* Copied out as a scalar now: 4.9's verifier loses a spilled pointer into the map value
+	 * across the helper calls below ("R2 invalid mem access 'inv'"). */
+	listen_drops_before = st->listen_drops_before;
 	after = sd_sk_drops(sk);
 	have_mib = st->listen_drops_slot &&
 		   bpf_probe_read(&listen_drops, sizeof(listen_drops), (void *)st->listen_drops_slot) == 0;
-	dropped = syndrop_conn_request_dropped(have_mib, st->listen_drops_before, listen_drops, st->drops_before, after);
+	dropped = syndrop_conn_request_dropped(have_mib, listen_drops_before, listen_drops, st->drops_before, after);
 	/* Without the per-CPU counter, kernels before 4.7 do not count listener drops in sk_drops:
 	 * the peer checks, which always end in a drop when they fail, are the signal there. */
 	if (!dropped && !st->unproven && !st->paws_rejected)
@@ -446,7 +442,7 @@ int conn_request_return(struct pt_regs *ctx)
 	e.drops_before = st->drops_before;
 	e.drops_after = after;
 	if (have_mib) {
-		e.listen_drops_before = st->listen_drops_before;
+		e.listen_drops_before = listen_drops_before;
 		e.listen_drops_after = listen_drops;
 		e.flags |= SYNDROP_F_LISTEN_DROPS;
 	}
