@@ -4,6 +4,7 @@ import io.syndrop.counters.CounterWatcher;
 import io.syndrop.os.NetnsTarget;
 import io.syndrop.filter.EventFilter;
 import io.syndrop.os.NodeIdentity;
+import io.syndrop.pcap.PcapRecorder;
 import io.syndrop.probe.AttachMode;
 import io.syndrop.probe.AgentCapabilities;
 import io.syndrop.probe.AttachPlanner;
@@ -48,6 +49,9 @@ public final class WatchCommand implements Command {
     @Mixin
     ContainerRuntimeOptions runtimes = new ContainerRuntimeOptions();
 
+    @Mixin
+    PcapOptions pcap = new PcapOptions();
+
     @Option(names = "--ringbuf-bytes", paramLabel = "N", converter = OptionConverters.SizeValue.class,
             description = "kernel ring buffer size, a power of two from 4K to 1G (default 4194304)")
     Long ringbufBytes;
@@ -69,6 +73,7 @@ public final class WatchCommand implements Command {
         ring = ringbufBytes(ringbufBytes);
         filter = filters.filter();
         runtimes.sockets(); // a blank socket path is refused before anything starts
+        pcap.validate();
     }
 
     @Override
@@ -105,6 +110,9 @@ public final class WatchCommand implements Command {
                     : "no eBPF attach mode works here; falling back to counters")
                     + ": one line per change of a listener counter, no per-drop detail");
             err.println("syndrop watch: " + BlindSpots.of(AttachMode.COUNTERS));
+            if (pcap.given()) {
+                err.println("syndrop watch: --pcap writes nothing in counters mode: it sees no packets");
+            }
             try (CounterFeed feed = everywhere
                     ? CounterFeed.countersOnlyEverywhere(Duration.ofSeconds(1), origin, json, out, err)
                     : CounterFeed.countersOnly(counterTargets, Duration.ofSeconds(1), origin, json, out)) {
@@ -122,7 +130,10 @@ public final class WatchCommand implements Command {
 
         EventPrinter printer = new EventPrinter(json, out, err);
         printer.printHeader();
-        try (LiveProbe probe = attach.start(node, node, boot, runtimes.enricher(), printer);
+        PcapRecorder recorder = pcap.open(PcapRecorder.Counts.fresh());
+        try (PcapRecorder closedLast = recorder;
+             LiveProbe probe = attach.start(node, node, boot, runtimes.enricher(), printer,
+                     recorder == null ? null : new PcapOptions.Tap(recorder));
              CounterFeed gap = plan.mode() != AttachMode.TRACEPOINT ? new CounterFeed()
                      : everywhere ? CounterFeed.listenDropGapEverywhere(GAP_INTERVAL, origin, printer, err)
                      : CounterFeed.listenDropGap(counterTargets, GAP_INTERVAL, origin, printer, err)) {
@@ -134,6 +145,9 @@ public final class WatchCommand implements Command {
         }
         out.flush();
         err.println("syndrop watch: " + printer.shown() + " drop(s) shown, " + printer.lost() + " lost in the kernel ring buffer");
+        if (recorder != null) {
+            err.println("syndrop watch: pcap: " + recorder.summary());
+        }
         return 0;
     }
 
