@@ -131,6 +131,18 @@ public final class WatchCommand implements Command {
         EventPrinter printer = new EventPrinter(json, out, err);
         printer.printHeader();
         PcapRecorder recorder = pcap.open(PcapRecorder.Counts.fresh());
+        if (recorder != null) {
+            // Ctrl-C or SIGTERM ends the JVM before the end of this method: write what is queued first.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    if (recorder.closeFirst()) {
+                        err.println("syndrop watch: pcap: " + recorder.summary());
+                    }
+                } catch (java.io.IOException e) {
+                    err.println("syndrop watch: pcap: " + e.getMessage());
+                }
+            }, "syndrop-pcap-close"));
+        }
         try (PcapRecorder closedLast = recorder;
              LiveProbe probe = attach.start(node, node, boot, runtimes.enricher(), printer,
                      recorder == null ? null : new PcapOptions.Tap(recorder));
@@ -146,7 +158,9 @@ public final class WatchCommand implements Command {
         out.flush();
         err.println("syndrop watch: " + printer.shown() + " drop(s) shown, " + printer.lost() + " lost in the kernel ring buffer");
         if (recorder != null) {
-            err.println("syndrop watch: pcap: " + recorder.summary());
+            if (recorder.closeFirst()) {
+                err.println("syndrop watch: pcap: " + recorder.summary());
+            }
         }
         return 0;
     }

@@ -66,6 +66,11 @@ public final class DropPacket {
      * filtered on in Wireshark ({@code frame.comment contains "TIMEWAIT_PAWS"}).
      */
     public static String comment(DropEvent e) {
+        return comment(e, false);
+    }
+
+    /** @param withDevice also name the device ({@code device=eth0@netns:N}): for packets on the shared overflow interface */
+    public static String comment(DropEvent e, boolean withDevice) {
         StringBuilder b = new StringBuilder(192);
         b.append("syndrop drop reason=").append(e.getReason().name());
         if (!e.getKernelReason().isEmpty()) {
@@ -87,6 +92,9 @@ public final class DropPacket {
         }
         if (!e.getPodName().isEmpty()) {
             b.append(" pod=").append(e.getPodNamespace()).append('/').append(e.getPodName());
+        }
+        if (withDevice) {
+            b.append(" device=").append(interfaceName(e)).append(" node=").append(e.getNode());
         }
         return b.toString();
     }

@@ -36,6 +36,7 @@ public final class PcapRecorder implements AutoCloseable {
     private final ArrayBlockingQueue<DropEvent> queue = new ArrayBlockingQueue<>(QUEUE_MAX);
     private final Thread thread;
     private volatile boolean closing;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private boolean failing;
 
     public PcapRecorder(PcapngFile file, Counts counts) {
@@ -123,9 +124,17 @@ public final class PcapRecorder implements AutoCloseable {
         }
     }
 
-    /** Writes what is queued, syncs and closes the file. */
+    /** Writes what is queued, syncs and closes the file; once (later calls return at once). */
     @Override
     public void close() throws IOException {
+        closeFirst();
+    }
+
+    /** As {@link #close()}; true for the call that closed it. */
+    public boolean closeFirst() throws IOException {
+        if (!closed.compareAndSet(false, true)) {
+            return false;
+        }
         closing = true;
         try {
             thread.join(TimeUnit.SECONDS.toMillis(30));
@@ -135,6 +144,7 @@ public final class PcapRecorder implements AutoCloseable {
         counts.lost.add(queue.size());
         queue.clear();
         file.close();
+        return true;
     }
 
     /** One line for the end of a run: what reached the file and what did not. */

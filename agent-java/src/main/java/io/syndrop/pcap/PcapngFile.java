@@ -80,6 +80,8 @@ public final class PcapngFile implements AutoCloseable {
     private boolean needSection = true;
     private long packets;
     private long pendingPackets;
+    private long packetsAtFlush;
+    private long withoutHeadersAtFlush;
     private long withoutHeaders;
     private long deletedFiles;
 
@@ -98,7 +100,7 @@ public final class PcapngFile implements AutoCloseable {
         return file;
     }
 
-    /** Packets written (since start; a group cut again by {@link #recover} stays counted). */
+    /** Packets written (since start; those cut again by {@link #recover} not counted). */
     public long packets() {
         return packets;
     }
@@ -190,7 +192,7 @@ public final class PcapngFile implements AutoCloseable {
             }
         }
         blocks.enhancedPacket(id, e.getTimeUnixNano(), e.getPacketHeaders(), DropPacket.capturedLength(e),
-                DropPacket.originalLength(e.getPacketHeaders()), DropPacket.comment(e));
+                DropPacket.originalLength(e.getPacketHeaders()), DropPacket.comment(e, key == OVERFLOW));
         pendingPackets++;
         return true;
     }
@@ -211,6 +213,8 @@ public final class PcapngFile implements AutoCloseable {
     /** Makes what was written durable (fsync). */
     public void flush() throws IOException {
         ch.force(false);
+        packetsAtFlush = packets;
+        withoutHeadersAtFlush = withoutHeaders;
     }
 
     public String checkpoint() {
@@ -221,6 +225,9 @@ public final class PcapngFile implements AutoCloseable {
     public void recover(String checkpoint) throws IOException {
         blocks.reset();
         pendingPackets = 0;
+        // What was written after the last flush is cut (and will come again): it no longer counts.
+        packets = packetsAtFlush;
+        withoutHeaders = withoutHeadersAtFlush;
         // Interfaces encoded but never written are not in the file.
         while (interfaceOrder.size() > writtenInterfaces) {
             interfaces.remove(interfaceOrder.remove(interfaceOrder.size() - 1));

@@ -66,10 +66,15 @@ public final class PcapngSink implements Sink {
     @Override
     public void flush() throws IOException {
         file.flush();
-        packetsMetric.add(file.packets() - packetsReported);
-        packetsReported = file.packets();
-        withoutHeadersMetric.add(file.withoutHeaders() - withoutHeadersReported);
-        withoutHeadersReported = file.withoutHeaders();
+        // Counters never go down: a group cut back after its flush (another sink failed) is not counted twice.
+        if (file.packets() > packetsReported) {
+            packetsMetric.add(file.packets() - packetsReported);
+            packetsReported = file.packets();
+        }
+        if (file.withoutHeaders() > withoutHeadersReported) {
+            withoutHeadersMetric.add(file.withoutHeaders() - withoutHeadersReported);
+            withoutHeadersReported = file.withoutHeaders();
+        }
     }
 
     @Override

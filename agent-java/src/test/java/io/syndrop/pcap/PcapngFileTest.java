@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The pcapng writer, read back by Debian's tshark: packets, interfaces, comments, rotation, bounds, recovery. */
-class PcapngFileTest {
+public class PcapngFileTest {
     static final String[] FIELDS = {"ip.src", "ipv6.src", "tcp.srcport", "tcp.dstport", "tcp.options.timestamp.tsval",
             "tcp.seq_raw", "frame.comment", "frame.interface_name", "frame.interface_description", "frame.time_epoch",
             "frame.len", "frame.cap_len", "tcp.flags.syn"};
@@ -31,7 +31,7 @@ class PcapngFileTest {
     @TempDir
     Path dir;
 
-    static DropEvent event(String src, String dst, int srcPort, long tsval, long seq, String ifname, long netns, long time) throws IOException {
+    public static DropEvent event(String src, String dst, int srcPort, long tsval, long seq, String ifname, long netns, long time) throws IOException {
         InetAddress s = InetAddress.getByName(src);
         InetAddress d = InetAddress.getByName(dst);
         byte[] pkt = SynPacket.of(Syn.to(d, 8080, srcPort, 0x11223344L + seq, tsval), s);
@@ -42,7 +42,7 @@ class PcapngFileTest {
                 .setPacketHeaders(ByteString.copyFrom(pkt)).build();
     }
 
-    static DropEvent v4(long seq) throws IOException {
+    public static DropEvent v4(long seq) throws IOException {
         return event("198.51.100.1", "198.51.100.2", 41000, 1285901134L + seq, seq, "eth0", 4026532246L, 1_764_633_600_123_456_789L + seq);
     }
 
