@@ -141,6 +141,7 @@ public final class WatchCommand implements Command {
                 } catch (java.io.IOException e) {
                     err.println("syndrop watch: pcap: " + e.getMessage());
                 }
+                err.flush();
             }, "syndrop-pcap-close"));
         }
         try (PcapRecorder closedLast = recorder;

@@ -33,6 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PcapIT {
     private static final int SYNS = 3;
+    /** How long watch and agent run after attaching: the scenario takes a few seconds of it. */
+    private static final int RUN_SECONDS = 30;
     private static final String[] FIELDS = {"ip.src", "tcp.srcport", "tcp.dstport", "tcp.options.timestamp.tsval", "frame.comment",
             "frame.interface_name"};
 
@@ -53,10 +55,11 @@ class PcapIT {
                      "--sink", "pcapng://" + sinkPcap + "?max-bytes=1M&max-total=4M", "--dedupe-dir", dir.resolve("state").toString())) {
             String port = Integer.toString(server.port());
             collector.awaitStderr(l -> l.contains("listening on port"), Duration.ofSeconds(90));
-            try (JarProcess watch = JarProcess.start(null, "watch", "--json", "--backend", "tracepoint", "--port", port, "--pcap", watchPcap.toString());
+            try (JarProcess watch = JarProcess.start(null, "watch", "--json", "--backend", "tracepoint", "--port", port, "--pcap", watchPcap.toString(),
+                    "--duration", RUN_SECONDS + "s");
                  JarProcess agent = JarProcess.start(null, "agent", "--collector", "127.0.0.1:" + collectorPort, "--insecure",
                          "--backend", "tracepoint", "--port", port, "--spool-dir", dir.resolve("spool").toString(),
-                         "--counters-interval", "1h", "--print", "--json", "--pcap", agentPcap.toString())) {
+                         "--counters-interval", "1h", "--print", "--json", "--pcap", agentPcap.toString(), "--duration", RUN_SECONDS + "s")) {
                 watch.awaitStderr(l -> l.startsWith("attached: "), Duration.ofSeconds(120));
                 agent.awaitStderr(l -> l.startsWith("attached: "), Duration.ofSeconds(120));
                 CloseFirstServer.TimeWaitConnection tw = server.connectAndLeaveTimeWait(t.client(), t.clientAddress(), 0);
@@ -83,10 +86,16 @@ class PcapIT {
                 awaitSize(sinkPcap, Duration.ofSeconds(30));
                 Thread.sleep(1500); // the recorders sync once a second; a duplicate in the sink would show by now
                 // watch and agent are stopped (SIGTERM) before their files are read: close() writes what is queued.
-                watch.close();
-                agent.close();
-                String told = watch.awaitStderr(l -> l.startsWith("syndrop watch: pcap: "), Duration.ofSeconds(10));
-                assertTrue(told.contains(": " + SYNS + " packet(s) written to " + watchPcap), told);
+                // Both end by themselves (--duration), each closing its capture as a run's end does.
+                assertEquals(0, watch.waitFor(RUN_SECONDS * 1000L + 60_000), watch.stderrSoFar());
+                assertEquals(0, agent.waitFor(RUN_SECONDS * 1000L + 60_000), agent.stderrSoFar());
+                // The process is gone; its last lines may still be on their way through the pipe.
+                String told = "";
+                for (long end = System.nanoTime() + 15_000_000_000L; System.nanoTime() < end && !told.contains("syndrop watch: pcap: "); ) {
+                    Thread.sleep(200);
+                    told = watch.stderrSoFar();
+                }
+                assertTrue(told.contains("syndrop watch: pcap: " + SYNS + " packet(s) written to " + watchPcap), told);
                 assertFile(watchPcap, watched.get(0), t, clientPort, tsval);
                 assertFile(agentPcap, agented.get(0), t, clientPort, tsval);
                 assertFile(sinkPcap, agented.get(0), t, clientPort, tsval);
