@@ -33,7 +33,7 @@ while read -r key sum path; do
     rm -f "$f" "$f.part"
     say "downloading $mirror/$path"
     # apt-helper checks the sum itself; the file only gets its name once it matched.
-    /usr/lib/apt/apt-helper download-file "$mirror/$path" "$f.part" "SHA256:$sum" >/dev/null 2>"$f.err" || {
+    /usr/lib/apt/apt-helper -o APT::Sandbox::User=root download-file "$mirror/$path" "$f.part" "SHA256:$sum" >/dev/null 2>"$f.err" || {
       cat "$f.err" >&2; rm -f "$f.part" "$f.err"
       die "cannot fetch $path with sha256 $sum from $mirror (pinned in $pin). If Debian removed that
   version (a point release replaced it), pin the current one: scripts/vm/pin-debian-kernel.sh SUITE PACKAGE"

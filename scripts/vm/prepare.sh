@@ -101,7 +101,8 @@ build() {
 
   local deb debs=()
   if [ -n "$pin" ]; then
-    mapfile -t debs < <("$here/fetch-debian-kernel.sh" "$pin_name") || die "fetching the kernel pinned in $pin failed (see above)"
+    "$here/fetch-debian-kernel.sh" "$pin_name" >"$work/debs.list" || die "fetching the kernel pinned in $pin failed (see above)"
+    mapfile -t debs <"$work/debs.list"
     [ "${#debs[@]}" -gt 0 ] || die "fetching the kernel pinned in $pin gave no file"
     dpkg-deb -x "${debs[0]}" "$work/pkg"
   else

@@ -27,8 +27,15 @@ class KernelMatrixChecks {
     private static int kfreeArgs;
 
     @BeforeAll
-    static void readTheKernelsBtf() throws Exception {
+    static void inTheVm() throws Exception {
         ProbeScenarios.requireVm();
+        readTheKernelsBtf();
+    }
+
+    static synchronized void readTheKernelsBtf() throws Exception {
+        if (btf != null) {
+            return;
+        }
         btf = KernelBtf.read();
         kfreeArgs = btf.tracepointArgs("kfree_skb");
         System.out.printf("kernel-matrix: release=%s btf=yes kfree_skb_args=%d drop_reasons=%s tw_paws_reason=%s listen_overflow_reason=%s%n",
@@ -62,6 +69,12 @@ class KernelMatrixChecks {
     /** tp_btf kfree_skb alone: refused without drop reasons (before 5.17), else blind to tcp_conn_request. */
     @Test
     void tracepointModeLoadsWhereKfreeSkbHasAReason() throws Exception {
+        checkTracepointMode();
+    }
+
+    /** Also run on the host's kernel ({@link HostVisibilityTest}). */
+    static void checkTracepointMode() throws Exception {
+        readTheKernelsBtf();
         if (kfreeArgs < 3) {
             ProbeException refused = null;
             try {
