@@ -85,10 +85,22 @@ struct {
 #define SD_DETAIL_BURST           (cfg.detail_burst)
 #define SD_DETAIL_INTERVAL_NS     (cfg.detail_interval_ns)
 #define SD_DETAIL_TOLERANCE_NS    (cfg.detail_tolerance_ns)
-#define SD_STORM_LOOKUP(k)        ((struct syndrop_storm_value *)bpf_map_lookup_elem(&storm_counts, (k)))
-#define SD_STORM_INSERT(k, v)     bpf_map_update_elem(&storm_counts, (k), (v), BPF_NOEXIST)
-#define SD_STORM_EPOCH(z)         ((__u64 *)bpf_map_lookup_elem(&storm_epoch, (z)))
 #define SD_STORM_ENABLED 1
+
+static __always_inline struct syndrop_storm_value *sd_storm_lookup(struct syndrop_storm_key *k)
+{
+	return bpf_map_lookup_elem(&storm_counts, k);
+}
+
+static __always_inline void sd_storm_insert(struct syndrop_storm_key *k, struct syndrop_storm_value *v)
+{
+	bpf_map_update_elem(&storm_counts, k, v, BPF_NOEXIST);
+}
+
+static __always_inline __u64 *sd_storm_epoch(int *zero)
+{
+	return bpf_map_lookup_elem(&storm_epoch, zero);
+}
 
 #elif defined(SYNDROP_STORM_BCC)
 /* Settings Java passes (-D); the defaults keep a syntax check compiling. */
@@ -122,10 +134,23 @@ BPF_ARRAY(storm_epoch, u64, 1);
 #define SD_DETAIL_BURST           SYNDROP_DETAIL_BURST
 #define SD_DETAIL_INTERVAL_NS     SYNDROP_DETAIL_INTERVAL_NS
 #define SD_DETAIL_TOLERANCE_NS    SYNDROP_DETAIL_TOLERANCE_NS
-#define SD_STORM_LOOKUP(k)        storm_counts.lookup(k)
-#define SD_STORM_INSERT(k, v)     storm_counts.insert((k), (v))
-#define SD_STORM_EPOCH(z)         storm_epoch.lookup(z)
 #define SD_STORM_ENABLED 1
+
+/* Functions, not macros: BCC's rewriter refuses map calls inside a macro. */
+static __always_inline struct syndrop_storm_value *sd_storm_lookup(struct syndrop_storm_key *k)
+{
+	return storm_counts.lookup(k);
+}
+
+static __always_inline void sd_storm_insert(struct syndrop_storm_key *k, struct syndrop_storm_value *v)
+{
+	storm_counts.insert(k, v);
+}
+
+static __always_inline u64 *sd_storm_epoch(int *zero)
+{
+	return storm_epoch.lookup(zero);
+}
 #endif
 
 #ifdef SD_STORM_ENABLED
@@ -171,27 +196,27 @@ static __always_inline struct syndrop_storm_value *syndrop_storm_count(const str
 	} else {
 		syndrop_storm_mask(k.prefix, e->saddr, SD_STORM_PREFIX4, 4);
 	}
-	v = SD_STORM_LOOKUP(&k);
+	v = sd_storm_lookup(&k);
 	if (!v) {
 		struct syndrop_storm_value init = {};
 
 		init.first_ns = now;
 		init.last_ns = now;
 		/* NOEXIST: a CPU that lost the race to insert must not zero the winner's count. */
-		SD_STORM_INSERT(&k, &init);
-		v = SD_STORM_LOOKUP(&k);
+		sd_storm_insert(&k, &init);
+		v = sd_storm_lookup(&k);
 	}
 	if (!v) {
 		/* Full: this reason's overflow key (inserted by user space before attach). */
 		__builtin_memset(&k, 0, sizeof(k));
 		k.reason = e->reason;
 		k.flags = SYNDROP_STORM_OVERFLOW;
-		v = SD_STORM_LOOKUP(&k);
+		v = sd_storm_lookup(&k);
 		if (!v)
 			return NULL;
 	}
 	__sync_fetch_and_add(&v->count, 1);
-	epoch = SD_STORM_EPOCH(&zero);
+	epoch = sd_storm_epoch(&zero);
 	if (epoch && v->last_ns < *epoch)
 		v->first_ns = now;
 	v->last_ns = now;

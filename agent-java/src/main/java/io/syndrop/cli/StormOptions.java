@@ -45,6 +45,6 @@ public final class StormOptions {
             return StormSettings.OFF;
         }
         OptionRanges.duration("--summary-interval", summaryInterval, Duration.ofMillis(100), Duration.ofHours(1));
-        return new StormSettings(true, summaryInterval, rate, burst, p4, p6, k);
+        return new StormSettings(true, summaryInterval, rate, burst, p4, p6, k, false);
     }
 }

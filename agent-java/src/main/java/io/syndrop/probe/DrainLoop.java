@@ -59,6 +59,7 @@ public final class DrainLoop implements Runnable {
         long lossPolled = System.nanoTime();
         while (!stop) {
             drainOnce(IDLE_WAIT_MS);
+            deliverSummaries();
             long now = System.nanoTime();
             if (now - lossPolled >= LOSS_POLL_NANOS) {
                 reportLosses();
@@ -89,7 +90,6 @@ public final class DrainLoop implements Runnable {
         if (n > 0) {
             listener.onBatchEnd();
         }
-        deliverSummaries();
         return n;
     }
 

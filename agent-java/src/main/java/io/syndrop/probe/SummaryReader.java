@@ -18,7 +18,8 @@ import java.util.logging.Logger;
 /**
  * Reads the kernel's storm map (bpf/syndrop_storm.h) every interval on its own thread, never on the
  * drain thread, and turns each key whose count changed into one {@link DropSummary} of the window
- * since the previous read. The kernel's values are cumulative and never reset; the window's count and
+ * since the previous read (only when some of its drops were not sent in detail, unless
+ * {@link StormSettings#everyWindow()}). The kernel's values are cumulative and never reset; the window's count and
  * detailed are the differences from the previous read, so no increment is lost however the reads and
  * the drops interleave. The summaries are handed on unnumbered: the drain thread numbers them in the
  * same sequence as events ({@link DrainLoop#offerSummaries}).
@@ -135,6 +136,9 @@ public final class SummaryReader implements AutoCloseable {
                 }
                 prev[0] = count;
                 prev[1] = detailed;
+                if (dc == dd && !settings.everyWindow()) {
+                    continue; // every drop of the window went out as an event: nothing to add
+                }
                 long first = Math.max(buf.getLong(off + StormEntries.FIRST_NS), windowStartMono);
                 long last = Math.max(buf.getLong(off + StormEntries.LAST_NS), first);
                 list.add(summary(k, buf, off, dc, dd, first, last, windowEndMono));
