@@ -120,7 +120,7 @@ public final class WatchCommand implements Command {
                     : "; they are counted from each namespace's TcpExt:ListenDrops and printed as unattributed drops"));
         }
 
-        EventPrinter printer = new EventPrinter(json, out, err);
+        EventPrinter printer = new EventPrinter(json, out == System.out && isTerminal(), out, err);
         printer.printHeader();
         try (LiveProbe probe = attach.start(node, node, boot, runtimes.enricher(), printer);
              CounterFeed gap = plan.mode() != AttachMode.TRACEPOINT ? new CounterFeed()
@@ -133,8 +133,18 @@ public final class WatchCommand implements Command {
             }
         }
         out.flush();
-        err.println("syndrop watch: " + printer.shown() + " drop(s) shown, " + printer.lost() + " lost in the kernel ring buffer");
+        err.println("syndrop watch: " + printer.shown() + " drop(s) shown, " + printer.summarised()
+                + " counted in storm summaries without detail, " + printer.lost() + " lost in the kernel ring buffer");
         return 0;
+    }
+
+    /** Whether stdout is a terminal (storm summaries are then drawn in place); false when libc cannot say. */
+    static boolean isTerminal() {
+        try {
+            return io.syndrop.os.Libc.INSTANCE.isatty(1) == 1;
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            return false;
+        }
     }
 
     /** --ringbuf-bytes of watch and agent; 0 when not given (the probe's default). */
