@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * keys as a block rewritten in place under the scrolling events ({@link StormBlock}), elsewhere one
  * STORM line per storming key per window (keys whose drops were all shown in detail add nothing).
  */
-final class EventPrinter implements DropListener {
+final class EventPrinter implements DropListener, AutoCloseable {
     /** Reasons that the kernel also counts in TcpExt:ListenDrops. */
     static final Set<Reason> LISTENER_REASONS = EnumSet.of(Reason.PEER_UNPROVEN, Reason.SYN_QUEUE_FULL,
             Reason.ACCEPT_QUEUE_FULL, Reason.CONN_REQUEST_OTHER, Reason.PAWS_PASSIVE_REJECTED);
@@ -37,6 +37,7 @@ final class EventPrinter implements DropListener {
     private final AtomicLong summarised = new AtomicLong();
     private final Map<Long, AtomicLong> listenerEventsByNetns = new ConcurrentHashMap<>();
     private final StormBlock block;
+    private final java.util.concurrent.ScheduledExecutorService ticker;
 
     EventPrinter(boolean json, PrintStream out, PrintStream err) {
         this(json, false, out, err);
@@ -48,6 +49,25 @@ final class EventPrinter implements DropListener {
         this.out = out;
         this.err = err;
         this.block = terminal && !json ? new StormBlock(out) : null;
+        if (block != null) {
+            // A storm's end brings no more summaries: age its keys out of the block by the clock.
+            ticker = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "syndrop-storm-block");
+                t.setDaemon(true);
+                return t;
+            });
+            ticker.scheduleWithFixedDelay(block::tick, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+        } else {
+            ticker = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (ticker != null) {
+            ticker.shutdownNow();
+            block.redraw();
+        }
     }
 
     void printHeader() {

@@ -20,8 +20,9 @@ import java.util.Map;
  * arrive, while the detailed events (rate-limited in the kernel) keep scrolling above it. ANSI
  * only: cursor up over the block, erase to the end of the screen, print the new events, redraw the
  * block with line wrap off (a long line is cut at the terminal's edge instead of wrapping, which
- * would make the block taller than the lines it counts). A key leaves the block when a window
- * passes without it storming.
+ * would make the block taller than the lines it counts). A key leaves the block when a newer
+ * window comes without it, or, since a storm's end brings no more summaries at all, when none came
+ * for it for two windows (at least {@link #MIN_AGE_NANOS}) by this process's clock ({@link #tick}).
  */
 final class StormBlock {
     static final int MAX_KEYS = 20;
@@ -30,10 +31,13 @@ final class StormBlock {
     static final String UP_AND_ERASE = "\r\033[%dA\033[J";
     static final String WRAP_OFF = "\033[?7l";
     static final String WRAP_ON = "\033[?7h";
+    static final long MIN_AGE_NANOS = 4_000_000_000L;
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
 
     private final PrintStream out;
     private final Map<String, DropSummary> keys = new HashMap<>();
+    private final Map<String, Long> arrived = new HashMap<>();
+    private final java.util.function.LongSupplier clock;
     private final List<String> pending = new ArrayList<>();
     private long newestStart;
     private long newestEnd;
@@ -41,7 +45,24 @@ final class StormBlock {
     private boolean dirty;
 
     StormBlock(PrintStream out) {
+        this(out, System::nanoTime);
+    }
+
+    /** @param clock monotonic nanoseconds, for aging keys out */
+    StormBlock(PrintStream out, java.util.function.LongSupplier clock) {
         this.out = out;
+        this.clock = clock;
+    }
+
+    /** Ages out keys no summary came for, and redraws if that changed the block (called every second). */
+    synchronized void tick() {
+        long now = clock.getAsLong();
+        long age = Math.max(MIN_AGE_NANOS, 2 * Math.max(0, newestEnd - newestStart));
+        if (keys.keySet().removeIf(k -> now - arrived.getOrDefault(k, now) > age)) {
+            arrived.keySet().retainAll(keys.keySet());
+            dirty = true;
+        }
+        redraw();
     }
 
     /** An event line, printed above the block at the next redraw. */
@@ -61,8 +82,10 @@ final class StormBlock {
         String k = SummaryText.key(s);
         if (SummaryText.storming(s)) {
             keys.put(k, s);
+            arrived.put(k, clock.getAsLong());
         } else {
             keys.remove(k);
+            arrived.remove(k);
         }
         dirty = true;
     }
@@ -118,6 +141,7 @@ final class StormBlock {
     private void expire() {
         long half = newestStart == 0 ? 0 : Math.max(0, newestEnd - newestStart) / 2;
         if (keys.values().removeIf(s -> Long.compareUnsigned(end(s) + half, newestEnd) < 0)) {
+            arrived.keySet().retainAll(keys.keySet());
             dirty = true;
         }
     }

@@ -132,6 +132,7 @@ public final class WatchCommand implements Command {
                 probe.await(Long.MAX_VALUE, TimeUnit.DAYS);
             }
         }
+        printer.close();
         out.flush();
         err.println("syndrop watch: " + printer.shown() + " drop(s) shown, " + printer.summarised()
                 + " counted in storm summaries without detail, " + printer.lost() + " lost in the kernel ring buffer");

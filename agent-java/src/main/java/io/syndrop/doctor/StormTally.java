@@ -20,8 +20,12 @@ final class StormTally {
     static final long STORM_RATE = 100;
     static final int TOP_SOURCES = 5;
 
+    /** A listener; (0, 0) for the overflow record's drops, whose keys did not fit the kernel's map. */
     record Listener(long netnsIno, int port) {
         String label() {
+            if (port == 0 && netnsIno == 0) {
+                return "listeners whose keys did not fit the kernel's key map (--summary-keys)";
+            }
             return "port " + port + " (netns " + Long.toUnsignedString(netnsIno) + ")";
         }
 

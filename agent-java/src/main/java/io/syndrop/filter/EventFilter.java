@@ -119,11 +119,16 @@ public final class EventFilter {
      * its source prefix when it overlaps one of the filter's CIDRs (a /24 summary is shown to a
      * filter on one of its addresses, whose drops it counts among others'; a filter on 10.0.0.0/8
      * sees every summary inside it). A summary has no workload: with a workload filter it never
-     * matches, as unresolved events do not.
+     * matches, as unresolved events do not. The overflow record (drops whose keys did not fit the
+     * kernel's map, of any listener or source) matches by reason only: like a loss record it
+     * explains what a viewer may be missing.
      */
     public boolean matches(DropSummary s) {
         if (!reasons.isEmpty() && !reasons.contains(s.getReason())) {
             return false;
+        }
+        if (s.getOverflow()) {
+            return true;
         }
         if (!ports.isEmpty() && !ports.contains(s.getDstPort())) {
             return false;

@@ -108,7 +108,8 @@ public final class Cef {
      * SIEM rule on one never counts the other), cnt the exact number of drops of the key in the
      * window, start/end the window, cn1 and cn2 how many of them were and were not sent as events,
      * cn3 the listener's network namespace as in events, cs2 the source prefix (CEF's src holds
-     * one address, not a prefix), deviceCustomDate1/2 the first and last drop.
+     * one address, not a prefix), cs3 "overflow"=true for the record of drops whose keys did not fit
+     * the kernel's key map, deviceCustomDate1/2 the first and last drop.
      */
     private static void summary(DropSummary s, StringBuilder sb, Map<String, String> ext) {
         long notDetailed = JsonLines.notDetailed(s);
@@ -116,6 +117,7 @@ public final class Cef {
                 ? s.getKernelReason() : s.getReason().name();
         sb.append("SUMMARY_").append(header(s.getReason().name())).append('|')
                 .append(header(Long.toUnsignedString(s.getCount()) + " SYNs dropped (" + what + ")"
+                        + (s.getOverflow() ? " of keys that did not fit the kernel's key map" : "")
                         + (s.getSrcPrefix().isEmpty() ? "" : " from " + s.getSrcPrefix())
                         + (s.getDstPort() == 0 ? "" : " to port " + s.getDstPort())
                         + ", " + Long.toUnsignedString(notDetailed) + " not sent in detail"))
@@ -132,6 +134,7 @@ public final class Cef {
         ext.put("externalId", s.getAgentId() + ":" + Long.toUnsignedString(s.getAgentBoot()) + ":" + s.getSeq());
         labelled(ext, "cs1", "kernelReason", s.getKernelReason());
         labelled(ext, "cs2", "srcPrefix", s.getSrcPrefix());
+        labelled(ext, "cs3", "overflow", s.getOverflow() ? "true" : "");
         ext.put("cn1Label", "detailed");
         ext.put("cn1", Long.toUnsignedString(s.getDetailed()));
         ext.put("cn2Label", "notDetailed");

@@ -156,6 +156,9 @@ public final class JsonLines {
         if (s.getLastSeenUnixNano() != 0) {
             o.raw(',').name("last_seen").string(isoTime(s.getLastSeenUnixNano()));
         }
+        if (s.getOverflow()) {
+            o.raw(",\"overflow\":true");
+        }
         o.raw('}');
         o.raw(',').name("netns_ino").unsigned(s.getNetnsIno());
         optional(o, "kernel_reason", s.getKernelReason());

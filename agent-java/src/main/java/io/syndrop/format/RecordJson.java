@@ -144,6 +144,7 @@ public final class RecordJson {
     private static final JsonBytes.Key K_DETAILED = JsonBytes.key("detailed");
     private static final JsonBytes.Key K_FIRST_SEEN = JsonBytes.key("firstSeenUnixNano");
     private static final JsonBytes.Key K_LAST_SEEN = JsonBytes.key("lastSeenUnixNano");
+    private static final JsonBytes.Key K_OVERFLOW = JsonBytes.key("overflow");
 
     /** A storm summary, in the same form as the records above. */
     public static void summary(JsonBytes o, DropSummary s, boolean zeros, String type) {
@@ -164,6 +165,9 @@ public final class RecordJson {
         f.u64(K_DETAILED, s.getDetailed());
         f.u64(K_FIRST_SEEN, s.getFirstSeenUnixNano());
         f.u64(K_LAST_SEEN, s.getLastSeenUnixNano());
+        if (zeros || s.getOverflow()) {
+            f.name(K_OVERFLOW).raw(s.getOverflow() ? "true" : "false");
+        }
         f.end();
     }
 

@@ -39,6 +39,9 @@ public final class SummaryText {
     public static String key(DropSummary s) {
         String reason = s.getReason() == Reason.KERNEL_REASON && !s.getKernelReason().isEmpty()
                 ? s.getKernelReason() : s.getReason().name();
+        if (s.getOverflow()) {
+            return String.format("%-21s %s", reason, "(keys that did not fit the kernel's key map)");
+        }
         return String.format("%-21s %-22s -> %-6s netns %d", reason, s.getSrcPrefix().isEmpty() ? "?" : s.getSrcPrefix(),
                 ":" + s.getDstPort(), s.getNetnsIno());
     }

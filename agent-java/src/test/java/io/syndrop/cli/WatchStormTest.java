@@ -83,6 +83,28 @@ class WatchStormTest {
     }
 
     @Test
+    void aStormThatEndsLeavesTheBlockByTheClock() {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(b, true, StandardCharsets.UTF_8);
+        long[] now = {0};
+        StormBlock block = new StormBlock(out, () -> now[0]);
+        block.summary(summary(0, "198.51.100.0/24", 80, 10_000, 5));
+        block.summary(summary(0, "203.0.113.0/24", 80, 900, 5).toBuilder().setOverflow(true).clearSrcPrefix().build());
+        block.redraw();
+        assertEquals(3, block.drawn());
+        assertTrue(Screen.render(b.toString(StandardCharsets.UTF_8)).get(2)
+                .contains("(keys that did not fit the kernel's key map)"), b.toString(StandardCharsets.UTF_8));
+        now[0] = StormBlock.MIN_AGE_NANOS - 1;
+        block.tick();
+        assertEquals(3, block.drawn(), "still storming within two windows (at least 4 s)");
+        block.event("an event line");
+        now[0] = StormBlock.MIN_AGE_NANOS + 1;
+        block.tick();
+        assertEquals(0, block.drawn(), "no summary for 4 s: the storm is over");
+        assertEquals(List.of("an event line"), Screen.render(b.toString(StandardCharsets.UTF_8)));
+    }
+
+    @Test
     void notOnATerminalEachStormingKeyGetsOneLinePerWindow() {
         String out = run(false, false, p -> {
             p.onEvent(event(0));

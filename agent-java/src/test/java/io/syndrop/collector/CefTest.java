@@ -89,6 +89,13 @@ class CefTest {
         assertEquals("a:3:12", p.ext.get("externalId"));
         assertEquals(null, p.ext.get("cs1Label"), "no kernel reason, no label");
         assertEquals(null, p.ext.get("src"), "a prefix is not CEF's one source address");
+        CefParser o = CefParser.parse(Cef.format(WatchItem.newBuilder().setSummary(s.toBuilder().setOverflow(true)
+                .clearSrcPrefix().clearDstPort().clearNetnsIno()).build()));
+        assertEquals("overflow", o.ext.get("cs3Label"));
+        assertEquals("true", o.ext.get("cs3"));
+        assertEquals("5000 SYNs dropped (ACCEPT_QUEUE_FULL) of keys that did not fit the kernel's key map, 4980 not sent in detail",
+                o.header.get(5));
+        assertEquals(null, o.ext.get("dpt"));
         String msg = SyslogSink.message(item);
         assertEquals("<132>1 2023-11-14T22:13:22.000000Z node-1 syndrop - summary - CEF:0|", msg.substring(0, msg.indexOf("syndrop|syndrop")));
     }

@@ -57,6 +57,10 @@ class EventFilterTest {
         assertFalse(filter(List.of(), List.of("2001:db8:2::/64"), List.of(), none).matches(v6));
         assertFalse(filter(List.of(), List.of("10.0.0.0/8"), List.of(), none).matches(s.toBuilder().setSrcPrefix("").build()),
                 "no prefix is no source");
+        DropSummary overflow = DropSummary.newBuilder().setOverflow(true).setReason(Reason.SYN_QUEUE_FULL).setCount(5).build();
+        assertTrue(filter(List.of(443), List.of("10.1.2.3/32"), List.of(77L), EnumSet.of(Reason.SYN_QUEUE_FULL)).matches(overflow),
+                "the overflow record's drops may be anyone's: it matches by reason only");
+        assertFalse(filter(List.of(), List.of(), List.of(), EnumSet.of(Reason.ACCEPT_QUEUE_FULL)).matches(overflow));
         assertFalse(EventFilter.ALL.withWorkload(WorkloadFilter.of(List.of("web/a"), List.of(), List.of(), List.of())).matches(s),
                 "a summary has no workload");
     }

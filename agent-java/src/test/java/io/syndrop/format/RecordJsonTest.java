@@ -116,7 +116,7 @@ public class RecordJsonTest {
                 .setWindowStartUnixNano(u64(r)).setWindowEndUnixNano(u64(r)).setReasonValue(r.nextInt(9))
                 .setKernelReason(pick(r)).setNetnsIno(u64(r)).setDstPort(u32(r)).setSrcPrefix(pick(r))
                 .setCount(u64(r)).setDetailed(u64(r)).setFirstSeenUnixNano(u64(r)).setLastSeenUnixNano(u64(r))
-                .build();
+                .setOverflow(r.nextInt(4) == 0).build();
     }
 
     @Test
