@@ -31,7 +31,8 @@ import io.syndrop.input.UsageException;
 public final class WatchCommand implements Command {
     private static final Duration GAP_INTERVAL = Duration.ofSeconds(2);
 
-    @Option(names = "--json", description = "one JSON object per drop (proto3 JSON of syndrop.v1.DropEvent)")
+    @Option(names = "--json", description = {"one JSON object per drop (proto3 JSON of syndrop.v1.DropEvent) and",
+            "per storm summary ({\"type\":\"summary\",...} syndrop.v1.DropSummary)"})
     boolean json;
 
     @Option(names = "--duration", paramLabel = "D", converter = OptionConverters.DurationValue.class,
