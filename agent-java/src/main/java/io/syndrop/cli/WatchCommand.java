@@ -49,6 +49,9 @@ public final class WatchCommand implements Command {
     @Mixin
     ContainerRuntimeOptions runtimes = new ContainerRuntimeOptions();
 
+    @Mixin
+    StormOptions stormOptions = new StormOptions();
+
     @Option(names = "--ringbuf-bytes", paramLabel = "N", converter = OptionConverters.SizeValue.class,
             description = "kernel ring buffer size, a power of two from 4K to 1G (default 4194304)")
     Long ringbufBytes;
@@ -62,6 +65,7 @@ public final class WatchCommand implements Command {
     private AttachMode forced;
     private EventFilter filter;
     private int ring;
+    private io.syndrop.probe.StormSettings storm;
 
     @Override
     public void validate() {
@@ -69,6 +73,7 @@ public final class WatchCommand implements Command {
         forced = backend(backend);
         ring = ringbufBytes(ringbufBytes);
         filter = filters.filter();
+        storm = stormOptions.settings();
         runtimes.sockets(); // a blank socket path is refused before anything starts
     }
 
@@ -80,7 +85,7 @@ public final class WatchCommand implements Command {
             if (forced != AttachMode.COUNTERS) {
                 AgentCapabilities.require("watch", netns.isEmpty() || readsOtherProcesses(netns), err::println);
             }
-            attach = LiveAttach.plan(forced, filter, ring, libbpfDebug);
+            attach = LiveAttach.plan(forced, filter, ring, libbpfDebug, storm);
         } catch (ProbeException e) {
             err.println("syndrop watch: cannot attach: " + e.getMessage());
             if (e.hint() != null && !e.hint().isEmpty()) {

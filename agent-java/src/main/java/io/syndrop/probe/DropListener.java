@@ -11,8 +11,8 @@ public interface DropListener {
     void onLoss(LossRecord loss);
 
     /**
-     * A storm summary: the exact count of one key over one window, and how many of its drops were
-     * sent as events. The summaries of one window come in a row, followed by onBatchEnd().
+     * A storm summary of one key and window (probe/SummaryReader), numbered like events. All
+     * summaries of one map read come in a row, followed by one {@link #onBatchEnd()}.
      */
     default void onSummary(DropSummary summary) {}
 

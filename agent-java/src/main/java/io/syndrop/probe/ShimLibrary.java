@@ -20,6 +20,8 @@ interface ShimLibrary extends Library {
 
     int syndrop_loaded_config(Pointer handle, LoadedConfig out, int len);
 
+    int syndrop_storm_read(Pointer handle, ByteBuffer buf, int maxEntries, com.sun.jna.ptr.LongByReference epochNs);
+
     void syndrop_close(Pointer handle);
 
     int syndrop_event_size();

@@ -4,7 +4,8 @@ import com.sun.jna.Structure;
 
 /** Mirror of struct syndrop_options (native/syndrop_shim.h); field order is the C order. */
 @Structure.FieldOrder({"mode", "ringbufBytes", "nports", "ports", "srcFamily", "srcAddr", "srcPrefix",
-        "netnsIno", "reasonMask", "libbpfDebug"})
+        "netnsIno", "reasonMask", "libbpfDebug", "stormOn", "stormKeys", "stormPrefix4", "stormPrefix6", "detailRate",
+        "detailBurst"})
 public class ShimOptions extends Structure {
     public int mode;
     public int ringbufBytes;
@@ -16,4 +17,10 @@ public class ShimOptions extends Structure {
     public long netnsIno;
     public int reasonMask;
     public int libbpfDebug;
+    public int stormOn;
+    public int stormKeys;
+    public int stormPrefix4;
+    public int stormPrefix6;
+    public int detailRate;
+    public int detailBurst;
 }
