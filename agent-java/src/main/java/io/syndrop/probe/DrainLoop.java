@@ -104,7 +104,9 @@ public final class DrainLoop implements Runnable {
         while ((read = summaries.poll()) != null) {
             for (DropSummary s : read) {
                 // One sequence with the events: this thread alone numbers.
-                listener.onSummary(s.toBuilder().setSeq(seq.incrementAndGet()).build());
+                if (filter.matches(s)) {
+                    listener.onSummary(s.toBuilder().setSeq(seq.incrementAndGet()).build());
+                }
             }
             listener.onBatchEnd();
         }
