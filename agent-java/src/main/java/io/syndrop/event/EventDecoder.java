@@ -22,6 +22,8 @@ public final class EventDecoder {
     private final long monoToWallNanos;
     private final DropEvent.Builder builder = DropEvent.newBuilder();
     private final EventEnricher enricher;
+    /** The syncookies byte's value when the kernel could not read the sysctl (bpf/syndrop.h). */
+    static final int SYNCOOKIES_UNKNOWN = 0xff;
 
     public EventDecoder(String node, String agentId, long agentBoot, IntFunction<String> kernelReasonNames) {
         this(node, agentId, agentBoot, kernelReasonNames, EventEnricher.NONE);
@@ -82,11 +84,54 @@ public final class EventDecoder {
         if (kr != 0) {
             e.setKernelReason(kernelReasonName(kr));
         }
+        proofFields(b, off, flags, e);
         enricher.enrich(e);
         return e.build();
     }
 
-    private String kernelReasonName(int value) {
+    /**
+     * The same records straight to protobuf bytes, without this decoder's builder (the drain's fast
+     * path); same clock offset, names and enricher, so the bytes are those of {@link #decode}.
+     */
+    public EventWireEncoder wireEncoder() {
+        return new EventWireEncoder(this, node, agentId, agentBoot, monoToWallNanos, enricher);
+    }
+
+    /** Fields 34-49 (event layout 3). EventWireEncoder.proof writes the same; EventWireEncoderTest holds them equal. */
+    private static void proofFields(ByteBuffer b, int off, int flags, DropEvent.Builder e) {
+        int syncookies = b.get(off + EventLayout.SYNCOOKIES) & 0xff;
+        if (syncookies != SYNCOOKIES_UNKNOWN) {
+            e.setSyncookies(syncookies);
+        }
+        int opts = b.get(off + EventLayout.SYN_OPTS) & 0xff;
+        e.setMaxSynBacklog(b.getInt(off + EventLayout.MAX_SYN_BACKLOG))
+                .setIfindex(b.getInt(off + EventLayout.IFINDEX))
+                .setTcpFlags(b.get(off + EventLayout.TCP_FLAGS) & 0xff)
+                .setFinalAck((flags & EventLayout.F_FINAL_ACK) != 0)
+                .setTcpSeq(b.getInt(off + EventLayout.SEQ))
+                .setTcpAck(b.getInt(off + EventLayout.ACK_SEQ))
+                .setTcpWindow(b.getShort(off + EventLayout.WINDOW) & 0xffff)
+                .setSackPermitted((opts & EventLayout.OPT_SACK_PERM) != 0)
+                .setHasTimestamps((opts & EventLayout.OPT_TS) != 0);
+        if ((opts & EventLayout.OPT_MSS) != 0) {
+            e.setMss(b.getShort(off + EventLayout.MSS) & 0xffff);
+        }
+        if ((opts & EventLayout.OPT_WSCALE) != 0) {
+            e.setWscale(b.get(off + EventLayout.WSCALE) & 0xff);
+        }
+        if ((flags & EventLayout.F_LISTEN_DROPS) != 0) {
+            e.setListenDropsBefore(b.getLong(off + EventLayout.LISTEN_DROPS_BEFORE))
+                    .setListenDropsAfter(b.getLong(off + EventLayout.LISTEN_DROPS_AFTER));
+        }
+        int pktLen = Math.min(b.get(off + EventLayout.PKT_LEN) & 0xff, EventLayout.PKT_MAX);
+        if (pktLen > 0) {
+            byte[] pkt = new byte[pktLen];
+            b.get(off + EventLayout.PKT, pkt, 0, pktLen);
+            e.setPacketHeaders(com.google.protobuf.ByteString.copyFrom(pkt));
+        }
+    }
+
+    String kernelReasonName(int value) {
         if (value < 0 || value >= reasonCache.length) {
             String n = kernelReasonNames.apply(value);
             return n == null ? Integer.toString(value) : n;
