@@ -2,6 +2,7 @@ package io.syndrop.agent;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
+import io.syndrop.event.EncodedEvents;
 import io.syndrop.proto.v1.DropEvent;
 import java.io.IOException;
 import io.syndrop.wire.SpooledBatch;
@@ -46,8 +47,21 @@ final class BatchEncoder {
     interface Records {
         int size();
 
-        /** A DropEvent (numbered by the encoder) or a finished LossRecord/CounterSample message. */
+        /**
+         * A DropEvent (numbered by the encoder) or a finished LossRecord/CounterSample message; null for
+         * an encoded event ({@link #encodedChunk}).
+         */
         MessageLite get(int i);
+
+        /** The chunk holding record i when it is an encoded event (the drain's fast path), else null. */
+        default EncodedEvents encodedChunk(int i) {
+            return null;
+        }
+
+        /** Record i's entry in {@link #encodedChunk}. */
+        default int encodedIndex(int i) {
+            return -1;
+        }
 
         long seqOf(int i);
     }
@@ -65,6 +79,13 @@ final class BatchEncoder {
                 + CodedOutputStream.computeStringSize(B_NODE, node);
         for (int i = 0; i < n; i++) {
             MessageLite m = records.get(i);
+            if (m == null) {
+                // Seq in front of the event's other fields: exactly DropEvent.toByteArray() of the numbered event.
+                lengths[i] = CodedOutputStream.computeUInt64Size(E_SEQ, records.seqOf(i))
+                        + records.encodedChunk(i).length(records.encodedIndex(i));
+                total += CodedOutputStream.computeTagSize(B_EVENTS) + CodedOutputStream.computeUInt32SizeNoTag(lengths[i]) + lengths[i];
+                continue;
+            }
             int len = m.getSerializedSize();
             if (m instanceof DropEvent e) {
                 len += extraSize(e, records.seqOf(i));
@@ -83,7 +104,14 @@ final class BatchEncoder {
         out.writeString(B_NODE, node);
         for (int i = 0; i < n; i++) {
             MessageLite m = records.get(i);
-            if (m instanceof DropEvent e) {
+            if (m == null) {
+                EncodedEvents c = records.encodedChunk(i);
+                int k = records.encodedIndex(i);
+                out.writeTag(B_EVENTS, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
+                out.writeUInt32NoTag(lengths[i]);
+                out.writeUInt64(E_SEQ, records.seqOf(i));
+                out.writeRawBytes(c.array(), c.start(k), c.length(k));
+            } else if (m instanceof DropEvent e) {
                 out.writeTag(B_EVENTS, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
                 out.writeUInt32NoTag(lengths[i]);
                 e.writeTo(out);

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import io.syndrop.event.EncodedEvents;
 import io.syndrop.wire.LiveFanout;
 import io.syndrop.os.NodeIdentity;
 
@@ -69,6 +70,16 @@ public final class EventPipeline implements AutoCloseable {
 
     private record Item(Object msg, long sourcePosition) {}
 
+    /** Events [from, to) of an encoded chunk; a chunk larger than a batch's room is taken in slices. */
+    private record Slice(EncodedEvents chunk, int from, int to) {}
+
+    /** Records (not items: a chunk is one item) in the queue; bounds it at queueMax records. */
+    private final java.util.concurrent.atomic.AtomicLong queuedRecords = new java.util.concurrent.atomic.AtomicLong();
+    private final int queueMax;
+    /** Chunks the batcher is done with, for the drain to fill again (no allocation per drained batch). */
+    private final ArrayBlockingQueue<EncodedEvents> spareChunks = new ArrayBlockingQueue<>(64);
+    private Item carry;
+
     /** Put in the queue by close() so the batcher notices at once; carries nothing. */
     private static final Item WAKE = new Item(null, -1);
 
@@ -85,6 +96,7 @@ public final class EventPipeline implements AutoCloseable {
         spool.recordBoot(boot);
         this.encoder = new BatchEncoder(agentId, node, boot);
         this.queue = new ArrayBlockingQueue<>(Math.max(1, queueMax));
+        this.queueMax = Math.max(1, queueMax);
         this.batchMax = Math.max(1, batchMax);
         this.lingerNanos = Math.max(0, linger.toNanos());
         this.live = live;
@@ -99,7 +111,7 @@ public final class EventPipeline implements AutoCloseable {
         spoolSkippedRecords = metrics.counter("syndrop_agent_spool_skipped_records_total",
                 "Records lost to unreadable (corrupt) spool records, where the sequence numbers tell how many.");
         spoolSkippedBytes = metrics.counter("syndrop_agent_spool_skipped_bytes_total", "Unreadable spool bytes skipped (corrupt records, torn tails).");
-        metrics.gauge("syndrop_agent_queue_depth", "", "Records waiting in the in-memory queue.", queue::size);
+        metrics.gauge("syndrop_agent_queue_depth", "", "Records waiting in the in-memory queue.", queuedRecords::get);
         metrics.gauge("syndrop_agent_spool_bytes", "", "Bytes held in the spool.", spool::bytes);
         // A label, not a sample: as a float the boot value (about 1.8e18) would lose its low digits.
         metrics.info("syndrop_agent_boot", "This agent's id and boot value (new on every start), as labels.",
@@ -135,14 +147,52 @@ public final class EventPipeline implements AutoCloseable {
     public boolean offer(DropEvent e, long sourcePosition) {
         drained.increment();
         inPipeline.incrementAndGet();
+        queuedRecords.incrementAndGet();
         if (queue.offer(new Item(e, sourcePosition))) {
             queued.increment();
             return true;
         }
+        queuedRecords.decrementAndGet();
         inPipeline.decrementAndGet();
         queueLost.increment();
         queueOverflow.increment();
         return false;
+    }
+
+    /**
+     * Takes a drained batch of encoded events (the drain's fast path, {@link EncodedEvents}); never
+     * blocks. Each entry must be a DropEvent without seq, with this pipeline's agent id and boot.
+     * The chunk is the pipeline's from now on: get the next one from {@link #emptyChunk}. False when
+     * the queue had no room for all of them: then all are dropped, counted and reported as lost.
+     */
+    public boolean offerEncoded(EncodedEvents chunk) {
+        int n = chunk.size();
+        if (n == 0) {
+            return true;
+        }
+        drained.add(n);
+        inPipeline.addAndGet(n);
+        if (queuedRecords.addAndGet(n) <= queueMax && queue.offer(new Item(new Slice(chunk, 0, n), -1))) {
+            queued.add(n);
+            return true;
+        }
+        queuedRecords.addAndGet(-n);
+        inPipeline.addAndGet(-n);
+        queueLost.add(n);
+        queueOverflow.add(n);
+        recycle(chunk);
+        return false;
+    }
+
+    /** An empty chunk for the drain to fill (one the batcher finished with, or a new one). */
+    public EncodedEvents emptyChunk() {
+        EncodedEvents c = spareChunks.poll();
+        return c != null ? c : new EncodedEvents(512);
+    }
+
+    private void recycle(EncodedEvents c) {
+        c.clear();
+        spareChunks.offer(c);
     }
 
     /** True when everything offered so far has reached the spool or was counted lost. */
@@ -160,7 +210,9 @@ public final class EventPipeline implements AutoCloseable {
             kernelLost.add(r.getCount());
         }
         inPipeline.incrementAndGet();
+        queuedRecords.incrementAndGet();
         if (!queue.offer(new Item(r, -1))) {
+            queuedRecords.decrementAndGet();
             inPipeline.decrementAndGet();
             addPending(r.getStage(), r.getCount(), r.getDetail());
         }
@@ -169,9 +221,11 @@ public final class EventPipeline implements AutoCloseable {
     /** A procfs counter sample; dropped (and counted as a queue loss) when the queue is full. */
     public boolean offerCounters(CounterSample s) {
         inPipeline.incrementAndGet();
+        queuedRecords.incrementAndGet();
         if (queue.offer(new Item(s, -1))) {
             return true;
         }
+        queuedRecords.decrementAndGet();
         inPipeline.decrementAndGet();
         queueLost.increment();
         queueOverflow.increment();
@@ -193,21 +247,23 @@ public final class EventPipeline implements AutoCloseable {
             try {
                 items.clear();
                 // Idle, this wakes once a second (to report queue losses); close() wakes it at once.
-                Item first = stopping ? queue.poll() : queue.poll(1, TimeUnit.SECONDS);
+                Item first = carry != null ? carry : stopping ? queue.poll() : queue.poll(1, TimeUnit.SECONDS);
+                carry = null;
                 if (first == WAKE) {
                     first = null;
                 }
+                int records = 0;
                 if (first != null) {
-                    items.add(first);
+                    records = take(items, first, batchMax);
                     long bytes = size(first);
                     long deadline = System.nanoTime() + lingerNanos;
-                    while (items.size() < batchMax && bytes < BATCH_MAX_BYTES) {
+                    while (carry == null && records < batchMax && bytes < BATCH_MAX_BYTES) {
                         long left = deadline - System.nanoTime();
                         Item it = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
                         if (it == null || it == WAKE) {
                             break;
                         }
-                        items.add(it);
+                        records += take(items, it, batchMax - records);
                         bytes += size(it);
                     }
                 }
@@ -221,7 +277,8 @@ public final class EventPipeline implements AutoCloseable {
                     try {
                         spoolBatch(items, losses);
                     } finally {
-                        inPipeline.addAndGet(-items.size());
+                        inPipeline.addAndGet(-records);
+                        recycleDone(items);
                     }
                 } else if (stopping && queue.isEmpty()) {
                     return;
@@ -230,15 +287,55 @@ public final class EventPipeline implements AutoCloseable {
                 return;
             } catch (RuntimeException e) {
                 // A bug must not kill the drain; what was in hand is lost and counted.
-                LOG.log(Level.SEVERE, "batcher failed; " + items.size() + " records lost: " + e, e);
-                spoolLost.add(items.size());
-                addPending(LossRecord.Stage.AGENT_SPOOL, items.size(), "batcher failed: " + e);
+                int n = count(items);
+                LOG.log(Level.SEVERE, "batcher failed; " + n + " records lost: " + e, e);
+                spoolLost.add(n);
+                addPending(LossRecord.Stage.AGENT_SPOOL, n, "batcher failed: " + e);
                 sleepQuietly(500);
             }
         }
     }
 
+    /**
+     * Adds the item to the batch, at most {@code room} records of it: the rest of a chunk is kept in
+     * {@link #carry} for the next batch. Returns how many records were added.
+     */
+    private int take(List<Item> items, Item it, int room) {
+        int n;
+        if (it.msg instanceof Slice sl && sl.to - sl.from > Math.max(1, room)) {
+            int cut = sl.from + Math.max(1, room);
+            items.add(new Item(new Slice(sl.chunk, sl.from, cut), it.sourcePosition));
+            carry = new Item(new Slice(sl.chunk, cut, sl.to), it.sourcePosition);
+            n = cut - sl.from;
+        } else {
+            items.add(it);
+            n = it.msg instanceof Slice sl ? sl.to - sl.from : 1;
+        }
+        queuedRecords.addAndGet(-n);
+        return n;
+    }
+
+    private static int count(List<Item> items) {
+        int n = 0;
+        for (Item it : items) {
+            n += it.msg instanceof Slice sl ? sl.to - sl.from : 1;
+        }
+        return n;
+    }
+
+    /** Chunks whose last slice was in this batch go back to the drain. */
+    private void recycleDone(List<Item> items) {
+        for (Item it : items) {
+            if (it.msg instanceof Slice sl && sl.to == sl.chunk.size()) {
+                recycle(sl.chunk);
+            }
+        }
+    }
+
     private static long size(Item it) {
+        if (it.msg instanceof Slice sl) {
+            return (long) (sl.chunk.start(sl.to - 1) + sl.chunk.length(sl.to - 1) - sl.chunk.start(sl.from)) + 16L * (sl.to - sl.from);
+        }
         return ((com.google.protobuf.MessageLite) it.msg).getSerializedSize() + 16;
     }
 
@@ -266,7 +363,12 @@ public final class EventPipeline implements AutoCloseable {
         int lossCount = 0;
         for (Item it : items) {
             pos = Math.max(pos, it.sourcePosition);
-            if (it.msg instanceof DropEvent e) {
+            if (it.msg instanceof Slice sl) {
+                for (int k = sl.from; k < sl.to; k++) {
+                    records.addEncoded(sl.chunk, k, seq++);
+                }
+                eventCount += sl.to - sl.from;
+            } else if (it.msg instanceof DropEvent e) {
                 records.add(e, seq++);
                 eventCount++;
             } else if (it.msg instanceof LossRecord l) {
@@ -323,7 +425,7 @@ public final class EventPipeline implements AutoCloseable {
      * the spool takes writes again. Returns how many records were dropped.
      */
     private int dropBatch(List<Item> items, List<LossRecord> losses, String why) {
-        int dropped = items.size();
+        int dropped = count(items);
         for (Item it : items) {
             if (it.msg instanceof LossRecord l) {
                 addPending(l.getStage(), l.getCount(), l.getDetail());
@@ -354,7 +456,18 @@ public final class EventPipeline implements AutoCloseable {
     private void publishLive() {
         for (int i = 0; i < records.size(); i++) {
             com.google.protobuf.MessageLite m = records.get(i);
-            if (m instanceof DropEvent e) {
+            if (m == null) {
+                // An encoded event: viewers are rare, so parsing it here is fine.
+                try {
+                    EncodedEvents c = records.encodedChunk(i);
+                    DropEvent.Builder eb = DropEvent.newBuilder()
+                            .mergeFrom(c.array(), c.start(records.encodedIndex(i)), c.length(records.encodedIndex(i)))
+                            .setSeq(records.seqOf(i));
+                    live.publish(WatchItem.newBuilder().setEvent(eb).build());
+                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                    LOG.warning("live view: an encoded event did not parse: " + e.getMessage());
+                }
+            } else if (m instanceof DropEvent e) {
                 DropEvent.Builder eb = e.toBuilder().setSeq(records.seqOf(i)).setAgentId(agentId).setAgentBoot(boot);
                 if (eb.getNode().isEmpty()) {
                     eb.setNode(node);
@@ -371,21 +484,47 @@ public final class EventPipeline implements AutoCloseable {
     /** One batch's records and their numbers, reused from batch to batch. */
     private static final class NumberedRecords implements BatchEncoder.Records {
         private com.google.protobuf.MessageLite[] msgs = new com.google.protobuf.MessageLite[256];
+        private EncodedEvents[] chunks = new EncodedEvents[256];
+        private int[] indexes = new int[256];
         private long[] seqs = new long[256];
         private int n;
 
         void clear() {
             java.util.Arrays.fill(msgs, 0, n, null);
+            java.util.Arrays.fill(chunks, 0, n, null);
             n = 0;
         }
 
         void add(com.google.protobuf.MessageLite m, long seq) {
-            if (n == msgs.length) {
-                msgs = java.util.Arrays.copyOf(msgs, n * 2);
-                seqs = java.util.Arrays.copyOf(seqs, n * 2);
-            }
+            grow();
             msgs[n] = m;
             seqs[n++] = seq;
+        }
+
+        void addEncoded(EncodedEvents chunk, int index, long seq) {
+            grow();
+            chunks[n] = chunk;
+            indexes[n] = index;
+            seqs[n++] = seq;
+        }
+
+        private void grow() {
+            if (n == msgs.length) {
+                msgs = java.util.Arrays.copyOf(msgs, n * 2);
+                chunks = java.util.Arrays.copyOf(chunks, n * 2);
+                indexes = java.util.Arrays.copyOf(indexes, n * 2);
+                seqs = java.util.Arrays.copyOf(seqs, n * 2);
+            }
+        }
+
+        @Override
+        public EncodedEvents encodedChunk(int i) {
+            return chunks[i];
+        }
+
+        @Override
+        public int encodedIndex(int i) {
+            return indexes[i];
         }
 
         @Override

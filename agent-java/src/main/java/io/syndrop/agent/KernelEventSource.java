@@ -10,6 +10,8 @@ import io.syndrop.filter.EventFilter;
 import io.syndrop.os.NodeIdentity;
 import io.syndrop.probe.AttachMode;
 import io.syndrop.probe.DropListener;
+import io.syndrop.probe.EncodedDropListener;
+import io.syndrop.event.EncodedEvents;
 import io.syndrop.probe.LiveAttach;
 import io.syndrop.probe.LiveProbe;
 import io.syndrop.probe.ProbeException;
@@ -96,8 +98,21 @@ public final class KernelEventSource implements EventSource {
         }
     }
 
-    /** The pipeline's side of the probe: drops and losses go to the spool's queue. */
-    private record PipelineFeed(EventPipeline pipeline) implements DropListener {
+    /**
+     * The pipeline's side of the probe: drops and losses go to the spool's queue. Alone (no tee, no
+     * Java-side filter) it takes the drain's batches as bytes, without a DropEvent per drop.
+     */
+    private record PipelineFeed(EventPipeline pipeline) implements EncodedDropListener {
+        @Override
+        public EncodedEvents emptyChunk() {
+            return pipeline.emptyChunk();
+        }
+
+        @Override
+        public void onEncoded(EncodedEvents events) {
+            pipeline.offerEncoded(events);
+        }
+
         @Override
         public void onEvent(DropEvent e) {
             pipeline.offer(e);

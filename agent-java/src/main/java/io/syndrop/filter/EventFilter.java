@@ -107,6 +107,11 @@ public final class EventFilter {
         return !item.hasEvent() || matches(item.getEvent());
     }
 
+    /** True when every event passes: the drain then skips decoding for it (its wire fast path). */
+    public boolean matchesAll() {
+        return reasons.isEmpty() && ports.isEmpty() && netnsInos.isEmpty() && srcCidrs.isEmpty() && workload.isAny();
+    }
+
     public boolean matches(DropEvent e) {
         if (!reasons.isEmpty() && !reasons.contains(e.getReason())) {
             return false;

@@ -1,6 +1,8 @@
 package io.syndrop.probe;
 
+import io.syndrop.event.EncodedEvents;
 import io.syndrop.event.EventDecoder;
+import io.syndrop.event.EventWireEncoder;
 import io.syndrop.filter.EventFilter;
 import io.syndrop.event.EventLayout;
 import io.syndrop.proto.v1.DropEvent;
@@ -36,6 +38,9 @@ public final class DrainLoop implements Runnable {
     private final long[] lostSeen;
     private final AtomicLong seq;
     private volatile boolean stop;
+    /** Set when the listener takes bytes and the filter passes everything: then no DropEvent is built. */
+    private final EncodedDropListener encoded;
+    private final EventWireEncoder wire;
 
     public DrainLoop(KernelProbe session, EventDecoder decoder, EventFilter filter, DropListener listener,
                      String agentId, long agentBoot, AtomicLong seq) {
@@ -47,6 +52,8 @@ public final class DrainLoop implements Runnable {
         this.agentBoot = agentBoot;
         this.seq = seq;
         this.lostSeen = new long[session.lossPlaces().size()];
+        this.encoded = listener instanceof EncodedDropListener l && filter.matchesAll() ? l : null;
+        this.wire = encoded == null ? null : decoder.wireEncoder();
     }
 
     @Override
@@ -71,6 +78,18 @@ public final class DrainLoop implements Runnable {
     public int drainOnce(int timeoutMs) {
         buf.clear();
         int n = session.drain(buf, timeoutMs);
+        if (encoded != null) {
+            // Fast path: records to bytes, numbered once, by the pipeline's batcher (no seq here).
+            if (n > 0) {
+                EncodedEvents chunk = encoded.emptyChunk();
+                for (int i = 0; i < n; i++) {
+                    wire.encode(buf, i * EventLayout.SIZE, chunk);
+                }
+                encoded.onEncoded(chunk);
+                listener.onBatchEnd();
+            }
+            return n;
+        }
         for (int i = 0; i < n; i++) {
             // This thread alone numbers events: a number is used only by an event that passes.
             long next = seq.get() + 1;

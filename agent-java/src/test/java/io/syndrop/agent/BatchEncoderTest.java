@@ -12,6 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import io.syndrop.event.EncodedEvents;
+import io.syndrop.event.EventDecoder;
+import io.syndrop.event.EventLayout;
+import io.syndrop.event.EventWireEncoder;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import io.syndrop.wire.SpooledBatch;
 
 /** The encoder's bytes must parse to exactly the Batch the generated builders make. */
@@ -20,6 +26,52 @@ class BatchEncoderTest {
         public int size() { return msgs.size(); }
         public MessageLite get(int i) { return msgs.get(i); }
         public long seqOf(int i) { return seqs.get(i); }
+    }
+
+    /** Encoded events (the drain's fast path, entries without seq) mixed with messages. */
+    private record Mixed(List<MessageLite> msgs, List<Long> seqs, EncodedEvents chunk, List<Integer> idx) implements BatchEncoder.Records {
+        public int size() { return msgs.size(); }
+        public MessageLite get(int i) { return msgs.get(i); }
+        public long seqOf(int i) { return seqs.get(i); }
+        public EncodedEvents encodedChunk(int i) { return idx.get(i) < 0 ? null : chunk; }
+        public int encodedIndex(int i) { return idx.get(i); }
+    }
+
+    @Test
+    void encodedEventsAreTheNumberedEvents() throws Exception {
+        Random r = new Random(12);
+        String agent = "agent-1";
+        long boot = 1_795_000_000_000_000_123L;
+        BatchEncoder enc = new BatchEncoder(agent, "node-1", boot);
+        EventDecoder d = new EventDecoder("node-1", agent, boot, v -> "R" + v);
+        EventWireEncoder wire = d.wireEncoder();
+        ByteBuffer ring = ByteBuffer.allocate(EventLayout.SIZE * 600).order(ByteOrder.LITTLE_ENDIAN);
+        for (int round = 0; round < 50; round++) {
+            r.nextBytes(ring.array());
+            long first = 1 + r.nextInt(1 << 30);
+            int n = 1 + r.nextInt(600);
+            EncodedEvents chunk = new EncodedEvents(8);
+            Mixed recs = new Mixed(new ArrayList<>(), new ArrayList<>(), chunk, new ArrayList<>());
+            Batch.Builder want = Batch.newBuilder().setAgentId(agent).setAgentBoot(boot)
+                    .setFirstSeq(first).setLastSeq(first + n - 1).setNode("node-1");
+            for (int i = 0; i < n; i++) {
+                long seq = first + i;
+                if (r.nextInt(30) == 0) {
+                    LossRecord l = LossRecord.newBuilder().setStage(LossRecord.Stage.AGENT_QUEUE).setCount(3).setSeq(seq).build();
+                    recs.msgs.add(l);
+                    recs.idx.add(-1);
+                    want.addLosses(l);
+                } else {
+                    wire.encode(ring, i * EventLayout.SIZE, chunk);
+                    recs.msgs.add(null);
+                    recs.idx.add(chunk.size() - 1);
+                    want.addEvents(d.decode(ring, i * EventLayout.SIZE, seq));
+                }
+                recs.seqs.add(seq);
+            }
+            SpooledBatch got = enc.encode(recs, first, first + n - 1);
+            assertEquals(want.build(), got.parse(), "round " + round);
+        }
     }
 
     @Test
