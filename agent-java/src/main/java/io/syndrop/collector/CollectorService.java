@@ -6,7 +6,6 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.proto.v1.Ack;
-import io.syndrop.proto.v1.Batch;
 import io.syndrop.proto.v1.CollectorGrpc;
 import io.syndrop.proto.v1.WatchItem;
 import io.syndrop.proto.v1.WatchRequest;
@@ -19,7 +18,7 @@ import java.util.logging.Logger;
  * credit and one more per batch the committer has finished with, so a slow sink stalls agents
  * through gRPC flow control rather than filling the collector's memory.
  */
-final class CollectorService extends CollectorGrpc.CollectorImplBase {
+final class CollectorService implements io.grpc.BindableService {
     private static final Logger LOG = Logger.getLogger(CollectorService.class.getName());
     private final Committer committer;
     private final LiveFanout live;
@@ -36,8 +35,24 @@ final class CollectorService extends CollectorGrpc.CollectorImplBase {
         streams = metrics.counter("syndrop_collector_publish_streams_total", "Publish streams opened by agents.");
     }
 
+    /**
+     * Collector's service with Publish taking the request's bytes as they are ({@link ReceivedBatch}:
+     * indexed, not parsed into DropEvents); same method names and wire format as the generated service.
+     */
     @Override
-    public StreamObserver<Batch> publish(StreamObserver<Ack> responseObserver) {
+    public io.grpc.ServerServiceDefinition bindService() {
+        io.grpc.MethodDescriptor<ReceivedBatch, Ack> publish = CollectorGrpc.getPublishMethod()
+                .toBuilder(ReceivedBatch.MARSHALLER, CollectorGrpc.getPublishMethod().getResponseMarshaller()).build();
+        io.grpc.ServiceDescriptor service = io.grpc.ServiceDescriptor.newBuilder(CollectorGrpc.SERVICE_NAME)
+                .setSchemaDescriptor(CollectorGrpc.getServiceDescriptor().getSchemaDescriptor())
+                .addMethod(publish).addMethod(CollectorGrpc.getSubscribeMethod()).build();
+        return io.grpc.ServerServiceDefinition.builder(service)
+                .addMethod(publish, io.grpc.stub.ServerCalls.asyncBidiStreamingCall(this::publish))
+                .addMethod(CollectorGrpc.getSubscribeMethod(), io.grpc.stub.ServerCalls.asyncServerStreamingCall(this::subscribe))
+                .build();
+    }
+
+    public StreamObserver<ReceivedBatch> publish(StreamObserver<Ack> responseObserver) {
         ServerCallStreamObserver<Ack> call = (ServerCallStreamObserver<Ack>) responseObserver;
         call.disableAutoRequest();
         String peer = String.valueOf(AuthInterceptor.PEER.get());
@@ -48,12 +63,11 @@ final class CollectorService extends CollectorGrpc.CollectorImplBase {
         return conn;
     }
 
-    @Override
     public void subscribe(WatchRequest request, StreamObserver<WatchItem> out) {
         live.subscribe(request, out);
     }
 
-    private final class Conn implements StreamObserver<Batch>, Committer.Origin {
+    private final class Conn implements StreamObserver<ReceivedBatch>, Committer.Origin {
         final ServerCallStreamObserver<Ack> call;
         final String peer;
         volatile boolean dead;
@@ -66,14 +80,14 @@ final class CollectorService extends CollectorGrpc.CollectorImplBase {
         }
 
         @Override
-        public void onNext(Batch b) {
+        public void onNext(ReceivedBatch b) {
             if (dead) {
                 return;
             }
-            String problem = Batches.problem(b);
+            String problem = b.problem();
             if (problem != null) {
                 rejectedBatches.increment();
-                LOG.warning("refused a batch from " + peer + " (agent '" + b.getAgentId() + "'): " + problem + "; closing its stream");
+                LOG.warning("refused a batch from " + peer + " (agent '" + b.agentId() + "'): " + problem + "; closing its stream");
                 fail(Status.INVALID_ARGUMENT.withDescription("bad batch: " + problem));
                 return;
             }

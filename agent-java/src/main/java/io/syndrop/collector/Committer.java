@@ -1,5 +1,6 @@
 package io.syndrop.collector;
 
+import io.syndrop.sink.RecordGroup;
 import io.syndrop.sink.Sink;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.proto.v1.Ack;
@@ -43,7 +44,12 @@ final class Committer implements AutoCloseable {
         String peer();
     }
 
-    record Pending(Batch batch, Origin origin) {}
+    /** A batch from a connection: as it arrived (indexed bytes, the fast path) or parsed. */
+    record Pending(ReceivedBatch batch, Origin origin) {
+        Pending(Batch parsed, Origin origin) {
+            this(ReceivedBatch.of(parsed), origin);
+        }
+    }
 
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final List<Sink> sinks;
@@ -88,7 +94,7 @@ final class Committer implements AutoCloseable {
     }
 
     void submit(Pending p) {
-        received.add(p.batch.getLastSeq() - p.batch.getFirstSeq() + 1);
+        received.add(p.batch.lastSeq() - p.batch.firstSeq() + 1);
         queue.add(p);
     }
 
@@ -123,45 +129,38 @@ final class Committer implements AutoCloseable {
         }
     }
 
-    private static int records(Batch b) {
-        return b.getEventsCount() + b.getLossesCount() + b.getCountersCount();
+    private static int records(ReceivedBatch b) {
+        return b.records();
     }
+
+    /** The group being written, reused: encoded events stay bytes until a sink that needs objects asks. */
+    private final RecordGroup out = new RecordGroup();
 
     private void process(List<Pending> group) throws InterruptedException {
         Map<String, TreeMap<Long, Long>> before = state.snapshot();
-        List<WatchItem> out = new ArrayList<>();
+        out.clear();
         long[] ackSeq = new long[group.size()];
         long dups = 0;
         for (int i = 0; i < group.size(); i++) {
-            Batch b = group.get(i).batch;
-            long h = state.hwm(b.getAgentId(), b.getAgentBoot());
-            if (h == 0 && state.forgotten(b.getAgentId(), b.getAgentBoot())) {
-                LOG.warning("agent " + b.getAgentId() + " resent boot " + b.getAgentBoot() + ", older than every boot remembered; it may duplicate");
+            ReceivedBatch b = group.get(i).batch;
+            long h = state.hwm(b.agentId(), b.agentBoot());
+            if (h == 0 && state.forgotten(b.agentId(), b.agentBoot())) {
+                LOG.warning("agent " + b.agentId() + " resent boot " + b.agentBoot() + ", older than every boot remembered; it may duplicate");
             }
-            if (b.getLastSeq() <= h) {
+            if (b.lastSeq() <= h) {
                 dups += records(b);
                 ackSeq[i] = h;
                 continue;
             }
-            if (b.getFirstSeq() > h + 1) {
-                gaps.add(b.getFirstSeq() - h - 1);
-                LOG.warning("agent " + b.getAgentId() + " boot " + b.getAgentBoot() + ": sequence " + (h + 1) + ".." + (b.getFirstSeq() - 1)
+            if (b.firstSeq() > h + 1) {
+                gaps.add(b.firstSeq() - h - 1);
+                LOG.warning("agent " + b.agentId() + " boot " + b.agentBoot() + ": sequence " + (h + 1) + ".." + (b.firstSeq() - 1)
                         + " never arrived (lost before the collector)");
             }
-            List<WatchItem> items = Batches.itemsInOrder(b);
-            for (WatchItem it : items) {
-                long seq = Batches.seq(it);
-                if (seq <= h) {
-                    dups++;
-                    continue;
-                }
-                if (it.hasLoss()) {
-                    lost.add(it.getLoss().getCount());
-                }
-                out.add(it);
-            }
-            state.setHwm(b.getAgentId(), b.getAgentBoot(), b.getLastSeq());
-            ackSeq[i] = b.getLastSeq();
+            // In seq order; records at or below h are duplicates. Indexed batches add their events as bytes.
+            dups += b.addTo(out, h, lost);
+            state.setHwm(b.agentId(), b.agentBoot(), b.lastSeq());
+            ackSeq[i] = b.lastSeq();
         }
         if (!out.isEmpty()) {
             long pause = 100;
@@ -224,14 +223,14 @@ final class Committer implements AutoCloseable {
                 written.get(s.name()).add(out.size());
             }
             if (live.viewers() > 0) {
-                out.forEach(live::publish);
+                out.items().forEach(live::publish);
             }
         }
         deduplicated.add(dups);
         for (int i = 0; i < group.size(); i++) {
-            Batch b = group.get(i).batch;
+            ReceivedBatch b = group.get(i).batch;
             acknowledged.add(records(b));
-            group.get(i).origin.ack(Ack.newBuilder().setAgentId(b.getAgentId()).setAgentBoot(b.getAgentBoot()).setAckedSeq(ackSeq[i]).build());
+            group.get(i).origin.ack(Ack.newBuilder().setAgentId(b.agentId()).setAgentBoot(b.agentBoot()).setAckedSeq(ackSeq[i]).build());
         }
     }
 

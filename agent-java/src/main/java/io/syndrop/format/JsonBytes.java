@@ -298,6 +298,65 @@ public final class JsonBytes {
         return this;
     }
 
+    /**
+     * A JSON string from valid UTF-8 bytes (a protobuf string field, checked by the caller): the same
+     * text as {@link #string} writes for the decoded String, without decoding it.
+     */
+    public JsonBytes utf8String(byte[] src, int off, int n) {
+        ensure(n + 2);
+        buf[len++] = '"';
+        int i = off;
+        int end = off + n;
+        for (; i < end; i++) {
+            byte c = src[i];
+            if (c >= 0 && (c < 0x20 || c == 0x7f) || c == '"' || c == '\\') {
+                break;
+            }
+            if (c < 0) {
+                // U+2028/U+2029 (E2 80 A8/A9) are escaped; every other multi-byte sequence is copied.
+                if (c == (byte) 0xe2 && i + 2 < end && src[i + 1] == (byte) 0x80 && (src[i + 2] == (byte) 0xa8 || src[i + 2] == (byte) 0xa9)) {
+                    break;
+                }
+            }
+            buf[len++] = c;
+        }
+        if (i == end) {
+            buf[len++] = '"';
+            return this;
+        }
+        for (; i < end; i++) {
+            byte c = src[i];
+            if (c == '"' || c == '\\') {
+                ensure(2);
+                buf[len++] = '\\';
+                buf[len++] = c;
+            } else if (c >= 0 && (c < 0x20 || c == 0x7f)) {
+                ensure(6);
+                buf[len++] = '\\';
+                buf[len++] = 'u';
+                buf[len++] = '0';
+                buf[len++] = '0';
+                buf[len++] = HEX[(c >> 4) & 0xf];
+                buf[len++] = HEX[c & 0xf];
+            } else if (c == (byte) 0xe2 && i + 2 < end && src[i + 1] == (byte) 0x80 && (src[i + 2] == (byte) 0xa8 || src[i + 2] == (byte) 0xa9)) {
+                ensure(6);
+                buf[len++] = '\\';
+                buf[len++] = 'u';
+                buf[len++] = '2';
+                buf[len++] = '0';
+                buf[len++] = '2';
+                buf[len++] = src[i + 2] == (byte) 0xa8 ? (byte) '8' : (byte) '9';
+                i += 2;
+            } else {
+                ensure(1);
+                buf[len++] = c;
+            }
+        }
+        ensure(1);
+        buf[len++] = '"';
+        return this;
+    }
+
     /** An object of string values. */
     public JsonBytes stringMap(Map<String, String> m) {
         raw('{');

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.logging.Logger;
 import io.syndrop.format.JsonLines;
+import io.syndrop.format.WireJson;
 
 /**
  * JSON lines into a file (fsynced on flush) or to stdout. Rotation by size and/or age happens only
@@ -27,6 +28,7 @@ public final class JsonFileSink implements Sink {
     private final PrintStream stdout;
     private static final int KEEP_BUFFER_BYTES = 16 << 20;
     private final JsonLines format;
+    private final boolean ecs;
     private final JsonBytes out = new JsonBytes(64 * 1024);
     private final long maxBytes;
     private final Duration maxAge;
@@ -40,6 +42,7 @@ public final class JsonFileSink implements Sink {
         this.file = file;
         this.stdout = stdout;
         this.format = new JsonLines(ecs);
+        this.ecs = ecs;
         this.maxBytes = maxBytes;
         this.maxAge = maxAge;
         if (file != null) {
@@ -88,6 +91,31 @@ public final class JsonFileSink implements Sink {
         for (WatchItem i : items) {
             format.append(out, i);
         }
+        writeOut();
+    }
+
+    /** Encoded events straight from their bytes to JSON (WireJson), unless ECS is asked for. */
+    @Override
+    public void write(RecordGroup group) throws IOException {
+        if (ecs) {
+            write(group.items());
+            return;
+        }
+        out.reset();
+        for (int i = 0, n = group.size(); i < n; i++) {
+            if (group.encoded(i)) {
+                RecordGroup.Origin o = group.origin(i);
+                WireJson.drop(out, group.encodedArray(i), group.encodedStart(i), group.encodedLength(i), "drop",
+                        group.needsFill(i), o.agentId(), o.boot(), o.node());
+                out.raw('\n');
+            } else {
+                format.append(out, group.parsed(i));
+            }
+        }
+        writeOut();
+    }
+
+    private void writeOut() throws IOException {
         if (file == null) {
             out.writeTo(stdout);
         } else {

@@ -22,6 +22,14 @@ public interface Sink extends AutoCloseable {
 
     void write(List<WatchItem> items) throws IOException;
 
+    /**
+     * Writes a committer group that may hold events still in their protobuf bytes; sinks that can
+     * write from bytes override this (the JSON file sink), the others get the parsed records.
+     */
+    default void write(RecordGroup group) throws IOException {
+        write(group.items());
+    }
+
     void flush() throws IOException;
 
     /**
