@@ -1,7 +1,8 @@
 // Benchmark driver for bench/run.sh; single-file source launch against the shaded jar:
 //   java -cp agent-java/target/syndrop.jar bench/Bench.java MODE ...
 // Modes (each prints one JSON object on stdout, diagnostics on stderr):
-//   pipeline EVENTS [null-sink]        recorded kernel records -> decoder -> agent pipeline -> spool -> gRPC -> collector -> JSON file
+//   pipeline EVENTS [null-sink|json-encoded] recorded kernel records -> decoder -> agent pipeline -> spool -> gRPC -> collector -> JSON file
+//                                      json-encoded: the byte path (EventWireEncoder -> EncodedEvents -> WireJson), no DropEvent
 //   kernel NETNS_INO SECONDS -- CMD... kernel (tracepoint mode, this netns only) -> agent -> collector -> JSON file
 //                                      while CMD (the load, prints sent=N) runs; latency drop -> sink write
 // Not a test and not built by Maven: it uses only the jar's public classes.
@@ -9,7 +10,10 @@
 import io.syndrop.collector.CollectorServer;
 import io.syndrop.sink.JsonFileSink;
 import io.syndrop.sink.Sink;
+import io.syndrop.event.EncodedEvents;
 import io.syndrop.event.EventDecoder;
+import io.syndrop.event.EventWireEncoder;
+import io.syndrop.sink.RecordGroup;
 import io.syndrop.filter.EventFilter;
 import io.syndrop.event.EventLayout;
 import io.syndrop.metrics.Metrics;
@@ -50,7 +54,8 @@ public class Bench {
     public static void main(String[] args) throws Exception {
         Locale.setDefault(Locale.ROOT);
         switch (args.length == 0 ? "" : args[0]) {
-            case "pipeline" -> pipeline(Long.parseLong(args[1]), args.length > 2 && args[2].equals("null-sink"));
+            case "pipeline" -> pipeline(Long.parseLong(args[1]), args.length > 2 && args[2].equals("null-sink"),
+                    args.length > 2 && args[2].equals("json-encoded"));
             case "kernel" -> kernel(Long.parseLong(args[1]), Double.parseDouble(args[2]),
                     Arrays.asList(args).subList(Arrays.asList(args).indexOf("--") + 1, args.length));
             default -> {
@@ -82,6 +87,27 @@ public class Bench {
         }
 
         public String name() { return inner == null ? "null" : inner.name(); }
+
+        /** Set for the byte path's peer: the group goes to the JSON sink as it came (WireJson); else parsed, as before. */
+        volatile boolean encoded;
+
+        public synchronized void write(RecordGroup g) throws IOException {
+            if (!encoded) {
+                write(g.items());
+                return;
+            }
+            if (inner != null) inner.write(g);
+            if (g.events() > 0) {
+                lastDropWriteNanos = System.nanoTime();
+                drops.addAndGet(g.events());
+            }
+            for (int i = 0; i < g.size(); i++) {
+                if (!g.encoded(i) && g.parsed(i).hasLoss()) {
+                    lossRecords.incrementAndGet();
+                    lostReported.addAndGet(g.parsed(i).getLoss().getCount());
+                }
+            }
+        }
 
         public synchronized void write(List<WatchItem> items) throws IOException {
             if (inner != null) inner.write(items);
@@ -193,11 +219,13 @@ public class Bench {
      * sink. Each record is stamped with the current monotonic time as the kernel would, and the feed
      * is paced on the queue depth so that none is refused (this measures throughput, not loss).
      */
-    static void pipeline(long n, boolean nullSink) throws Exception {
+    static void pipeline(long n, boolean nullSink, boolean encoded) throws Exception {
         ByteBuffer ring = recordedRing(RING_RECORDS);
         try (Rig rig = Rig.start("pipeline", nullSink)) {
+            rig.sink.encoded = encoded;
             EventPipeline p = rig.agent.pipeline();
             EventDecoder decoder = new EventDecoder("bench", p.agentId(), p.boot(), new KernelReasonNames());
+            EventWireEncoder wire = encoded ? decoder.wireEncoder() : null;
             // Warm-up: the same load first, so the figure is the steady state of a running agent and
             // collector, not a fresh JVM's compiler: C2 takes ~40% of the CPU in the first seconds and
             // keeps compiling for ~15 s of this load.
@@ -206,14 +234,14 @@ public class Bench {
             long[] seq = {0};
             long refused = 0;
             while (warm < n / 2 || System.nanoTime() < warmUntil) {
-                refused += feed(rig, p, decoder, ring, n / 4, seq);
+                refused += feed(rig, p, decoder, wire, ring, n / 4, seq);
                 warm += n / 4;
             }
             awaitAcked(rig, warm);
             long base = rig.sink.drops.get();
             Map<String, Long> cpu0 = threadTicks();
             long start = System.nanoTime();
-            refused += feed(rig, p, decoder, ring, n, seq);
+            refused += feed(rig, p, decoder, wire, ring, n, seq);
             awaitAcked(rig, warm + n);
             double sec = (System.nanoTime() - start) / 1e9;
             Map<String, Long> cpu1 = threadTicks();
@@ -263,7 +291,7 @@ public class Bench {
     static final int RING_RECORDS = 64 * CHUNK;
 
     /** Offers n records, CHUNK at a time as the drain does, pacing on the queue depth; returns how many were refused. */
-    static long feed(Rig rig, EventPipeline p, EventDecoder decoder, ByteBuffer ring, long n, long[] seq) {
+    static long feed(Rig rig, EventPipeline p, EventDecoder decoder, EventWireEncoder wire, ByteBuffer ring, long n, long[] seq) {
         long refused = 0;
         for (long i = 0; i < n; ) {
             while (rig.agentMetrics.value("syndrop_agent_queue_depth") > 60_000) {
@@ -272,6 +300,18 @@ public class Bench {
             int base = (int) (i % RING_RECORDS);
             int m = (int) Math.min(CHUNK, Math.min(n - i, RING_RECORDS - base));
             long now = System.nanoTime();
+            if (wire != null) {
+                // The byte path, as DrainLoop takes it: the drained batch encoded into one chunk, offered once.
+                EncodedEvents chunk = p.emptyChunk();
+                for (int k = 0; k < m; k++) {
+                    int off = (base + k) * EventLayout.SIZE;
+                    ring.putLong(off + EventLayout.KTIME_NS, now);
+                    wire.encode(ring, off, chunk);
+                }
+                if (!p.offerEncoded(chunk)) refused += m;
+                i += m;
+                continue;
+            }
             for (int k = 0; k < m; k++) {
                 int off = (base + k) * EventLayout.SIZE;
                 ring.putLong(off + EventLayout.KTIME_NS, now);

@@ -372,7 +372,8 @@ final class ReceivedBatch {
         if (others == null) {
             return;
         }
-        for (int i = 0; i < n; i++) {
+        // others grows only when a loss or counter is added: it may be shorter than the records.
+        for (int i = 0, m = Math.min(n, others.length); i < m; i++) {
             WatchItem it = others[i];
             if (it == null) {
                 continue;
