@@ -31,6 +31,8 @@ final class KernelFilter {
         if (f.netnsInos().size() == 1) {
             o.netnsIno = f.netnsInos().get(0);
         }
+        // The namespaces of the workloads named are filled in after load (ProbeSession.workloadNetns()).
+        o.workloadNetns = f.workload().isAny() ? 0 : 1;
         for (Reason r : f.reasons()) {
             o.reasonMask |= 1 << r.getNumber();
         }
