@@ -74,6 +74,7 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
     private final Object kernelLock = new Object();
     private volatile KernelReduction kernel;
     private Set<Long> inKernel = Set.of();
+    private Set<Long> kernelReported;
     private volatile long kernelFilled;
 
     /** A workload filter reduced to network namespaces in the kernel's map. */
@@ -197,7 +198,16 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
                 gone.removeAll(want);
                 k.map().disallow(gone);
                 k.map().allow(add);
+                boolean first = kernelReported == null;
                 inKernel = want;
+                // Said when it changes (pods come and go rarely): what the kernel lets through now.
+                if (first || !add.isEmpty() || !gone.isEmpty()) {
+                    kernelReported = want;
+                    warn.accept(want.isEmpty()
+                            ? "workload filter: no running container or process matches it (yet): the kernel passes no drop until one does"
+                            : "workload filter: the kernel passes the drops of " + want.size() + " network namespace(s) now "
+                            + (want.size() <= 8 ? new java.util.TreeSet<>(want).toString() : "") + (first ? "" : " (+" + add.size() + " -" + gone.size() + ")"));
+                }
             } catch (RuntimeException e) {
                 warn.accept("workload filter: updating the kernel's namespace map failed: " + e.getMessage()
                         + "; it keeps the namespaces it had, retried in " + KERNEL_FILTER_REFRESH.toSeconds() + " s");
