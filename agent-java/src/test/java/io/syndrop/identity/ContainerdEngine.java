@@ -36,14 +36,32 @@ public final class ContainerdEngine implements AutoCloseable {
                 + "[grpc]\n  address = \"" + run.resolve("containerd.sock") + "\"\n"
                 + "[ttrpc]\n  address = \"" + run.resolve("containerd.sock.ttrpc") + "\"\n"
                 + "[debug]\n  address = \"\"\n"
-                + "[metrics]\n  address = \"\"\n");
+                + "[metrics]\n  address = \"\"\n"
+                // The CRI plugin (on by default) serves runtime.v1 on the same socket. Its streaming
+                // server would take port 10010 on every engine (one per test class, maybe several
+                // at once): any free loopback port instead. Its sandbox image is the local one (no
+                // registry), its CNI directories private and empty (pods here use the node's network
+                // or a namespace the test made). A pod sandbox asks for oom_score_adj -998, which takes
+                // CAP_SYS_RESOURCE (not held where this may run, e.g. in a CI container): capped at
+                // containerd's own instead.
+                + "[plugins.\"io.containerd.grpc.v1.cri\"]\n"
+                + "  restrict_oom_score_adj = true\n"
+                + "  stream_server_address = \"127.0.0.1\"\n  stream_server_port = \"0\"\n"
+                + "  sandbox_image = \"" + BusyboxImage.PAUSE_REF + "\"\n"
+                + "  [plugins.\"io.containerd.grpc.v1.cri\".cni]\n"
+                + "    bin_dir = \"" + root.resolve("cni-bin") + "\"\n"
+                + "    conf_dir = \"" + root.resolve("cni-conf") + "\"\n");
         Path log = root.resolve("containerd.log");
         Process daemon = new ProcessBuilder("containerd", "--config", config.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         ContainerdEngine e = new ContainerdEngine(root, run, daemon);
         Commands.awaitSocket(e.socket, daemon, log);
         e.ctr("default", "images", "import", "--index-name", BusyboxImage.REF, image.ociArchive.toString());
-        e.ctr("k8s.io", "images", "import", "--index-name", BusyboxImage.REF, image.ociArchive.toString());
+        // k8s.io, where the CRI plugin looks: named from the archives' own tags (1, pause) under the
+        // base name, as --index-name goes through a temporary import-DATE name the CRI plugin caches
+        // and then loses
+        e.ctr("k8s.io", "images", "import", "--base-name", BusyboxImage.BASE_NAME, image.ociArchive.toString());
+        e.ctr("k8s.io", "images", "import", "--base-name", BusyboxImage.BASE_NAME, image.pauseArchive.toString());
         return e;
     }
 
@@ -51,6 +69,16 @@ public final class ContainerdEngine implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("ctr", "-a", socket.toString(), "-n", namespace));
         cmd.addAll(List.of(args));
         return Commands.run(cmd);
+    }
+
+    /** The end of containerd's log, for a failure message (runc's and the CRI plugin's errors are there). */
+    public String logTail() {
+        try {
+            String s = Files.readString(root.resolve("containerd.log"));
+            return s.length() > 6000 ? s.substring(s.length() - 6000) : s;
+        } catch (IOException e) {
+            return "(no containerd log: " + e.getMessage() + ")";
+        }
     }
 
     /** The init pid of a running task, from {@code ctr task ls}. */
