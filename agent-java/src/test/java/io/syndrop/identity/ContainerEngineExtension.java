@@ -3,6 +3,7 @@ package io.syndrop.identity;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * containers, caches of unknown namespaces and cleanup stay its own, so one class's leftovers or a
  * crash of its engine cannot fail another class. Needs root; fails loudly without it.
  */
-public final class ContainerEngineExtension implements BeforeAllCallback, AfterAllCallback {
+public final class ContainerEngineExtension implements BeforeAllCallback, AfterAllCallback, AfterEachCallback {
 
     private enum Kind { CONTAINERD, DOCKER }
 
@@ -30,6 +31,7 @@ public final class ContainerEngineExtension implements BeforeAllCallback, AfterA
     private Path work;
     private ContainerdEngine containerd;
     private DockerEngine docker;
+    private RuntimeContainerLookup lookup;
 
     private ContainerEngineExtension(Kind kind) {
         this.kind = kind;
@@ -54,6 +56,15 @@ public final class ContainerEngineExtension implements BeforeAllCallback, AfterA
             case CONTAINERD -> containerd = ContainerdEngine.start(image);
             case DOCKER -> docker = DockerEngine.start(image);
             default -> throw new AssertionError(kind);
+        }
+    }
+
+    /** Closes the test's lookup: a namespace inode one test saw die (and cached as unknown) may be reused by the next. */
+    @Override
+    public void afterEach(ExtensionContext context) {
+        if (lookup != null) {
+            lookup.close();
+            lookup = null;
         }
     }
 
@@ -86,6 +97,31 @@ public final class ContainerEngineExtension implements BeforeAllCallback, AfterA
     /** A directory of this class's own under /var/tmp (engines' mounts and a VM see it), removed after the class. */
     public Path work() {
         return work;
+    }
+
+    /**
+     * The runtime sockets a lookup asks: this class's engine at its own socket, every other
+     * runtime at a path where nothing listens (never the machine's own runtimes).
+     */
+    public ContainerRuntimeSockets sockets() {
+        return ContainerRuntimeSockets.defaults()
+                .withContainerd(containerd != null ? containerd.socket : noSocket("containerd"))
+                .withDocker(docker != null ? docker.socket : noSocket("docker"))
+                .withCrio(noSocket("crio"));
+    }
+
+    /** A lookup of this class's engine ({@link #sockets()}), one per test, closed after it. */
+    public RuntimeContainerLookup lookup() {
+        if (lookup == null) {
+            lookup = RuntimeContainerLookup.open(sockets());
+        }
+        return lookup;
+    }
+
+    /** None of the runtimes: what a lookup knows from cgroup paths alone. */
+    public ContainerRuntimeSockets noSockets() {
+        return ContainerRuntimeSockets.defaults().withContainerd(noSocket("containerd"))
+                .withDocker(noSocket("docker")).withCrio(noSocket("crio"));
     }
 
     /** A socket path where nothing listens: the runtimes a test does not start. */

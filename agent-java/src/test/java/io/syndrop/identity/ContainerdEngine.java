@@ -21,7 +21,25 @@ public final class ContainerdEngine implements AutoCloseable {
         this.daemon = daemon;
     }
 
+    /** A containerd with the busybox image in namespaces default and k8s.io (where the CRI plugin looks). */
     public static ContainerdEngine start(BusyboxImage image) throws IOException {
+        ContainerdEngine e = start();
+        try {
+            e.ctr("default", "images", "import", "--index-name", BusyboxImage.REF, image.ociArchive.toString());
+            // k8s.io, where the CRI plugin looks: named from the archives' own tags (1, pause) under the
+            // base name, as --index-name goes through a temporary import-DATE name the CRI plugin caches
+            // and then loses
+            e.ctr("k8s.io", "images", "import", "--base-name", BusyboxImage.BASE_NAME, image.ociArchive.toString());
+            e.ctr("k8s.io", "images", "import", "--base-name", BusyboxImage.BASE_NAME, image.pauseArchive.toString());
+        } catch (RuntimeException | Error x) {
+            EngineCleanup.closeAfter(x, e);
+            throw x;
+        }
+        return e;
+    }
+
+    /** A containerd with no image yet. */
+    public static ContainerdEngine start() throws IOException {
         Commands.requireRoot();
         Commands.requireTool("/usr/bin/containerd");
         Commands.requireTool("/usr/bin/ctr");
@@ -55,20 +73,24 @@ public final class ContainerdEngine implements AutoCloseable {
         Process daemon = new ProcessBuilder("containerd", "--config", config.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         ContainerdEngine e = new ContainerdEngine(root, run, daemon);
-        Commands.awaitSocket(e.socket, daemon, log);
-        e.ctr("default", "images", "import", "--index-name", BusyboxImage.REF, image.ociArchive.toString());
-        // k8s.io, where the CRI plugin looks: named from the archives' own tags (1, pause) under the
-        // base name, as --index-name goes through a temporary import-DATE name the CRI plugin caches
-        // and then loses
-        e.ctr("k8s.io", "images", "import", "--base-name", BusyboxImage.BASE_NAME, image.ociArchive.toString());
-        e.ctr("k8s.io", "images", "import", "--base-name", BusyboxImage.BASE_NAME, image.pauseArchive.toString());
+        try {
+            Commands.awaitSocket(e.socket, daemon, log);
+        } catch (RuntimeException | Error x) {
+            EngineCleanup.closeAfter(x, e);
+            throw x;
+        }
         return e;
     }
 
+    /** ctr against this containerd in a namespace; fails with ctr's output. */
     public String ctr(String namespace, String... args) {
+        return Commands.run(ctrCommand(namespace, args));
+    }
+
+    public List<String> ctrCommand(String namespace, String... args) {
         List<String> cmd = new ArrayList<>(List.of("ctr", "-a", socket.toString(), "-n", namespace));
         cmd.addAll(List.of(args));
-        return Commands.run(cmd);
+        return cmd;
     }
 
     /** The end of containerd's log, for a failure message (runc's and the CRI plugin's errors are there). */
@@ -100,7 +122,18 @@ public final class ContainerdEngine implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        for (String ns : List.of("default", "k8s.io")) {
+        List<String> namespaces = List.of("default", "k8s.io");
+        if (daemon.isAlive()) {
+            try {
+                namespaces = List.of(ctr("default", "namespaces", "ls", "-q").strip().split("\\s+"));
+            } catch (AssertionError e) {
+                System.err.println("cleanup: could not list containerd's namespaces: " + e.getMessage());
+            }
+        }
+        for (String ns : namespaces) {
+            if (ns.isBlank() || !daemon.isAlive()) {
+                continue;
+            }
             try {
                 for (String id : ctr(ns, "container", "ls", "-q").split("\n")) {
                     if (!id.isBlank()) {

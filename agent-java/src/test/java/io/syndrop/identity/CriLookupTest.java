@@ -98,9 +98,8 @@ class CriLookupTest {
                     + engines.containerd().logTail(), e);
         }
         String container = null;
-        try (RuntimeContainerLookup lookup = RuntimeContainerLookup.open(ContainerRuntimeSockets.defaults()
-                .withContainerd(engines.noSocket("containerd")).withDocker(engines.noSocket("docker"))
-                .withCrio(engines.containerd().socket))) {
+        try (RuntimeContainerLookup lookup = RuntimeContainerLookup.open(
+                engines.noSockets().withCrio(engines.containerd().socket))) {
             // the kubelet's labels, as it sets them on every container it creates
             container = cri().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(sandbox)
                     .setSandboxConfig(pod)
