@@ -2,9 +2,7 @@ package io.syndrop.cli;
 
 import io.syndrop.counters.CounterWatcher;
 import io.syndrop.os.NetnsTarget;
-import io.syndrop.event.EventEnricher;
 import io.syndrop.filter.EventFilter;
-import io.syndrop.identity.IdentityStage;
 import io.syndrop.os.NodeIdentity;
 import io.syndrop.probe.AttachMode;
 import io.syndrop.probe.AgentCapabilities;
@@ -124,10 +122,7 @@ public final class WatchCommand implements Command {
 
         EventPrinter printer = new EventPrinter(json, out, err);
         printer.printHeader();
-        EventEnricher enricher = runtimes.enricher();
-        IdentityStage.reduceInKernel(enricher, filter.workload(), plan.session().workloadNetns());
-        LiveProbe probe = attach.start(node, node, boot, enricher, printer);
-        try (probe;
+        try (LiveProbe probe = attach.start(node, node, boot, runtimes.enricher(), printer);
              CounterFeed gap = plan.mode() != AttachMode.TRACEPOINT ? new CounterFeed()
                      : everywhere ? CounterFeed.listenDropGapEverywhere(GAP_INTERVAL, origin, printer, err)
                      : CounterFeed.listenDropGap(counterTargets, GAP_INTERVAL, origin, printer, err)) {
@@ -138,9 +133,7 @@ public final class WatchCommand implements Command {
             }
         }
         out.flush();
-        // What the kernel delivered, before Java's filter: with filters the kernel applies, the two agree.
-        err.println("syndrop watch: " + printer.shown() + " drop(s) shown of " + probe.drained()
-                + " the kernel delivered, " + printer.lost() + " lost in the kernel ring buffer");
+        err.println("syndrop watch: " + printer.shown() + " drop(s) shown, " + printer.lost() + " lost in the kernel ring buffer");
         return 0;
     }
 
