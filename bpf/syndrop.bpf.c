@@ -38,6 +38,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile struct syndrop_config cfg = {};
 
+#include "syndrop_workload.h"
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 * 1024 * 1024);
@@ -268,6 +270,8 @@ static __always_inline int filtered_out(const struct syndrop_event *e)
 	if (cfg.reason_mask && !(cfg.reason_mask & (1U << e->reason)))
 		return 1;
 	if (cfg.netns_ino && e->netns_ino != cfg.netns_ino)
+		return 1;
+	if (workload_filtered_out(e->netns_ino))
 		return 1;
 	if (cfg.nports) {
 		int i, hit = 0;

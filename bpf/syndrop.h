@@ -105,7 +105,8 @@ struct syndrop_config {
 	__u64 netns_ino;                /* 0 = all */
 	__u8  kfree_reports_tw_paws;    /* kfree_skb emits TIMEWAIT_PAWS (no dedicated TIME-WAIT hook) */
 	__u8  kfree_reports_overflow;   /* kfree_skb emits final-ACK ACCEPT_QUEUE_FULL */
-	__u8  pad[2];
+	__u8  workload_netns;           /* emit only drops in a netns of map workload_netns (syndrop_workload.h) */
+	__u8  pad;
 	__s32 listen_drops_mib;         /* LINUX_MIB_LISTENDROPS in the running kernel; < 0 unknown */
 };
 

@@ -13,7 +13,8 @@
  * Settings Java passes (-D): SYNDROP_REASON_MASK, SYNDROP_NETNS_INO (0 = all),
  * SYNDROP_TCPM_HASH_ADDR / SYNDROP_TCPM_HASH_LOG_ADDR (addresses of tcp_metrics.c's static
  * tcp_metrics_hash and tcp_metrics_hash_log from /proc/kallsyms, 0 when unknown),
- * SYNDROP_PER_CPU_OFFSET_ADDR (__per_cpu_offset, for this CPU's ListenDrops; 0 when unknown).
+ * SYNDROP_PER_CPU_OFFSET_ADDR (__per_cpu_offset, for this CPU's ListenDrops; 0 when unknown),
+ * SYNDROP_WORKLOAD_NETNS (1: only namespaces in the workload_netns map, syndrop_workload.h).
  */
 #ifndef SYNDROP_SYNTAX_CHECK
 #include <uapi/linux/ptrace.h>
@@ -30,6 +31,8 @@
 #include <linux/tcp.h>
 #endif
 #include "syndrop_classify.h"
+#define SYNDROP_BCC 1
+#include "syndrop_workload.h"
 
 #ifndef SYNDROP_REASON_MASK
 #define SYNDROP_REASON_MASK 0
@@ -307,6 +310,8 @@ static __always_inline int sd_filtered_out(const struct syndrop_event *e)
 	if (SYNDROP_REASON_MASK && !(SYNDROP_REASON_MASK & (1U << e->reason)))
 		return 1;
 	if (SYNDROP_NETNS_INO && e->netns_ino != SYNDROP_NETNS_INO)
+		return 1;
+	if (sd_workload_filtered_out(e->netns_ino))
 		return 1;
 	return 0;
 }

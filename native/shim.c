@@ -442,6 +442,7 @@ static struct syndrop *open_session(const struct syndrop_options *o, int *errp, 
 	cfg.src_prefix = o->src_prefix;
 	cfg.reason_mask = o->reason_mask;
 	cfg.netns_ino = o->netns_ino;
+	cfg.workload_netns = o->workload_netns ? 1 : 0;
 
 	/* The TcpExt MIB enum is anonymous and grew in the middle (6.13+ inserted PAWS counters before
 	 * ListenDrops), so its index comes from the running kernel, not from the build's vmlinux.h. */
@@ -674,6 +675,42 @@ int syndrop_loaded_config(struct syndrop *s, void *buf, int len)
 		return -errno;
 	memcpy(buf, &rodata.cfg, sizeof(rodata.cfg));
 	return (int)sizeof(rodata.cfg);
+}
+
+int syndrop_workload_update(struct syndrop *s, const uint64_t *inos, int n, int allow)
+{
+	int fd = bpf_map__fd(s->skel->maps.workload_netns);
+	int i, err, changed = 0;
+	__u8 one = 1;
+
+	/* libbpf 1.x returns -errno from these (and sets errno) */
+	for (i = 0; i < n; i++) {
+		__u64 key = inos[i];
+
+		err = allow ? bpf_map_update_elem(fd, &key, &one, BPF_NOEXIST) : bpf_map_delete_elem(fd, &key);
+		if (!err)
+			changed++;
+		else if (err != (allow ? -EEXIST : -ENOENT))
+			return err;
+	}
+	return changed;
+}
+
+int syndrop_workload_list(struct syndrop *s, uint64_t *buf, int max)
+{
+	int fd = bpf_map__fd(s->skel->maps.workload_netns);
+	__u64 key, next;
+	int n = 0, err;
+
+	err = bpf_map_get_next_key(fd, NULL, &next);
+	while (!err) {
+		if (n < max)
+			buf[n] = next;
+		n++;
+		key = next;
+		err = bpf_map_get_next_key(fd, &key, &next);
+	}
+	return err == -ENOENT ? n : err;
 }
 
 int syndrop_event_size(void)

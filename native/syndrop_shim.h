@@ -33,6 +33,7 @@ struct syndrop_options {
 	uint64_t netns_ino;       /* 0 = every namespace */
 	uint32_t reason_mask;     /* bit (1 << reason); 0 = all */
 	uint32_t libbpf_debug;    /* 1 = libbpf debug output to stderr */
+	uint32_t workload_netns;  /* 1 = only drops in a netns of the workload map (syndrop_workload_update) */
 };
 
 struct syndrop;
@@ -63,6 +64,16 @@ int syndrop_programs(struct syndrop *s, char *buf, int len);
  * in the object's .rodata map into buf, so a test can prove every option reached the programs.
  * Returns the struct's size, or -errno (-ENOSPC when len is smaller). */
 int syndrop_loaded_config(struct syndrop *s, void *buf, int len);
+
+/* Adds (allow = 1) or removes (allow = 0) network-namespace inodes in the workload filter's map
+ * (bpf/syndrop_workload.h); with options.workload_netns set, only drops in its namespaces are
+ * emitted. Safe beside a running drain, not beside syndrop_close. Returns how many entries
+ * changed, or -errno (-E2BIG: the map is full).  */
+int syndrop_workload_update(struct syndrop *s, const uint64_t *inos, int n, int allow);
+
+/* Copies up to max inodes the workload map holds into buf, as the kernel holds them (for tests and
+ * doctor). Returns how many there are (may exceed max), or -errno. */
+int syndrop_workload_list(struct syndrop *s, uint64_t *buf, int max);
 
 /* Detaches everything and frees the handle. */
 void syndrop_close(struct syndrop *s);

@@ -75,7 +75,9 @@ public final class KernelEventSource implements EventSource {
         err.println(attach.plan().explain());
         String node = NodeIdentity.nodeName();
         if (attach.live()) {
-            probe = attach.start(node, pipeline.agentId(), pipeline.boot(), runtimes == null ? EventEnricher.NONE : IdentityStage.forNode(runtimes), new PipelineFeed(pipeline), tee);
+            EventEnricher enricher = runtimes == null ? EventEnricher.NONE : IdentityStage.forNode(runtimes);
+            IdentityStage.reduceInKernel(enricher, filter.workload(), attach.plan().session().workloadNetns());
+            probe = attach.start(node, pipeline.agentId(), pipeline.boot(), enricher, new PipelineFeed(pipeline), tee);
         } else {
             err.println("syndrop: no eBPF attach mode: sending counter samples only");
         }

@@ -31,7 +31,12 @@ public final class BccBackend implements AutoCloseable {
     static final String TCPM_HASH_LOG = "tcp_metrics_hash_log";
     static final String PER_CPU_OFFSET = "__per_cpu_offset";
 
-    public record Options(int reasonMask, long netnsIno, int perfPagesPerCpu, int queueRecords) {
+    /** workloadNetns: only drops in the namespaces of {@link #workloadNetns()} (a workload filter). */
+    public record Options(int reasonMask, long netnsIno, int perfPagesPerCpu, int queueRecords, boolean workloadNetns) {
+        public Options(int reasonMask, long netnsIno, int perfPagesPerCpu, int queueRecords) {
+            this(reasonMask, netnsIno, perfPagesPerCpu, queueRecords, false);
+        }
+
         public static Options defaults() {
             return new Options(0, 0, 64, 65536);
         }
@@ -46,14 +51,16 @@ public final class BccBackend implements AutoCloseable {
     private final List<KprobeAttachment> attachments;
     private final PerfEventReader reader;
     private final int lostFd;
+    private final BccNetnsMap workloadNetns;
 
     private BccBackend(LibBcc lib, BccModule module, List<KprobeAttachment> attachments, PerfEventReader reader,
-                       int lostFd) {
+                       int lostFd, BccNetnsMap workloadNetns) {
         this.lib = lib;
         this.module = module;
         this.attachments = attachments;
         this.reader = reader;
         this.lostFd = lostFd;
+        this.workloadNetns = workloadNetns;
     }
 
     public static BccAvailability availability() {
@@ -82,7 +89,8 @@ public final class BccBackend implements AutoCloseable {
                             + "the BCC backend, try the CO-RE backend or counters");
         }
         BccProgram.Settings settings = new BccProgram.Settings(options.reasonMask(), options.netnsIno(),
-                syms.getOrDefault(TCPM_HASH, 0L), syms.getOrDefault(TCPM_HASH_LOG, 0L), syms.getOrDefault(PER_CPU_OFFSET, 0L));
+                syms.getOrDefault(TCPM_HASH, 0L), syms.getOrDefault(TCPM_HASH_LOG, 0L), syms.getOrDefault(PER_CPU_OFFSET, 0L),
+                options.workloadNetns());
         List<String> cflags = new ArrayList<>(BccProgram.cflags(settings));
         cflags.addAll(NetHashMix.cflags(BccAvailability.headersDir(System.getenv("BCC_KERNEL_SOURCE"), KernelInfo.release())));
         BccModule module = BccModule.compile(lib, BccProgram.text(), cflags);
@@ -98,7 +106,8 @@ public final class BccBackend implements AutoCloseable {
             }
             reader = new PerfEventReader(lib, module.tableFd("events"), EVENT_SIZE, options.perfPagesPerCpu(),
                     options.queueRecords());
-            return new BccBackend(lib, module, attached, reader, module.tableFd("lost"));
+            return new BccBackend(lib, module, attached, reader, module.tableFd("lost"),
+                    options.workloadNetns() ? new BccNetnsMap(lib, module.tableFd(BccNetnsMap.TABLE)) : null);
         } catch (BccException | RuntimeException e) {
             if (reader != null) {
                 reader.close();
@@ -180,12 +189,20 @@ public final class BccBackend implements AutoCloseable {
         return reader.queueOverflow();
     }
 
+    /** The workload filter's namespace map, when opened with {@link Options#workloadNetns()}; else null. */
+    public BccNetnsMap workloadNetns() {
+        return workloadNetns;
+    }
+
     public List<String> attached() {
         return attachments.stream().map(KprobeAttachment::toString).toList();
     }
 
     @Override
     public void close() {
+        if (workloadNetns != null) {
+            workloadNetns.close();
+        }
         for (KprobeAttachment a : attachments) {
             a.close();
         }

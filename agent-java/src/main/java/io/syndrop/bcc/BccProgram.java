@@ -18,11 +18,19 @@ public final class BccProgram {
     public static final String HEADER_RESOURCE = "/bcc/syndrop.h";
     public static final String SOURCE_RESOURCE = "/bcc/syndrop_bcc.c";
     public static final String CLASSIFY_RESOURCE = "/bcc/syndrop_classify.h";
+    public static final String WORKLOAD_RESOURCE = "/bcc/syndrop_workload.h";
     private static final String CLASSIFY_INCLUDE = "#include \"syndrop_classify.h\"";
+    private static final String WORKLOAD_INCLUDE = "#include \"syndrop_workload.h\"";
 
     /** Settings baked into the compiled program (BCC compiles per run, so filters cost nothing when off). */
     /** perCpuOffsetAddr: __per_cpu_offset from /proc/kallsyms (0: unknown, drops then judged by sk_drops). */
-    public record Settings(int reasonMask, long netnsIno, long tcpMetricsHashAddr, long tcpMetricsHashLogAddr, long perCpuOffsetAddr) {
+    /** workloadNetns: emit only drops in the namespaces of the workload_netns map (bpf/syndrop_workload.h). */
+    public record Settings(int reasonMask, long netnsIno, long tcpMetricsHashAddr, long tcpMetricsHashLogAddr, long perCpuOffsetAddr,
+                           boolean workloadNetns) {
+        public Settings(int reasonMask, long netnsIno, long tcpMetricsHashAddr, long tcpMetricsHashLogAddr, long perCpuOffsetAddr) {
+            this(reasonMask, netnsIno, tcpMetricsHashAddr, tcpMetricsHashLogAddr, perCpuOffsetAddr, false);
+        }
+
         public static Settings defaults() {
             return new Settings(0, 0, 0, 0, 0);
         }
@@ -32,14 +40,17 @@ public final class BccProgram {
     }
 
     public static String text() {
-        String source = resource(SOURCE_RESOURCE);
-        int at = source.indexOf(CLASSIFY_INCLUDE);
-        if (at < 0 || source.indexOf(CLASSIFY_INCLUDE, at + 1) >= 0) {
-            throw new IllegalStateException(SOURCE_RESOURCE + " must #include \"syndrop_classify.h\" exactly once: "
+        String source = inline(resource(SOURCE_RESOURCE), CLASSIFY_INCLUDE, CLASSIFY_RESOURCE);
+        return resource(HEADER_RESOURCE) + "\n" + inline(source, WORKLOAD_INCLUDE, WORKLOAD_RESOURCE);
+    }
+
+    private static String inline(String source, String include, String header) {
+        int at = source.indexOf(include);
+        if (at < 0 || source.indexOf(include, at + 1) >= 0) {
+            throw new IllegalStateException(SOURCE_RESOURCE + " must " + include + " exactly once: "
                     + "the jar was built from a damaged bpf/syndrop_bcc.c");
         }
-        return resource(HEADER_RESOURCE) + "\n" + source.substring(0, at) + resource(CLASSIFY_RESOURCE)
-                + source.substring(at + CLASSIFY_INCLUDE.length());
+        return source.substring(0, at) + resource(header) + source.substring(at + include.length());
     }
 
     public static List<String> cflags(Settings s) {
@@ -49,6 +60,7 @@ public final class BccProgram {
         f.add("-DSYNDROP_TCPM_HASH_ADDR=0x" + Long.toHexString(s.tcpMetricsHashAddr()) + "ULL");
         f.add("-DSYNDROP_TCPM_HASH_LOG_ADDR=0x" + Long.toHexString(s.tcpMetricsHashLogAddr()) + "ULL");
         f.add("-DSYNDROP_PER_CPU_OFFSET_ADDR=0x" + Long.toHexString(s.perCpuOffsetAddr()) + "ULL");
+        f.add("-DSYNDROP_WORKLOAD_NETNS=" + (s.workloadNetns() ? 1 : 0));
         return f;
     }
 

@@ -2,7 +2,9 @@ package io.syndrop.cli;
 
 import io.syndrop.counters.CounterWatcher;
 import io.syndrop.os.NetnsTarget;
+import io.syndrop.event.EventEnricher;
 import io.syndrop.filter.EventFilter;
+import io.syndrop.identity.IdentityStage;
 import io.syndrop.os.NodeIdentity;
 import io.syndrop.probe.AttachMode;
 import io.syndrop.probe.AgentCapabilities;
@@ -122,7 +124,10 @@ public final class WatchCommand implements Command {
 
         EventPrinter printer = new EventPrinter(json, out, err);
         printer.printHeader();
-        try (LiveProbe probe = attach.start(node, node, boot, runtimes.enricher(), printer);
+        EventEnricher enricher = runtimes.enricher();
+        IdentityStage.reduceInKernel(enricher, filter.workload(), plan.session().workloadNetns());
+        LiveProbe probe = attach.start(node, node, boot, enricher, printer);
+        try (probe;
              CounterFeed gap = plan.mode() != AttachMode.TRACEPOINT ? new CounterFeed()
                      : everywhere ? CounterFeed.listenDropGapEverywhere(GAP_INTERVAL, origin, printer, err)
                      : CounterFeed.listenDropGap(counterTargets, GAP_INTERVAL, origin, printer, err)) {
@@ -133,7 +138,9 @@ public final class WatchCommand implements Command {
             }
         }
         out.flush();
-        err.println("syndrop watch: " + printer.shown() + " drop(s) shown, " + printer.lost() + " lost in the kernel ring buffer");
+        // What the kernel delivered, before Java's filter: with filters the kernel applies, the two agree.
+        err.println("syndrop watch: " + printer.shown() + " drop(s) shown of " + probe.drained()
+                + " the kernel delivered, " + printer.lost() + " lost in the kernel ring buffer");
         return 0;
     }
 

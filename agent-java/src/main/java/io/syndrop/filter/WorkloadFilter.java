@@ -61,6 +61,16 @@ public record WorkloadFilter(Set<String> pods, Set<String> k8sNamespaces, Set<St
                 .addAllContainers(new TreeSet<>(containers)).addAllProcesses(new TreeSet<>(processes));
     }
 
+    /** The pod, namespace and container part: what the namespace's owner decides alone. */
+    public WorkloadFilter withoutProcesses() {
+        return new WorkloadFilter(pods, k8sNamespaces, containers, Set.of());
+    }
+
+    /** The process part alone. */
+    public WorkloadFilter processesOnly() {
+        return new WorkloadFilter(Set.of(), Set.of(), Set.of(), processes);
+    }
+
     public boolean matches(DropEvent e) {
         if (!pods.isEmpty() && (e.getPodName().isEmpty() || !pods.contains(e.getPodNamespace() + "/" + e.getPodName()))) {
             return false;

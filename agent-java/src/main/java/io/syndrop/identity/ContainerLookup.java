@@ -1,5 +1,6 @@
 package io.syndrop.identity;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -16,6 +17,19 @@ public interface ContainerLookup extends AutoCloseable {
 
     /** The container or pod sandbox that owns the network namespace with this inode. */
     Optional<ContainerInfo> byNetns(long netnsInode);
+
+    /**
+     * The containers running now, each with its init process (in the agent's pid namespace), host-network
+     * ones included: what the kernel's workload filter is filled from. Asks the runtimes; never call it
+     * from the drain's thread.
+     */
+    default List<RunningContainer> running() {
+        return List.of();
+    }
+
+    /** A running container and its init process. */
+    record RunningContainer(ContainerInfo info, int pid) {
+    }
 
     @Override
     default void close() {

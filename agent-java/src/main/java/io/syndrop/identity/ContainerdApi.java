@@ -188,6 +188,10 @@ final class ContainerdApi implements RuntimeApi {
         if (!Files.exists(socket)) {
             throw new RuntimeUnavailableException("no containerd socket at " + socket, true, null);
         }
+        Optional<String> refused = SocketAccess.refusal(socket, "containerd");
+        if (refused.isPresent()) {
+            throw new RuntimeUnavailableException(refused.get(), false, null);
+        }
         try {
             return call.run();
         } catch (StatusRuntimeException e) {

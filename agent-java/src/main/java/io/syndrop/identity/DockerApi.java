@@ -104,6 +104,10 @@ final class DockerApi implements RuntimeApi {
         if (!Files.exists(socket)) {
             throw new RuntimeUnavailableException("no Docker socket at " + socket, true, null);
         }
+        java.util.Optional<String> refused = SocketAccess.refusal(socket, "Docker");
+        if (refused.isPresent()) {
+            throw new RuntimeUnavailableException(refused.get(), false, null);
+        }
         try {
             return http.get(path);
         } catch (IOException e) {

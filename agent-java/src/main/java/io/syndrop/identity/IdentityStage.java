@@ -3,6 +3,8 @@ package io.syndrop.identity;
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 import io.syndrop.event.EventEnricher;
+import io.syndrop.filter.NetnsAllowList;
+import io.syndrop.filter.WorkloadFilter;
 import io.syndrop.proto.v1.DropEvent;
 
 import java.nio.file.Path;
@@ -47,6 +49,11 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
      * naming them. The lookup answers a still-valid entry from /proc, without the runtime.
      */
     static final Duration NETNS_RECHECK = Duration.ofSeconds(1);
+    /**
+     * How often the kernel's workload namespace map is recomputed (runtimes re-listed, /proc read for
+     * a process filter): a pod started meanwhile is seen by the kernel after at most this long.
+     */
+    static final Duration KERNEL_FILTER_REFRESH = Duration.ofSeconds(1);
 
     private final ProcSockets proc;
     private final ContainerLookup containers;
@@ -63,6 +70,16 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
     private final Thread resolver;
     private volatile boolean closed;
     private volatile int unreadableWarned = -1;
+    private final ProcFiles procFiles;
+    private final Object kernelLock = new Object();
+    private volatile KernelReduction kernel;
+    private Set<Long> inKernel = Set.of();
+    private Set<Long> kernelReported;
+    private volatile long kernelFilled;
+
+    /** A workload filter reduced to network namespaces in the kernel's map. */
+    private record KernelReduction(WorkloadFilter filter, NetnsAllowList map) {
+    }
 
     /**
      * @param proc       where /proc is (the node's, with hostPID in a pod)
@@ -71,6 +88,7 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
      */
     public IdentityStage(Path proc, ContainerLookup containers, Consumer<String> warn) {
         this.proc = new ProcSockets(proc);
+        this.procFiles = new ProcFiles(proc);
         this.containers = containers;
         this.warn = warn;
         this.resolver = new Thread(this::resolveLoop, "syndrop-identity");
@@ -126,6 +144,77 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
         }
     }
 
+    /**
+     * Keeps {@code map} (the kernel's allow-list, KernelProbe#workloadNetns) holding the network
+     * namespaces of the workloads {@code filter} names, so drops elsewhere never leave the kernel.
+     * Fills it once now, on the caller's thread (before the drain starts: until then the kernel
+     * passes nothing), then every {@link #KERNEL_FILTER_REFRESH} on the resolver thread, as
+     * containers and processes come and go.
+     */
+    public void reduceInKernel(WorkloadFilter filter, NetnsAllowList map) {
+        if (filter.isAny()) {
+            return;
+        }
+        kernel = new KernelReduction(filter, map);
+        refreshKernelFilter();
+    }
+
+    /**
+     * What watch and agent call after attaching: when the probe was loaded with a workload map and
+     * {@code enricher} is the identity stage, that stage keeps the map current. Without the stage
+     * (--no-identity) the map stays empty and the kernel passes nothing, as the workload filters
+     * match nothing then anyway.
+     */
+    public static void reduceInKernel(EventEnricher enricher, WorkloadFilter filter, Optional<NetnsAllowList> map) {
+        if (enricher instanceof IdentityStage stage && map.isPresent()) {
+            stage.reduceInKernel(filter, map.get());
+        }
+    }
+
+    /** The namespaces last put into the kernel's map (for tests); empty without a workload filter. */
+    public Set<Long> kernelNamespaces() {
+        synchronized (kernelLock) {
+            return Set.copyOf(inKernel);
+        }
+    }
+
+    private void refreshKernelFilter() {
+        KernelReduction k = kernel;
+        if (k == null) {
+            return;
+        }
+        synchronized (kernelLock) {
+            kernelFilled = System.nanoTime();
+            try {
+                Set<Long> want = WorkloadNamespaces.of(k.filter(), containers, procFiles);
+                if (want.size() > NetnsAllowList.MAX_ENTRIES) {
+                    warn.accept("workload filter: " + want.size() + " network namespaces match, the kernel's map holds "
+                            + NetnsAllowList.MAX_ENTRIES + ": drops in the others are not seen; name fewer workloads");
+                    want = want.stream().limit(NetnsAllowList.MAX_ENTRIES).collect(java.util.stream.Collectors.toSet());
+                }
+                Set<Long> add = new HashSet<>(want);
+                add.removeAll(inKernel);
+                Set<Long> gone = new HashSet<>(inKernel);
+                gone.removeAll(want);
+                k.map().disallow(gone);
+                k.map().allow(add);
+                boolean first = kernelReported == null;
+                inKernel = want;
+                // Said when it changes (pods come and go rarely): what the kernel lets through now.
+                if (first || !add.isEmpty() || !gone.isEmpty()) {
+                    kernelReported = want;
+                    warn.accept(want.isEmpty()
+                            ? "workload filter: no running container or process matches it (yet): the kernel passes no drop until one does"
+                            : "workload filter: the kernel passes the drops of " + want.size() + " network namespace(s) now "
+                            + (want.size() <= 8 ? new java.util.TreeSet<>(want).toString() : "") + (first ? "" : " (+" + add.size() + " -" + gone.size() + ")"));
+                }
+            } catch (RuntimeException e) {
+                warn.accept("workload filter: updating the kernel's namespace map failed: " + e.getMessage()
+                        + "; it keeps the namespaces it had, retried in " + KERNEL_FILTER_REFRESH.toSeconds() + " s");
+            }
+        }
+    }
+
     /** What is cached for this listener inode now (for tests and the doctor); never blocks. */
     public Optional<Identity> known(long listenerIno) {
         return Optional.ofNullable(byListener.getIfPresent(listenerIno));
@@ -154,6 +243,9 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
         while (!closed) {
             try {
                 boolean asked = work.tryAcquire(NETNS_RECHECK.toMillis(), TimeUnit.MILLISECONDS);
+                if (kernel != null && System.nanoTime() - kernelFilled >= KERNEL_FILTER_REFRESH.toNanos()) {
+                    refreshKernelFilter();
+                }
                 if (System.nanoTime() - lastRecheck >= NETNS_RECHECK.toNanos()) {
                     lastRecheck = System.nanoTime();
                     recheckNetns();

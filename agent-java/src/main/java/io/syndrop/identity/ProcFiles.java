@@ -3,13 +3,20 @@ package io.syndrop.identity;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalLong;
 
 /** The few /proc entries container resolution reads; all reads are bounded and never throw. */
 final class ProcFiles {
+
+    static final int MAX_THREADS = 4096;
 
     private final Path proc;
 
@@ -62,6 +69,49 @@ final class ProcFiles {
         } catch (NumberFormatException e) {
             return OptionalLong.empty();
         }
+    }
+
+    /** /proc/PID/comm without its newline; empty when the process is gone. */
+    Optional<String> comm(int pid) {
+        return read(proc.resolve(Integer.toString(pid)).resolve("comm"), 64).map(String::strip);
+    }
+
+    /** The processes (pids) /proc lists now. */
+    List<Integer> pids() {
+        List<Integer> out = new ArrayList<>();
+        try (DirectoryStream<Path> d = Files.newDirectoryStream(proc)) {
+            for (Path p : d) {
+                String n = p.getFileName().toString();
+                if (!n.isEmpty() && n.length() <= 10 && n.chars().allMatch(Character::isDigit)) {
+                    out.add(Integer.parseInt(n));
+                }
+            }
+        } catch (IOException | SecurityException | NumberFormatException e) {
+            // what was listed so far
+        }
+        return out;
+    }
+
+    /**
+     * The network namespaces the threads of a process are in (a thread may setns() into another one
+     * and open its listener there; /proc/PID/ns/net shows the main thread's only). At most
+     * {@link #MAX_THREADS} threads are looked at.
+     */
+    Set<Long> threadNetnsInodes(int pid) {
+        Set<Long> out = new HashSet<>();
+        Path tasks = proc.resolve(Integer.toString(pid)).resolve("task");
+        int seen = 0;
+        try (DirectoryStream<Path> d = Files.newDirectoryStream(tasks)) {
+            for (Path t : d) {
+                if (++seen > MAX_THREADS) {
+                    break;
+                }
+                netnsInode(t.resolve("ns/net")).ifPresent(out::add);
+            }
+        } catch (IOException | SecurityException e) {
+            netnsInode(pid).ifPresent(out::add);
+        }
+        return out;
     }
 
     private static OptionalLong netnsInode(Path nsNet) {

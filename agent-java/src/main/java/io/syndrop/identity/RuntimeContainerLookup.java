@@ -114,6 +114,32 @@ public final class RuntimeContainerLookup implements ContainerLookup {
     }
 
     @Override
+    public List<RunningContainer> running() {
+        List<RunningContainer> out = new ArrayList<>();
+        for (RuntimeApi api : apis) {
+            List<RuntimeTask> tasks;
+            try {
+                tasks = api.running();
+                answered(api);
+            } catch (RuntimeUnavailableException e) {
+                unavailable(api, e);
+                continue;
+            }
+            for (RuntimeTask t : tasks) {
+                if (out.size() == MAX_CACHED) {
+                    return out;
+                }
+                Optional<RuntimeContainer> rc = container(api, t.containerId(), t.namespace());
+                int pid = rc.map(RuntimeContainer::pid).filter(p -> p > 0).orElse(t.pid());
+                if (rc.isPresent() && pid > 0) {
+                    out.add(new RunningContainer(rc.get().info(), pid));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
     public void close() {
         apis.forEach(RuntimeApi::close);
         if (group != null) {

@@ -3,12 +3,14 @@ package io.syndrop.probe;
 import io.syndrop.bcc.BccBackend;
 import io.syndrop.bcc.BccException;
 import io.syndrop.filter.EventFilter;
+import io.syndrop.filter.NetnsAllowList;
 import io.syndrop.event.EventLayout;
 import io.syndrop.proto.v1.Reason;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** The BCC backend behind the same batch interface as the CO-RE shim, so one drain loop serves both. */
 public final class BccProbe implements KernelProbe {
@@ -38,7 +40,8 @@ public final class BccProbe implements KernelProbe {
         long netns = filter.netnsInos().size() == 1 ? filter.netnsInos().get(0) : 0;
         BccBackend.Options d = BccBackend.Options.defaults();
         try {
-            return new BccProbe(BccBackend.open(new BccBackend.Options(mask, netns, d.perfPagesPerCpu(), d.queueRecords())));
+            return new BccProbe(BccBackend.open(new BccBackend.Options(mask, netns, d.perfPagesPerCpu(), d.queueRecords(),
+                    !filter.workload().isAny())));
         } catch (BccException e) {
             throw new ProbeException("bcc: " + e.getMessage(), 0, e.fix());
         }
@@ -82,6 +85,11 @@ public final class BccProbe implements KernelProbe {
             out.add(new ProbeSession.ProgramStats(a, "bcc", 0, 0));
         }
         return out;
+    }
+
+    @Override
+    public Optional<NetnsAllowList> workloadNetns() {
+        return Optional.ofNullable(backend.workloadNetns());
     }
 
     @Override

@@ -36,6 +36,8 @@ public final class DrainLoop implements Runnable {
     private final long[] lostSeen;
     private final AtomicLong seq;
     private volatile boolean stop;
+    /** Records read from the kernel, before Java's filter: what the kernel-side filters let through. */
+    private final AtomicLong drained = new AtomicLong();
 
     public DrainLoop(KernelProbe session, EventDecoder decoder, EventFilter filter, DropListener listener,
                      String agentId, long agentBoot, AtomicLong seq) {
@@ -71,6 +73,9 @@ public final class DrainLoop implements Runnable {
     public int drainOnce(int timeoutMs) {
         buf.clear();
         int n = session.drain(buf, timeoutMs);
+        if (n > 0) {
+            drained.addAndGet(n);
+        }
         for (int i = 0; i < n; i++) {
             // This thread alone numbers events: a number is used only by an event that passes.
             long next = seq.get() + 1;
@@ -104,6 +109,11 @@ public final class DrainLoop implements Runnable {
         }
     }
 
+
+    /** Records read from the kernel so far, whether Java's filter passed them or not. */
+    public long drained() {
+        return drained.get();
+    }
 
     /** Ends the loop: a drain that is waiting returns now; what is in the ring is still delivered. */
     public void stop() {

@@ -1,7 +1,10 @@
 package io.syndrop.probe;
 
 import java.nio.ByteBuffer;
+import io.syndrop.filter.NetnsAllowList;
+
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Attached kernel programs that deliver 128-byte drop records (bpf/syndrop.h) in batches: the
@@ -27,6 +30,14 @@ public interface KernelProbe extends AutoCloseable {
     long[] lost();
 
     List<ProbeSession.ProgramStats> programs();
+
+    /**
+     * The kernel's allow-list of network namespaces for a workload filter, when the programs were
+     * loaded with one (the filter named pods, containers or processes); empty otherwise.
+     */
+    default Optional<NetnsAllowList> workloadNetns() {
+        return Optional.empty();
+    }
 
     @Override
     void close();

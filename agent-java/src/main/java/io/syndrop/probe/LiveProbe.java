@@ -61,6 +61,11 @@ public final class LiveProbe implements AutoCloseable {
         return session;
     }
 
+    /** Records read from the kernel so far, before Java's filter (see DrainLoop#drained). */
+    public long drained() {
+        return loop.drained();
+    }
+
 
     private void stopAndDetach() {
         loop.stop();

@@ -8,7 +8,7 @@ import com.sun.jna.Structure;
  * so a field added on one side only is an error, not a silent shift.
  */
 @Structure.FieldOrder({"ports", "nports", "srcFamily", "srcAddr", "srcPrefix", "reasonMask", "netnsIno",
-        "kfreeReportsTwPaws", "kfreeReportsOverflow", "pad", "listenDropsMib"})
+        "kfreeReportsTwPaws", "kfreeReportsOverflow", "workloadNetns", "pad", "listenDropsMib"})
 public class LoadedConfig extends Structure {
     public short[] ports = new short[8];
     public int nports;
@@ -19,6 +19,7 @@ public class LoadedConfig extends Structure {
     public long netnsIno;
     public byte kfreeReportsTwPaws;
     public byte kfreeReportsOverflow;
-    public byte[] pad = new byte[2];
+    public byte workloadNetns;
+    public byte pad;
     public int listenDropsMib;
 }

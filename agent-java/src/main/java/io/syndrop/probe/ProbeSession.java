@@ -3,11 +3,16 @@ package io.syndrop.probe;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 import io.syndrop.event.EventLayout;
+import io.syndrop.filter.NetnsAllowList;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Attached CO-RE programs of one mode and their ring buffer. Not thread-safe: one thread drains;
@@ -26,11 +31,13 @@ public final class ProbeSession implements KernelProbe {
     // wakeLock only keeps close() from freeing the handle under a wake-up.
     private final Object wakeLock = new Object();
     private volatile Pointer handle;
+    private final boolean workloadFilter;
 
-    private ProbeSession(ShimLibrary shim, AttachMode mode, Pointer handle) {
+    private ProbeSession(ShimLibrary shim, AttachMode mode, Pointer handle, boolean workloadFilter) {
         this.shim = shim;
         this.mode = mode;
         this.handle = handle;
+        this.workloadFilter = workloadFilter;
     }
 
     /** Loads and attaches the programs of {@code mode}; throws with the kernel's words and advice. */
@@ -49,7 +56,7 @@ public final class ProbeSession implements KernelProbe {
             throw new ProbeException(mode.name().toLowerCase() + ": " + text, errno,
                     ErrorAdvisor.advise(mode, errno, text, Privileges.isRoot()));
         }
-        return new ProbeSession(bundle.shim(), mode, h);
+        return new ProbeSession(bundle.shim(), mode, h, opts.workloadNetns != 0);
     }
 
     @Override
@@ -137,6 +144,65 @@ public final class ProbeSession implements KernelProbe {
         }
         c.read();
         return c;
+    }
+
+    @Override
+    public Optional<NetnsAllowList> workloadNetns() {
+        return workloadFilter ? Optional.of(new WorkloadMap()) : Optional.empty();
+    }
+
+    /**
+     * The workload_netns map through the shim. Updates take {@code wakeLock}, not {@code lock}: a
+     * drain holds that while it waits, and the resolver thread must not wait for drops to arrive.
+     */
+    private final class WorkloadMap implements NetnsAllowList {
+        @Override
+        public void allow(Collection<Long> inos) {
+            update(inos, 1);
+        }
+
+        @Override
+        public void disallow(Collection<Long> inos) {
+            update(inos, 0);
+        }
+
+        private void update(Collection<Long> inos, int allow) {
+            if (inos.isEmpty()) {
+                return;
+            }
+            long[] a = inos.stream().mapToLong(Long::longValue).toArray();
+            synchronized (wakeLock) {
+                if (handle == null) {
+                    return;
+                }
+                int n = shim.syndrop_workload_update(handle, a, a.length, allow);
+                if (n < 0) {
+                    throw new IllegalStateException((allow == 1 ? "adding to" : "removing from")
+                            + " the kernel's workload namespace map failed: errno " + (-n)
+                            + (n == -7 ? " (it holds " + MAX_ENTRIES + " namespaces at most)" : ""));
+                }
+            }
+        }
+
+        @Override
+        public Set<Long> contents() {
+            long[] buf = new long[MAX_ENTRIES];
+            int n;
+            synchronized (wakeLock) {
+                if (handle == null) {
+                    return Set.of();
+                }
+                n = shim.syndrop_workload_list(handle, buf, buf.length);
+            }
+            if (n < 0) {
+                throw new IllegalStateException("reading the kernel's workload namespace map failed: errno " + (-n));
+            }
+            Set<Long> out = new HashSet<>();
+            for (int i = 0; i < Math.min(n, buf.length); i++) {
+                out.add(buf[i]);
+            }
+            return out;
+        }
     }
 
     @Override

@@ -20,6 +20,10 @@ interface ShimLibrary extends Library {
 
     int syndrop_loaded_config(Pointer handle, LoadedConfig out, int len);
 
+    int syndrop_workload_update(Pointer handle, long[] inos, int n, int allow);
+
+    int syndrop_workload_list(Pointer handle, long[] buf, int max);
+
     void syndrop_close(Pointer handle);
 
     int syndrop_event_size();

@@ -4,7 +4,7 @@ import com.sun.jna.Structure;
 
 /** Mirror of struct syndrop_options (native/syndrop_shim.h); field order is the C order. */
 @Structure.FieldOrder({"mode", "ringbufBytes", "nports", "ports", "srcFamily", "srcAddr", "srcPrefix",
-        "netnsIno", "reasonMask", "libbpfDebug"})
+        "netnsIno", "reasonMask", "libbpfDebug", "workloadNetns"})
 public class ShimOptions extends Structure {
     public int mode;
     public int ringbufBytes;
@@ -16,4 +16,6 @@ public class ShimOptions extends Structure {
     public long netnsIno;
     public int reasonMask;
     public int libbpfDebug;
+    /** 1: only drops in the namespaces of the workload map ({@link ProbeSession#workloadNetns()}). */
+    public int workloadNetns;
 }

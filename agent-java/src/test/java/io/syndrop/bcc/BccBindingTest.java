@@ -101,6 +101,36 @@ class BccBindingTest {
     }
 
     /**
+     * The workload filter's map in the BCC flavour: with SYNDROP_WORKLOAD_NETNS=1 every program
+     * (now with the map lookup in its emit path) passes this kernel's verifier, and the map takes,
+     * reads back and drops namespace inodes through libbcc's map calls (bpf_update_elem,
+     * bpf_get_next_key, bpf_delete_elem) as BccNetnsMap makes them.
+     */
+    @Test
+    void workloadNetnsMapLoadsWithTheProgramsAndUpdates() throws Exception {
+        Path kpath = KernelHeadersFixture.debian61();
+        LibBcc lib = LibBcc.load();
+        BccProgram.Settings on = new BccProgram.Settings(0, 0, 0, 0, 0, true);
+        assertTrue(BccProgram.cflags(on).contains("-DSYNDROP_WORKLOAD_NETNS=1"), BccProgram.cflags(on).toString());
+        try (BccModule m = KernelHeadersFixture.withKernelSource(kpath,
+                () -> BccModule.compile(lib, BccProgram.text(), BccProgram.cflags(on)))) {
+            assertFalse(m.compilerOutput().contains("warning"), m.compilerOutput());
+            for (String p : PROGRAMS) {
+                assertTrue(m.load(p, LibBcc.BPF_PROG_TYPE_KPROBE) >= 0, p);
+            }
+            BccNetnsMap map = new BccNetnsMap(lib, m.tableFd(BccNetnsMap.TABLE));
+            assertEquals(java.util.Set.of(), map.contents());
+            map.allow(java.util.List.of(4026531840L, 4026532246L));
+            assertEquals(java.util.Set.of(4026531840L, 4026532246L), map.contents());
+            map.disallow(java.util.List.of(4026531840L, 1L));
+            assertEquals(java.util.Set.of(4026532246L), map.contents());
+            map.close();
+            map.allow(java.util.List.of(7L));
+            assertEquals(java.util.Set.of(), map.contents(), "closed: no call reaches the (soon reused) fd");
+        }
+    }
+
+    /**
      * On this machine kind the kernel has no kprobes (CONFIG_KPROBES unset): the refusal must be
      * BCC's words plus the fix. Where kprobes exist, the same call must attach and detach.
      */

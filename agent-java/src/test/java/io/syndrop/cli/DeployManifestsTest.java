@@ -114,6 +114,16 @@ class DeployManifestsTest {
             }
         }
         assertEquals(Set.copyOf(AgentMounts.all()), granted, "the mounts of " + AgentMounts.file());
+        // The runtimes' sockets: their directories, optional (a node without that runtime still starts
+        // the pod), and group 0 to connect to their root:root 0660 sockets (docs/privileges.md).
+        for (String dir : List.of("/run/containerd", "/run/crio")) {
+            VolumeMount m = c.getVolumeMounts().stream().filter(x -> x.getMountPath().equals(dir)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no mount of " + dir));
+            Volume v = pod.getVolumes().stream().filter(x -> x.getName().equals(m.getName())).findFirst().orElseThrow();
+            assertEquals("DirectoryOrCreate", v.getHostPath().getType(), dir);
+            assertTrue(m.getReadOnly(), dir);
+        }
+        assertEquals(List.of(0L), pod.getSecurityContext().getSupplementalGroups(), "the sockets' group");
         // Liveness: the process answers; readiness: attached (MetricsServer, MetricsExpositionTest).
         assertEquals("/healthz", c.getLivenessProbe().getHttpGet().getPath());
         assertEquals("/readyz", c.getReadinessProbe().getHttpGet().getPath());

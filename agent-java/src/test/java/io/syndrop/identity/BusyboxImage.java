@@ -25,6 +25,11 @@ public final class BusyboxImage {
         this.rootfs = rootfs;
     }
 
+    /** The OCI archive to import (ctr images import --index-name REF). */
+    public Path ociArchive() {
+        return ociArchive;
+    }
+
     public static BusyboxImage build(Path dir) throws IOException {
         Commands.requireTool("/usr/bin/umoci");
         Path busybox = Path.of("/bin/busybox");

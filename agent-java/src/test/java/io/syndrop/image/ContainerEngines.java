@@ -91,9 +91,19 @@ final class ContainerEngines implements AutoCloseable {
 
     /** ctr against the private containerd, in this test's containerd namespace. */
     List<String> ctrCommand(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("ctr", "-a", run.resolve("containerd.sock").toString(), "-n", NAMESPACE));
+        return ctrCommandIn(NAMESPACE, args);
+    }
+
+    /** ctr against the private containerd, in containerd namespace {@code namespace} (k8s.io: the kubelet's). */
+    List<String> ctrCommandIn(String namespace, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("ctr", "-a", containerdSocket().toString(), "-n", namespace));
         cmd.addAll(List.of(args));
         return cmd;
+    }
+
+    /** The private containerd's socket; its directory is what the agent's container mounts as /run/containerd. */
+    Path containerdSocket() {
+        return run.resolve("containerd.sock");
     }
 
     ExecResult ctr(Duration timeout, String... args) {

@@ -64,6 +64,57 @@ class KernelConfigTest {
             // Tracepoint mode lets kfree_skb report what the kernel names itself.
             assertEquals(kernelNames("TCP_RFC7323_TW_PAWS") ? 1 : 0, c.kfreeReportsTwPaws, "kfree_reports_tw_paws");
             assertEquals(kernelNames("TCP_LISTEN_OVERFLOW") ? 1 : 0, c.kfreeReportsOverflow, "kfree_reports_overflow");
+            assertEquals(0, c.workloadNetns, "workload_netns: off without a workload filter");
+            assertTrue(s.workloadNetns().isEmpty(), "no workload map to fill without a workload filter");
+        }
+    }
+
+    /**
+     * A workload filter's half in the kernel: with workload_netns on, only drops in namespaces of
+     * the map leave the kernel (drained raw, Java's filter bypassed); the map reads back as filled,
+     * and a namespace added later passes from then on. Tcp:OutRsts of each namespace counts the
+     * refused SYNs on the kernel's side.
+     */
+    @Test
+    void workloadMapPassesOnlyItsNamespacesInTheKernel() throws Exception {
+        int n = 4;
+        int port = 9;
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        try (Netns a = Netns.create("wla"); Netns b = Netns.create("wlb")) {
+            ShimOptions o = new ShimOptions();
+            o.workloadNetns = 1;
+            try (ProbeSession s = ProbeSession.open(AttachMode.TRACEPOINT, o)) {
+                assertEquals(1, s.loadedConfig().workloadNetns, "workload_netns in the loaded programs' settings");
+                var map = s.workloadNetns().orElseThrow();
+                assertEquals(java.util.Set.of(), map.contents(), "empty at load");
+                map.allow(List.of(a.inode()));
+                map.allow(List.of(a.inode())); // present already: left alone
+                assertEquals(java.util.Set.of(a.inode()), map.contents(), "read back from the kernel");
+
+                Nstat beforeA = Nstat.read(a);
+                Nstat beforeB = Nstat.read(b);
+                for (int i = 0; i < n; i++) {
+                    refused(a, lo, port);
+                    refused(b, lo, port);
+                }
+                long rstsA = Nstat.read(a).minus(beforeA).get("Tcp:OutRsts");
+                long rstsB = Nstat.read(b).minus(beforeB).get("Tcp:OutRsts");
+                List<Long> netns = drainNetns(s, n);
+                assertEquals(n, rstsA, "the kernel refused every SYN in a");
+                assertEquals(n, rstsB, "the kernel refused every SYN in b");
+                assertEquals(java.util.Collections.nCopies(n, a.inode()), netns,
+                        "one event per SYN in a (" + a.inode() + "), none of b (" + b.inode() + ")");
+
+                map.allow(List.of(b.inode()));
+                map.disallow(List.of(a.inode()));
+                map.disallow(List.of(a.inode())); // absent already: nothing to do
+                assertEquals(java.util.Set.of(b.inode()), map.contents(), "read back after the swap");
+                for (int i = 0; i < n; i++) {
+                    refused(a, lo, port);
+                    refused(b, lo, port);
+                }
+                assertEquals(java.util.Collections.nCopies(n, b.inode()), drainNetns(s, n), "now b's only");
+            }
         }
     }
 
@@ -105,6 +156,23 @@ class KernelConfigTest {
             int got = s.drain(buf, extraRound ? 300 : 100);
             for (int i = 0; i < got; i++) {
                 out.add(Short.toUnsignedInt(buf.getShort(i * EventLayout.SIZE + EventLayout.DPORT)));
+            }
+        }
+        return out;
+    }
+
+    /** Network namespaces of the raw events, until n arrived (or the wait ended) and one more idle drain. */
+    private static List<Long> drainNetns(ProbeSession s, int n) {
+        ByteBuffer buf = ByteBuffer.allocateDirect(64 * EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        List<Long> out = new ArrayList<>();
+        long end = System.nanoTime() + WAIT_NS;
+        boolean extraRound = false;
+        while (!extraRound) {
+            extraRound = out.size() >= n || System.nanoTime() > end;
+            buf.clear();
+            int got = s.drain(buf, extraRound ? 300 : 100);
+            for (int i = 0; i < got; i++) {
+                out.add(buf.getLong(i * EventLayout.SIZE + EventLayout.NETNS_INO));
             }
         }
         return out;

@@ -125,6 +125,23 @@ public final class ProbeRecorder implements AutoCloseable {
         return new ProbeRecorder(AttachPlanner.plan(mode, f, ringbufBytes).session(), f, drain, enricher);
     }
 
+    /**
+     * Attaches {@code mode} with {@code kernelFilter} pushed into the kernel (a workload filter's
+     * namespace map kept current by {@code stage}, as watch and agent do), and records every event
+     * the kernel delivers, enriched by the stage but with no Java filter: what the kernel let through.
+     */
+    public static ProbeRecorder startKernelFiltered(AttachMode mode, EventFilter kernelFilter, IdentityStage stage)
+            throws ProbeException {
+        KernelProbe session = AttachPlanner.plan(mode, kernelFilter, 0).session();
+        try {
+            IdentityStage.reduceInKernel(stage, kernelFilter.workload(), session.workloadNetns());
+            return new ProbeRecorder(session, EventFilter.ALL, true, stage);
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
+        }
+    }
+
     /** Waits until at least n events of namespace {@code netnsIno} arrived (plus a short grace), returns those. */
     public List<DropEvent> awaitIn(long netnsIno, int n, Duration timeout) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
