@@ -117,14 +117,7 @@ public final class RuntimeContainerLookup implements ContainerLookup {
     public List<RunningContainer> running() {
         List<RunningContainer> out = new ArrayList<>();
         for (RuntimeApi api : apis) {
-            List<RuntimeTask> tasks;
-            try {
-                tasks = api.running();
-                answered(api);
-            } catch (RuntimeUnavailableException e) {
-                unavailable(api, e);
-                continue;
-            }
+            List<RuntimeTask> tasks = runningOn(api);
             for (RuntimeTask t : tasks) {
                 if (out.size() == MAX_CACHED) {
                     return out;
@@ -144,6 +137,18 @@ public final class RuntimeContainerLookup implements ContainerLookup {
         apis.forEach(RuntimeApi::close);
         if (group != null) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The runtime's running tasks, empty when it cannot be asked (said once by unavailable()). */
+    private List<RuntimeTask> runningOn(RuntimeApi api) {
+        try {
+            List<RuntimeTask> tasks = api.running();
+            answered(api);
+            return tasks;
+        } catch (RuntimeUnavailableException e) {
+            unavailable(api, e);
+            return List.of();
         }
     }
 
@@ -168,14 +173,7 @@ public final class RuntimeContainerLookup implements ContainerLookup {
         Map<Long, List<Owner>> owners = new HashMap<>();
         int entries = 0;
         for (RuntimeApi api : apis) {
-            List<RuntimeTask> tasks;
-            try {
-                tasks = api.running();
-                answered(api);
-            } catch (RuntimeUnavailableException e) {
-                unavailable(api, e);
-                continue;
-            }
+            List<RuntimeTask> tasks = runningOn(api);
             for (RuntimeTask t : tasks) {
                 int pid = t.pid();
                 if (pid == 0) {

@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -146,25 +147,17 @@ class KernelConfigTest {
 
     /** Destination ports of the raw events, until n arrived (or the wait ended) and one more idle drain. */
     private static List<Integer> drainDports(ProbeSession s, int n) {
-        ByteBuffer buf = ByteBuffer.allocateDirect(64 * EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        List<Integer> out = new ArrayList<>();
-        long end = System.nanoTime() + WAIT_NS;
-        boolean extraRound = false;
-        while (!extraRound) {
-            extraRound = out.size() >= n || System.nanoTime() > end;
-            buf.clear();
-            int got = s.drain(buf, extraRound ? 300 : 100);
-            for (int i = 0; i < got; i++) {
-                out.add(Short.toUnsignedInt(buf.getShort(i * EventLayout.SIZE + EventLayout.DPORT)));
-            }
-        }
-        return out;
+        return drainField(s, n, (buf, off) -> Short.toUnsignedInt(buf.getShort(off + EventLayout.DPORT)));
     }
 
     /** Network namespaces of the raw events, until n arrived (or the wait ended) and one more idle drain. */
     private static List<Long> drainNetns(ProbeSession s, int n) {
+        return drainField(s, n, (buf, off) -> buf.getLong(off + EventLayout.NETNS_INO));
+    }
+
+    private static <T> List<T> drainField(ProbeSession s, int n, BiFunction<ByteBuffer, Integer, T> field) {
         ByteBuffer buf = ByteBuffer.allocateDirect(64 * EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        List<Long> out = new ArrayList<>();
+        List<T> out = new ArrayList<>();
         long end = System.nanoTime() + WAIT_NS;
         boolean extraRound = false;
         while (!extraRound) {
@@ -172,7 +165,7 @@ class KernelConfigTest {
             buf.clear();
             int got = s.drain(buf, extraRound ? 300 : 100);
             for (int i = 0; i < got; i++) {
-                out.add(buf.getLong(i * EventLayout.SIZE + EventLayout.NETNS_INO));
+                out.add(field.apply(buf, i * EventLayout.SIZE));
             }
         }
         return out;
