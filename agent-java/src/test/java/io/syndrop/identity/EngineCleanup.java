@@ -14,6 +14,19 @@ public final class EngineCleanup {
     private EngineCleanup() {
     }
 
+    /** Closes what a failed start left, keeping the start's failure as the one thrown. */
+    public static void closeAfter(Throwable failure, AutoCloseable... started) {
+        for (AutoCloseable c : started) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception cleanup) {
+                failure.addSuppressed(cleanup);
+            }
+        }
+    }
+
     static void stop(Process daemon) throws InterruptedException {
         if (daemon == null) {
             return;

@@ -197,16 +197,7 @@ class ListenerIdentityTest {
         }
 
         private List<SocketChannel> connect(Netns client, Topology t, int n) throws Exception {
-            return client.call(() -> {
-                List<SocketChannel> out = new java.util.ArrayList<>();
-                for (int i = 0; i < n; i++) {
-                    SocketChannel c = SocketChannel.open();
-                    c.configureBlocking(false);
-                    c.connect(new java.net.InetSocketAddress(t.serverAddress(), port));
-                    out.add(c);
-                }
-                return out;
-            });
+            return NonBlockingClients.open(client, new java.net.InetSocketAddress(t.serverAddress(), port), n);
         }
 
         @Override
