@@ -43,7 +43,7 @@ class ContainerDropsIdentityTest {
                     "--label", "io.kubernetes.pod.uid=" + UID, "--label", "io.kubernetes.container.name=controller",
                     BusyboxImage.REF, "controller-1", "/bin/" + BusyboxImage.LISTENER, Integer.toString(PORT), "4");
             int pid = engines.containerd().taskPid("k8s.io", "controller-1");
-            long ino = awaitListener(t);
+            long ino = awaitListener(t.server(), PORT);
 
             List<DropEvent> overflows = ListenerIdentityTest.overflowUntilNamed(t, (client, n) -> connect(client, t,
                     PORT, n), rec, stage, ino);
@@ -59,16 +59,17 @@ class ContainerDropsIdentityTest {
             assertEquals(UID, named.getPodUid(), named.toString());
 
             // a closed port has no listener: the namespace names the pod
-            DropEvent closed = closedPortUntilNamed(t, rec);
+            InetSocketAddress closedPort = new InetSocketAddress(t.serverAddress(), PORT + 1);
+            DropEvent closed = closedPortUntilNamed(t.client(), closedPort, rec);
             assertEquals("controller-1", closed.getContainerId(), closed.toString());
             assertEquals("ingress-nginx-controller-7d9", closed.getPodName(), closed.toString());
             assertEquals(0, closed.getProcessPid(), "no listener, no process: " + closed);
 
             // removed while drops keep coming in its namespace: they stop naming it, and stay so
             engines.containerd().remove("k8s.io", "controller-1");
-            closedPortUntilUnnamed(t, rec);
+            closedPortUntilUnnamed(t.client(), closedPort, rec);
             int seen = rec.events().size();
-            for (SocketChannel c : connect(t.client(), t, PORT + 1, 3)) {
+            for (SocketChannel c : NonBlockingClients.open(t.client(), closedPort, 3)) {
                 c.close();
             }
             for (DropEvent e : rec.await(seen + 3, WAIT).subList(seen, seen + 3)) {
@@ -78,11 +79,11 @@ class ContainerDropsIdentityTest {
         }
     }
 
-    private static long awaitListener(Topology t) throws InterruptedException {
+    static long awaitListener(io.syndrop.demo.Netns server, int port) throws InterruptedException {
         long end = System.nanoTime() + WAIT.toNanos();
         while (true) {
             try {
-                return ListenerIdentityTest.listenerInode(t.server(), PORT);
+                return ListenerIdentityTest.listenerInode(server, port);
             } catch (AssertionError notYet) {
                 if (System.nanoTime() > end) {
                     throw notYet;
@@ -92,15 +93,17 @@ class ContainerDropsIdentityTest {
         }
     }
 
-    private static DropEvent closedPortUntilNamed(Topology t, ProbeRecorder rec) throws Exception {
+    /** Sends SYNs to {@code closed} (no listener) from {@code client} until a drop of them names its pod (up to WAIT). */
+    static DropEvent closedPortUntilNamed(io.syndrop.demo.Netns client, InetSocketAddress closed, ProbeRecorder rec)
+            throws Exception {
         long end = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < end) {
             int seen = rec.events().size();
-            for (SocketChannel c : connect(t.client(), t, PORT + 1, 1)) {
+            for (SocketChannel c : NonBlockingClients.open(client, closed, 1)) {
                 c.close();
             }
             for (DropEvent e : rec.await(seen + 1, Duration.ofSeconds(2))) {
-                if (e.getDstPort() == PORT + 1 && !e.getPodName().isEmpty()) {
+                if (e.getDstPort() == closed.getPort() && !e.getPodName().isEmpty()) {
                     return e;
                 }
             }
@@ -109,11 +112,12 @@ class ContainerDropsIdentityTest {
     }
 
     /** Drops go on in the namespace after its container is removed; waits (up to WAIT) for one without its name. */
-    private static void closedPortUntilUnnamed(Topology t, ProbeRecorder rec) throws Exception {
+    static void closedPortUntilUnnamed(io.syndrop.demo.Netns client, InetSocketAddress closed, ProbeRecorder rec)
+            throws Exception {
         long end = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < end) {
             int seen = rec.events().size();
-            for (SocketChannel c : connect(t.client(), t, PORT + 1, 1)) {
+            for (SocketChannel c : NonBlockingClients.open(client, closed, 1)) {
                 c.close();
             }
             List<DropEvent> all = rec.await(seen + 1, Duration.ofSeconds(2));
