@@ -14,7 +14,7 @@
 # 2. identity_listener: the same pair of watches, but the drops have a listener: for each N in
 #    LISTENERS, one process holds N listening sockets (backlog 0, never accepting) in the
 #    namespace, and 8 of them get final-ACK accept-queue overflows (ACCEPT_QUEUE_FULL, with
-#    listener_ino), one port every 300 ms, so each new inode costs the stage one /proc/*/fd scan
+#    listener_ino; the clients' pure ACKs held back by iptables until all SYNs are in), one port every 300 ms, so each new inode costs the stage one /proc/*/fd scan
 #    (at most one per 200 ms). scan_cpu_ms_per_listener = CPU of the stage's resolver thread
 #    (syndrop-identity) over the window / 8; named = events that came out with a process
 #    (processPid > 0). The BPF programs read the listener inode whether or not --no-identity is
@@ -46,6 +46,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+trap 'echo "bench/identity.sh: line $LINENO failed (exit $?): $BASH_COMMAND" >&2' ERR
 gcc -O2 -Wall -o "$WORK/synflood" bench/synflood.c
 STAMP=$(date -u +%Y-%m-%dT%H%M%SZ)
 OUT=bench/results/$STAMP-identity.jsonl
@@ -71,6 +72,10 @@ start_watch() {
     local peer=$1 before id flags=()
     [[ $peer == off ]] && flags=(--no-identity)
     before=" $(python3 bench/progstats.py ids) "
+    # emptied here, not by the background job's redirection: that one may run after the first
+    # grep below, which would then see the previous watch's "attached:" line
+    : > "$WORK/out-$peer"
+    : > "$WORK/err-$peer"
     java -XX:TieredStopAtLevel=1 -jar "$JAR" watch --backend tracepoint --netns "$NS" --json \
         --duration "$((DUR + 120))s" "${flags[@]}" > "$WORK/out-$peer" 2> "$WORK/err-$peer" &
     PID=$!
@@ -111,7 +116,7 @@ for rnd in $(seq 1 "$ROUNDS"); do
     for nl in $LISTENERS; do
         for peer in $peers; do
             new_netns "$rnd-$peer-l$nl"
-            # N listeners, backlog 0 (one connection fills the queue), never accepting
+            # N listeners, backlog 4, never accepting
             ip netns exec "$NS" python3 -c '
 import socket, sys, time
 keep = []
@@ -119,7 +124,7 @@ for i in range(int(sys.argv[1])):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", 30000 + i))
-    s.listen(0)
+    s.listen(4)
     keep.append(s)
 print("ready", flush=True)
 time.sleep(3600)' "$nl" > "$WORK/holder" &
@@ -128,18 +133,32 @@ time.sleep(3600)' "$nl" > "$WORK/holder" &
             grep -q ready "$WORK/holder" || { echo "bench/identity.sh: the listeners did not start" >&2; exit 1; }
             start_watch "$peer"
             c0=$(thread_ticks "$PID" syndrop-identit); l0=$(wc -l < "$WORK/out-$peer"); read -r k0 t0 < <(prog_totals)
-            # 8 listeners, one every 300 ms: 4 connects each, their final ACKs overflow the full queue
+            # 8 listeners: 4 connections fill each accept queue to its backlog; then, with the
+            # clients' pure ACKs held back, 4 more SYNs each (one listener every 300 ms) pass
+            # tcp_conn_request (a full queue would drop them there, unseen in tracepoint mode);
+            # released, the SYN-ACK retransmission (1 s) brings their final ACKs: one fits, the
+            # others overflow the queue (ACCEPT_QUEUE_FULL, seen), again on later retransmissions
             ip netns exec "$NS" python3 -c '
-import socket, time
-cs = []
-for i in range(8):
-    for _ in range(4):
+import socket, subprocess, time
+rule = ["OUTPUT", "-p", "tcp", "--tcp-flags", "ALL", "ACK", "-j", "DROP"]
+def conn(port, n):
+    for _ in range(n):
         c = socket.socket()
         c.setblocking(False)
-        c.connect_ex(("127.0.0.1", 30000 + i))
+        c.connect_ex(("127.0.0.1", port))
         cs.append(c)
-    time.sleep(0.3)
-time.sleep(2)'
+cs = []
+for i in range(8):
+    conn(30000 + i, 4)
+time.sleep(0.5)
+subprocess.run(["iptables", "-w", "-A"] + rule, check=True)
+try:
+    for i in range(8):
+        conn(30000 + i, 4)
+        time.sleep(0.3)
+finally:
+    subprocess.run(["iptables", "-w", "-D"] + rule, check=True)
+time.sleep(3.5)'
             c1=$(thread_ticks "$PID" syndrop-identit); l1=$(wc -l < "$WORK/out-$peer"); read -r k1 t1 < <(prog_totals)
             named=$(sed -n "$((l0 + 1)),${l1}p" "$WORK/out-$peer" | grep -c '"processPid":[ ]*[1-9]' || true)
             stop_watch
