@@ -28,10 +28,6 @@
 #define TCP_FLAG_SYN 0x02
 #define TCP_FLAG_RST 0x04
 #define TCP_FLAG_ACK 0x10
-#define TCPOPT_EOL 0
-#define TCPOPT_NOP 1
-#define TCPOPT_TIMESTAMP 8
-#define TCPOLEN_TIMESTAMP 10
 #define NSEC_PER_SEC 1000000000ULL
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -134,6 +130,8 @@ static __always_inline __u64 sk_netns(const struct sock *sk)
 	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 }
 
+#include "syndrop_segment.h"
+
 static __always_inline struct syndrop_event *scratch_event(void)
 {
 	__u32 zero = 0;
@@ -142,92 +140,8 @@ static __always_inline struct syndrop_event *scratch_event(void)
 	if (!sc)
 		return NULL;
 	__builtin_memset(&sc->e, 0, sizeof(sc->e));
+	segment_event_init(&sc->e);
 	return &sc->e;
-}
-
-/* Reads addresses, ports, flags and the timestamp option of the TCP segment in skb. */
-static __always_inline int parse_tcp(struct sk_buff *skb, struct syndrop_event *e)
-{
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u16 th_off = BPF_CORE_READ(skb, transport_header);
-	__u8 *opts = ((struct scratch *)e)->opts;
-	struct tcphdr th;
-	__u8 ver = 0;
-	int optlen, j;
-	__u32 i = 0;
-
-	if (!head || nh == (__u16)~0U || th_off == (__u16)~0U)
-		return -1;
-	if (bpf_probe_read_kernel(&ver, 1, head + nh))
-		return -1;
-	ver >>= 4;
-	if (ver == 4) {
-		struct iphdr ip;
-
-		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh) || ip.protocol != IPPROTO_TCP)
-			return -1;
-		__builtin_memcpy(e->saddr, &ip.saddr, 4);
-		__builtin_memcpy(e->daddr, &ip.daddr, 4);
-	} else if (ver == 6) {
-		struct ipv6hdr ip6;
-
-		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh) || ip6.nexthdr != IPPROTO_TCP)
-			return -1;
-		__builtin_memcpy(e->saddr, &ip6.saddr, 16);
-		__builtin_memcpy(e->daddr, &ip6.daddr, 16);
-		e->flags |= SYNDROP_F_IPV6;
-	} else {
-		return -1;
-	}
-	if (bpf_probe_read_kernel(&th, sizeof(th), head + th_off))
-		return -1;
-	e->sport = bpf_ntohs(th.source);
-	e->dport = bpf_ntohs(th.dest);
-	e->tcp_flags = ((__u8 *)&th)[13];
-
-	optlen = th.doff * 4 - (int)sizeof(th);
-	if (optlen <= 0)
-		return 0;
-	if (optlen > 40)
-		optlen = 40;
-	/* 64-byte buffer, 40 bytes used: indexes are masked with 63 so the verifier sees them bounded. */
-	if (bpf_probe_read_kernel(opts, 40, head + th_off + sizeof(th)))
-		return 0;
-	/*
-	 * At most 20 options (a SYN carries five or six). The offset goes through bounded() on
-	 * every round so the verifier tracks it as a range, not as one constant per path: older
-	 * verifiers (6.1) otherwise explore every NOP/option combination and give up at 1M insns.
-	 */
-	for (j = 0; j < 20; j++) {
-		__u8 kind, len;
-
-		i = bounded(i);
-		if (i >= (__u32)optlen)
-			break;
-		kind = opts[i];
-		if (kind == TCPOPT_EOL)
-			break;
-		if (kind == TCPOPT_NOP) {
-			i++;
-			continue;
-		}
-		len = opts[bounded(i + 1)];
-		if (kind == TCPOPT_TIMESTAMP && len == TCPOLEN_TIMESTAMP) {
-			if (i + TCPOLEN_TIMESTAMP > (__u32)optlen)
-				break;
-			e->tsval = ((__u32)opts[bounded(i + 2)] << 24) | ((__u32)opts[bounded(i + 3)] << 16) |
-				   ((__u32)opts[bounded(i + 4)] << 8) | opts[bounded(i + 5)];
-			e->tsecr = ((__u32)opts[bounded(i + 6)] << 24) | ((__u32)opts[bounded(i + 7)] << 16) |
-				   ((__u32)opts[bounded(i + 8)] << 8) | opts[bounded(i + 9)];
-			e->flags |= SYNDROP_F_HAS_TS;
-			break;
-		}
-		if (len < 2)
-			break;
-		i += len;
-	}
-	return 0;
 }
 
 static __always_inline void read_listener(struct sock *sk, struct syndrop_event *e)
@@ -239,9 +153,8 @@ static __always_inline void read_listener(struct sock *sk, struct syndrop_event 
 	e->syn_qmax = BPF_CORE_READ(sk, sk_max_ack_backlog);
 	e->accept_qlen = BPF_CORE_READ(sk, sk_ack_backlog);
 	e->accept_qmax = BPF_CORE_READ(sk, sk_max_ack_backlog);
-	e->max_syn_backlog = (__u32)BPF_CORE_READ(net, ipv4.sysctl_max_syn_backlog);
-	e->syncookies = (__u8)BPF_CORE_READ(net, ipv4.sysctl_tcp_syncookies);
 	e->netns_ino = BPF_CORE_READ(net, ns.inum);
+	segment_read_netns(net, e);
 	/* Who owns the listener is resolved in user space from this inode (socket:[ino] in /proc/PID/fd). */
 	e->listener_ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
 	e->flags |= SYNDROP_F_HAS_QUEUES;
@@ -352,8 +265,7 @@ static __always_inline void handle_kfree_skb(struct sk_buff *skb, __u32 reason, 
 	fl = e->tcp_flags;
 	e->kernel_reason = reason;
 	e->probe = SYNDROP_PROBE_TRACEPOINT;
-	e->ifindex = BPF_CORE_READ(skb, skb_iif);
-	e->netns_ino = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+	segment_read_device(skb, e, 1);
 
 	if (tw_paws) {
 		e->reason = SYNDROP_TIMEWAIT_PAWS;
@@ -363,6 +275,7 @@ static __always_inline void handle_kfree_skb(struct sk_buff *skb, __u32 reason, 
 			e->cached_ts = BPF_CORE_READ(tw, tw_ts_recent);
 			e->cached_ts_stamp = BPF_CORE_READ(tw, tw_ts_recent_stamp);
 			e->netns_ino = sk_netns(rx_sk);
+			segment_read_netns(BPF_CORE_READ(rx_sk, __sk_common.skc_net.net), e);
 		}
 	} else if (overflow) {
 		e->reason = SYNDROP_ACCEPT_QUEUE_FULL;
@@ -448,8 +361,13 @@ static __always_inline void conn_request_exit(struct sock *sk, __u8 probe)
 	e->accept_qlen = st->accept_qlen;
 	e->drops_before = st->drops_before;
 	e->drops_after = after;
+	if (have_mib) {
+		e->listen_drops_before = st->listen_drops_before;
+		e->listen_drops_after = listen_drops;
+		e->flags |= SYNDROP_F_LISTEN_DROPS;
+	}
 	e->probe = probe;
-	e->ifindex = BPF_CORE_READ(skb, skb_iif);
+	segment_read_device(skb, e, 0);
 	/* No tw_recycle PAWS test on kernels with BTF (it went in 4.12). */
 	e->reason = syndrop_conn_request_reason(0, st->unproven, st->syn_qlen, st->accept_qlen, st->max_ack_backlog,
 						e->syncookies);
@@ -503,7 +421,8 @@ static __always_inline void timewait_enter(struct inet_timewait_sock *tw, struct
 	e->cached_ts_stamp = stamp;
 	e->probe = probe;
 	e->netns_ino = BPF_CORE_READ(tw, __tw_common.skc_net.net, ns.inum);
-	e->ifindex = BPF_CORE_READ(skb, skb_iif);
+	segment_read_netns(BPF_CORE_READ(tw, __tw_common.skc_net.net), e);
+	segment_read_device(skb, e, 0);
 	emit(e, SYNDROP_SLOT_TIMEWAIT);
 }
 
@@ -523,7 +442,7 @@ static __always_inline void syn_recv_sock_enter(struct sock *sk, struct sk_buff 
 	e->reason = SYNDROP_ACCEPT_QUEUE_FULL;
 	e->flags |= SYNDROP_F_FINAL_ACK;
 	e->probe = probe;
-	e->ifindex = BPF_CORE_READ(skb, skb_iif);
+	segment_read_device(skb, e, 0);
 	emit(e, SYNDROP_SLOT_SYN_RECV_SOCK);
 }
 

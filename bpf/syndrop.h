@@ -10,8 +10,10 @@
 #ifndef SYNDROP_H
 #define SYNDROP_H
 
-#define SYNDROP_EVENT_SIZE 128
-#define SYNDROP_LAYOUT_VERSION 2 /* 2: listener_ino took the reserved bytes */
+#define SYNDROP_EVENT_SIZE 256
+#define SYNDROP_LAYOUT_VERSION 3 /* 2: listener_ino took the reserved bytes; 3: proof fields and
+                                  * the dropped segment's headers (128..255) */
+#define SYNDROP_PKT_MAX 96      /* bytes of IP + TCP header kept from the dropped segment */
 
 /* Stable reasons: same numbers as syndrop.v1.Reason in proto/. */
 enum syndrop_reason {
@@ -49,10 +51,17 @@ enum syndrop_prog_slot {
 #define SYNDROP_F_FINAL_ACK  0x8  /* the drop hit the handshake's final ACK, not the SYN */
 #define SYNDROP_F_WALL_STAMP 0x10 /* cached_ts_stamp is wall-clock seconds (get_seconds(), kernels
                                    * before 4.19), not comparable with ktime_sec_at */
+#define SYNDROP_F_LISTEN_DROPS 0x20 /* listen_drops_before/after hold this CPU's TcpExt:ListenDrops */
+
+/* The SYN's options (syn_opts), as parsed from its TCP header. */
+#define SYNDROP_OPT_MSS       0x1 /* mss holds the MSS option */
+#define SYNDROP_OPT_WSCALE    0x2 /* wscale holds the window-scale shift */
+#define SYNDROP_OPT_SACK_PERM 0x4 /* SACK permitted */
+#define SYNDROP_OPT_TS        0x8 /* timestamps (tsval/tsecr) */
 
 /*
  * One drop. Addresses are in network byte order; everything else in host order.
- * 128 bytes, naturally aligned, no implicit padding (checked by _Static_assert below).
+ * 256 bytes, naturally aligned, no implicit padding (checked by _Static_assert below).
  */
 struct syndrop_event {
 	__u64 ktime_ns;        /*   0 bpf_ktime_get_ns() at the drop (CLOCK_MONOTONIC) */
@@ -83,6 +92,18 @@ struct syndrop_event {
 	__u8  pad[3];          /* 117 zero */
 	__u64 listener_ino;    /* 120 inode of the listening socket (socket:[ino] in /proc/PID/fd), 0 when the
 	                        *     drop had no listener (TIME-WAIT, closed port) */
+	__u64 listen_drops_before; /* 128 this CPU's TcpExt:ListenDrops before tcp_conn_request (F_LISTEN_DROPS) */
+	__u64 listen_drops_after;  /* 136 and after it: the count that decides a tcp_conn_request drop */
+	__u32 seq;             /* 144 the dropped segment's sequence number */
+	__u32 ack_seq;         /* 148 its acknowledgement number */
+	__u16 window;          /* 152 its raw (unscaled) receive window */
+	__u16 mss;             /* 154 the SYN's MSS option (SYNDROP_OPT_MSS) */
+	__u8  wscale;          /* 156 the SYN's window-scale shift (SYNDROP_OPT_WSCALE) */
+	__u8  syn_opts;        /* 157 SYNDROP_OPT_* seen in the segment */
+	__u8  pkt_len;         /* 158 bytes of pkt that hold the segment's headers, 0 not captured */
+	__u8  pad2;            /* 159 zero */
+	__u8  pkt[SYNDROP_PKT_MAX]; /* 160 the segment's IP header and TCP header (no payload), from the network
+	                        *     header on, truncated to SYNDROP_PKT_MAX (pcapng LINKTYPE_RAW) */
 };
 
 #ifndef __cplusplus

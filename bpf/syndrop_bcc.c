@@ -54,6 +54,9 @@
 #define SD_IPPROTO_TCP 6
 #define SD_TCPOPT_EOL 0
 #define SD_TCPOPT_NOP 1
+#define SD_TCPOPT_MSS 2
+#define SD_TCPOPT_WINDOW 3
+#define SD_TCPOPT_SACK_PERM 4
 #define SD_TCPOPT_TIMESTAMP 8
 #define SD_TCPOLEN_TIMESTAMP 10
 #define SD_TCP_STATE_TIME_WAIT 6
@@ -185,8 +188,35 @@ static __always_inline u64 sd_net_ino(struct net *net)
 
 /* ---- the segment ----------------------------------------------------------------------------- */
 
-/* Addresses, ports, flags and the timestamp option of the TCP segment in skb. Options are read
- * byte by byte from kernel memory: old verifiers refuse variable offsets into the stack. */
+/*
+ * The IP + TCP headers (no payload) into e->pkt, at most SYNDROP_PKT_MAX bytes, in fixed 4-byte
+ * reads to constant stack offsets: 4.9's bpf_probe_read() takes a constant size and writes only to
+ * the stack. IP and TCP header lengths are multiples of 4, so the copy is exact.
+ */
+static __always_inline void sd_capture(unsigned char *head, u32 nh, u32 th_off, u8 doff, struct syndrop_event *e)
+{
+	u32 len;
+
+	if (th_off <= nh)
+		return;
+	len = th_off - nh + (u32)(doff >> 4) * 4;
+	if (len > SYNDROP_PKT_MAX)
+		len = SYNDROP_PKT_MAX;
+	if (len < 40)
+		return;
+#pragma unroll
+	for (int k = 0; k < SYNDROP_PKT_MAX / 4; k++) {
+		if (k * 4 >= len)
+			break;
+		if (bpf_probe_read(&e->pkt[k * 4], 4, head + nh + k * 4))
+			return;
+	}
+	e->pkt_len = (u8)len;
+}
+
+/* Addresses, ports, flags, seq/ack/window, the options (MSS, window scale, SACK permitted,
+ * timestamps) and the headers of the TCP segment in skb. Options are read byte by byte from
+ * kernel memory: old verifiers refuse variable offsets into the stack. */
 static __always_inline int sd_parse_tcp(struct sk_buff *skb, struct syndrop_event *e)
 {
 	unsigned char *head = NULL;
@@ -196,7 +226,6 @@ static __always_inline int sd_parse_tcp(struct sk_buff *skb, struct syndrop_even
 	u32 nh = 0, th_off = 0;
 #endif
 	u8 ver = 0, doff = 0, proto = 0;
-	u16 port = 0;
 	unsigned char *opt;
 	int optlen, i;
 
@@ -224,12 +253,21 @@ static __always_inline int sd_parse_tcp(struct sk_buff *skb, struct syndrop_even
 	} else {
 		return -1;
 	}
-	bpf_probe_read(&port, 2, head + th_off);
-	e->sport = ntohs(port);
-	bpf_probe_read(&port, 2, head + th_off + 2);
-	e->dport = ntohs(port);
+	/* Read into the event's own fields and byte-swapped in place: every stack slot counts on 4.9,
+	 * where the 256-byte event itself is half of the 512-byte stack. */
+	bpf_probe_read(&e->sport, 2, head + th_off);
+	e->sport = ntohs(e->sport);
+	bpf_probe_read(&e->dport, 2, head + th_off + 2);
+	e->dport = ntohs(e->dport);
+	bpf_probe_read(&e->seq, 4, head + th_off + 4);
+	e->seq = ntohl(e->seq);
+	bpf_probe_read(&e->ack_seq, 4, head + th_off + 8);
+	e->ack_seq = ntohl(e->ack_seq);
 	bpf_probe_read(&doff, 1, head + th_off + 12);
 	bpf_probe_read(&e->tcp_flags, 1, head + th_off + 13);
+	bpf_probe_read(&e->window, 2, head + th_off + 14);
+	e->window = ntohs(e->window);
+	sd_capture(head, nh, th_off, doff, e);
 
 	optlen = (doff >> 4) * 4 - 20;
 	opt = head + th_off + 20;
@@ -248,17 +286,24 @@ static __always_inline int sd_parse_tcp(struct sk_buff *skb, struct syndrop_even
 			continue;
 		}
 		bpf_probe_read(&len, 1, opt + i + 1);
-		if (len < 2)
+		if (len < 2 || i + len > optlen)
 			break;
-		if (kind == SD_TCPOPT_TIMESTAMP && len == SD_TCPOLEN_TIMESTAMP && i + SD_TCPOLEN_TIMESTAMP <= optlen) {
-			u32 v = 0;
-
-			bpf_probe_read(&v, 4, opt + i + 2);
-			e->tsval = ntohl(v);
-			bpf_probe_read(&v, 4, opt + i + 6);
-			e->tsecr = ntohl(v);
+		if (kind == SD_TCPOPT_TIMESTAMP && len == SD_TCPOLEN_TIMESTAMP) {
+			bpf_probe_read(&e->tsval, 4, opt + i + 2);
+			e->tsval = ntohl(e->tsval);
+			bpf_probe_read(&e->tsecr, 4, opt + i + 6);
+			e->tsecr = ntohl(e->tsecr);
 			e->flags |= SYNDROP_F_HAS_TS;
-			break;
+			e->syn_opts |= SYNDROP_OPT_TS;
+		} else if (kind == SD_TCPOPT_MSS && len == 4) {
+			bpf_probe_read(&e->mss, 2, opt + i + 2);
+			e->mss = ntohs(e->mss);
+			e->syn_opts |= SYNDROP_OPT_MSS;
+		} else if (kind == SD_TCPOPT_WINDOW && len == 3) {
+			bpf_probe_read(&e->wscale, 1, opt + i + 2);
+			e->syn_opts |= SYNDROP_OPT_WSCALE;
+		} else if (kind == SD_TCPOPT_SACK_PERM && len == 2) {
+			e->syn_opts |= SYNDROP_OPT_SACK_PERM;
 		}
 		i += len;
 	}
@@ -279,28 +324,30 @@ static __always_inline u64 sd_socket_ino(struct sock *sk)
 	return ino;
 }
 
-static __always_inline void sd_read_listener(struct sock *sk, struct syndrop_event *e)
+/* net.ipv4.tcp_syncookies (0xff when unknown) and tcp_max_syn_backlog of a namespace. */
+static __always_inline void sd_read_netns(struct net *net, struct syndrop_event *e)
 {
-	struct net *net = sd_sock_net(&sk->__sk_common);
-
-	e->syn_qlen = sd_syn_qlen(sk);
-	e->syn_qmax = sd_max_ack_backlog(sk);
-	e->accept_qlen = sd_ack_backlog(sk);
-	e->accept_qmax = e->syn_qmax;
 	e->netns_ino = sd_net_ino(net);
 	e->syncookies = 0xff;
 	if (net) {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(4, 15, 0)
-		int backlog = 0;
-
-		bpf_probe_read(&backlog, sizeof(backlog), &net->ipv4.sysctl_max_syn_backlog);
-		e->max_syn_backlog = (u32)backlog;
+		/* an int in the kernel, as wide as the field */
+		bpf_probe_read(&e->max_syn_backlog, sizeof(e->max_syn_backlog), &net->ipv4.sysctl_max_syn_backlog);
 #endif
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(4, 6, 0)
 		/* int before 5.17, u8 since: the first byte is the value on little-endian either way. */
 		bpf_probe_read(&e->syncookies, 1, &net->ipv4.sysctl_tcp_syncookies);
 #endif
 	}
+}
+
+static __always_inline void sd_read_listener(struct sock *sk, struct syndrop_event *e)
+{
+	e->syn_qlen = sd_syn_qlen(sk);
+	e->syn_qmax = sd_max_ack_backlog(sk);
+	e->accept_qlen = sd_ack_backlog(sk);
+	e->accept_qmax = e->syn_qmax;
+	sd_read_netns(sd_sock_net(&sk->__sk_common), e);
 	e->listener_ino = sd_socket_ino(sk);
 	e->flags |= SYNDROP_F_HAS_QUEUES;
 }
@@ -371,7 +418,7 @@ int conn_request_return(struct pt_regs *ctx)
 	struct conn_req_state *st;
 	u32 cpu = bpf_get_smp_processor_id();
 	u32 after;
-	u64 listen_drops = 0;
+	u64 listen_drops = 0, listen_drops_before;
 	int have_mib, dropped;
 	struct sock *sk;
 
@@ -380,10 +427,13 @@ int conn_request_return(struct pt_regs *ctx)
 		return 0;
 	st->active = 0;
 	sk = st->sk;
+	/* Copied out as a scalar now: 4.9's verifier loses a spilled pointer into the map value
+	 * across the helper calls below ("R2 invalid mem access 'inv'"). */
+	listen_drops_before = st->listen_drops_before;
 	after = sd_sk_drops(sk);
 	have_mib = st->listen_drops_slot &&
 		   bpf_probe_read(&listen_drops, sizeof(listen_drops), (void *)st->listen_drops_slot) == 0;
-	dropped = syndrop_conn_request_dropped(have_mib, st->listen_drops_before, listen_drops, st->drops_before, after);
+	dropped = syndrop_conn_request_dropped(have_mib, listen_drops_before, listen_drops, st->drops_before, after);
 	/* Without the per-CPU counter, kernels before 4.7 do not count listener drops in sk_drops:
 	 * the peer checks, which always end in a drop when they fail, are the signal there. */
 	if (!dropped && !st->unproven && !st->paws_rejected)
@@ -396,6 +446,11 @@ int conn_request_return(struct pt_regs *ctx)
 	e.accept_qlen = st->accept_qlen;
 	e.drops_before = st->drops_before;
 	e.drops_after = after;
+	if (have_mib) {
+		e.listen_drops_before = listen_drops_before;
+		e.listen_drops_after = listen_drops;
+		e.flags |= SYNDROP_F_LISTEN_DROPS;
+	}
 	bpf_probe_read(&e.ifindex, sizeof(e.ifindex), &st->skb->skb_iif);
 	e.reason = syndrop_conn_request_reason(st->paws_rejected, st->unproven, st->syn_qlen, st->accept_qlen,
 					       st->max_ack_backlog, e.syncookies);
@@ -601,7 +656,7 @@ int timewait_entry(struct pt_regs *ctx)
 #if LINUX_VERSION_CODE < KERNEL_VERSION(4, 19, 0)
 	e.flags |= SYNDROP_F_WALL_STAMP;
 #endif
-	e.netns_ino = sd_net_ino(sd_sock_net((struct sock_common *)tw));
+	sd_read_netns(sd_sock_net((struct sock_common *)tw), &e);
 	bpf_probe_read(&e.ifindex, sizeof(e.ifindex), &skb->skb_iif);
 	sd_emit(ctx, &e, SYNDROP_SLOT_TIMEWAIT);
 	return 0;

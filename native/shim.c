@@ -733,6 +733,8 @@ int syndrop_field_offset(const char *field)
 		FIELD(kernel_reason), FIELD(syn_qlen), FIELD(syn_qmax), FIELD(accept_qlen),
 		FIELD(accept_qmax), FIELD(ifindex), FIELD(ktime_sec_at), FIELD(drops_before),
 		FIELD(drops_after), FIELD(max_syn_backlog), FIELD(syncookies), FIELD(pad), FIELD(listener_ino),
+		FIELD(listen_drops_before), FIELD(listen_drops_after), FIELD(seq), FIELD(ack_seq), FIELD(window),
+		FIELD(mss), FIELD(wscale), FIELD(syn_opts), FIELD(pkt_len), FIELD(pad2), FIELD(pkt),
 	};
 	size_t i;
 

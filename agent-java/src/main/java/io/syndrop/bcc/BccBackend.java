@@ -11,12 +11,12 @@ import java.util.Set;
 /**
  * syndrop's probes through BCC, for kernels without BTF: compiles bpf/syndrop_bcc.c on the node,
  * loads its kprobes, attaches them where this kernel has the functions, and hands out events
- * as 128-byte struct syndrop_event records, the same bytes the CO-RE path delivers, so one
+ * as 256-byte struct syndrop_event records, the same bytes the CO-RE path delivers, so one
  * decoder serves both.
  */
 public final class BccBackend implements AutoCloseable {
     /** Same as SYNDROP_EVENT_SIZE in bpf/syndrop.h. */
-    public static final int EVENT_SIZE = 128;
+    public static final int EVENT_SIZE = 256;
     /** Same as SYNDROP_SLOT_MAX. */
     public static final int SLOT_MAX = 8;
 

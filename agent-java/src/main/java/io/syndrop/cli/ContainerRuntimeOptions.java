@@ -20,6 +20,11 @@ public final class ContainerRuntimeOptions {
                     + "/var/run/docker.sock); none there only means no names from Docker")
     Path docker = ContainerRuntimeSockets.DEFAULT_DOCKER;
 
+    @Option(names = "--crio-socket", paramLabel = "PATH",
+            description = "CRI-O's socket, asked through the Kubernetes CRI for container and pod names (default "
+                    + "/run/crio/crio.sock); none there only means no names from CRI-O")
+    Path crio = ContainerRuntimeSockets.DEFAULT_CRIO;
+
     @Option(names = "--no-identity", description = "do not name listeners, containers and pods (no /proc scans, no "
             + "runtime API calls; events carry the listener inode and netns only, and the workload filters match nothing)")
     boolean noIdentity;
@@ -37,9 +42,10 @@ public final class ContainerRuntimeOptions {
     }
 
     public ContainerRuntimeSockets sockets() {
-        if (containerd.toString().isBlank() || docker.toString().isBlank()) {
-            throw new UsageException("--containerd-socket and --docker-socket need a path (or leave them out)");
+        if (containerd.toString().isBlank() || docker.toString().isBlank() || crio.toString().isBlank()) {
+            throw new UsageException("--containerd-socket, --docker-socket and --crio-socket need a path (or leave"
+                    + " them out)");
         }
-        return ContainerRuntimeSockets.defaults().withContainerd(containerd).withDocker(docker);
+        return ContainerRuntimeSockets.defaults().withContainerd(containerd).withDocker(docker).withCrio(crio);
     }
 }

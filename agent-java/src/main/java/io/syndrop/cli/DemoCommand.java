@@ -89,7 +89,9 @@ public final class DemoCommand implements Command {
             String node = NodeIdentity.nodeName();
             CounterReader counters = new CounterReader(NetnsTarget.parse(server.name()), true);
             try (ServerSocket listener = server.call(() -> listen(t.serverAddress()));
-                 LiveProbe probe = plan.start(node, node, NodeIdentity.newBoot(), collect)) {
+                 // Names the server's interface from its namespace (the probe closes it); no /proc scans for listeners.
+                 LiveProbe probe = plan.start(node, node, NodeIdentity.newBoot(),
+                         io.syndrop.identity.InterfaceNames.start(line -> err.println("syndrop: " + line)), collect)) {
                 Future<?> closer = server.start(() -> acceptAndCloseFirst(listener));
                 CounterSnapshot before = counters.sample();
                 printer.printHeader();

@@ -6,6 +6,7 @@ import io.syndrop.event.EventEnricher;
 import io.syndrop.filter.EventFilter;
 import io.syndrop.identity.IdentityStage;
 import io.syndrop.os.NodeIdentity;
+import io.syndrop.pcap.PcapRecorder;
 import io.syndrop.probe.AttachMode;
 import io.syndrop.probe.Visibility;
 import io.syndrop.probe.AgentCapabilities;
@@ -51,6 +52,9 @@ public final class WatchCommand implements Command {
     @Mixin
     ContainerRuntimeOptions runtimes = new ContainerRuntimeOptions();
 
+    @Mixin
+    PcapOptions pcap = new PcapOptions();
+
     @Option(names = "--ringbuf-bytes", paramLabel = "N", converter = OptionConverters.SizeValue.class,
             description = "kernel ring buffer size, a power of two from 4K to 1G (default 4194304)")
     Long ringbufBytes;
@@ -72,6 +76,7 @@ public final class WatchCommand implements Command {
         ring = ringbufBytes(ringbufBytes);
         filter = filters.filter();
         runtimes.sockets(); // a blank socket path is refused before anything starts
+        pcap.validate();
     }
 
     @Override
@@ -108,6 +113,9 @@ public final class WatchCommand implements Command {
                     : "no eBPF attach mode works here; falling back to counters")
                     + ": one line per change of a listener counter, no per-drop detail");
             err.println("syndrop watch: " + BlindSpots.of(AttachMode.COUNTERS));
+            if (pcap.given()) {
+                err.println("syndrop watch: --pcap writes nothing in counters mode: it sees no packets");
+            }
             try (CounterFeed feed = everywhere
                     ? CounterFeed.countersOnlyEverywhere(Duration.ofSeconds(1), origin, json, out, err)
                     : CounterFeed.countersOnly(counterTargets, Duration.ofSeconds(1), origin, json, out)) {
@@ -126,7 +134,25 @@ public final class WatchCommand implements Command {
         printer.printHeader();
         EventEnricher enricher = runtimes.enricher();
         IdentityStage.reduceInKernel(enricher, filter.workload(), plan.session().workloadNetns());
-        LiveProbe probe = attach.start(node, node, boot, enricher, printer);
+        PcapRecorder recorder = pcap.open(PcapRecorder.Counts.fresh());
+        if (recorder != null) {
+            // Ctrl-C or SIGTERM ends the JVM before the end of this method: write what is queued first.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    if (recorder.closeFirst()) {
+                        err.println("syndrop watch: pcap: " + recorder.summary());
+                    }
+                } catch (java.io.IOException e) {
+                    err.println("syndrop watch: pcap: " + e.getMessage());
+                }
+                err.flush();
+            }, "syndrop-pcap-close"));
+        }
+        LiveProbe probe = attach.start(node, node, boot, enricher, printer,
+                recorder == null ? null : new PcapOptions.Tap(recorder));
+        // The recorder is not a resource here: closing it with the probe would leave closeFirst()
+        // below false and its summary line unsaid; an exception on the way ends the JVM, and the
+        // shutdown hook above closes it then.
         try (probe;
              CounterFeed gap = plan.mode() != AttachMode.TRACEPOINT ? new CounterFeed()
                      : everywhere ? CounterFeed.listenDropGapEverywhere(GAP_INTERVAL, origin, printer, err)
@@ -141,6 +167,11 @@ public final class WatchCommand implements Command {
         // What the kernel delivered, before Java's filter: with filters the kernel applies, the two agree.
         err.println("syndrop watch: " + printer.shown() + " drop(s) shown of " + probe.drained()
                 + " the kernel delivered, " + printer.lost() + " lost in the kernel ring buffer");
+        if (recorder != null) {
+            if (recorder.closeFirst()) {
+                err.println("syndrop watch: pcap: " + recorder.summary());
+            }
+        }
         return 0;
     }
 

@@ -71,6 +71,27 @@ public final class Netns implements AutoCloseable {
         }
     }
 
+    /**
+     * Names the network namespace of a running process ({@code ip netns attach}), for namespaces
+     * the test bed did not make, such as a Docker container's ({@code --network none}): Docker,
+     * unlike {@code ctr run --with-ns}, cannot join a namespace made beforehand. Closing removes
+     * the name; the bind mount behind it keeps the namespace alive until then, even after the
+     * process is gone, so drops can still be sent into it.
+     */
+    public static Netns attach(String role, long pid) {
+        Root.require();
+        Leftovers.sweep();
+        String name = Leftovers.newName(role);
+        Leftovers.register(name);
+        try {
+            Shell.check("ip", "netns", "attach", name, Long.toString(pid));
+            return new Netns(name);
+        } catch (RuntimeException e) {
+            Leftovers.delete(name);
+            throw e;
+        }
+    }
+
     public String name() {
         return name;
     }

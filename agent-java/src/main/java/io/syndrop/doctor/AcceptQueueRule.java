@@ -48,6 +48,13 @@ final class AcceptQueueRule implements Rule {
                 : "listener " + l + ": " + agg[0] + " drops, accept queue "
                         + (agg[2] == 0 ? "limit unknown" : agg[1] + "/" + agg[2] + " (limit = min(listen backlog, somaxconn))")));
         facts.add(e.sysctlFact(Sysctls.SOMAXCONN));
+        long finalAcks = events.stream().filter(DropEvent::getFinalAck).count();
+        long syns = events.stream().filter(ev -> !ev.getFinalAck() && (ev.getTcpFlags() & 0x12) == 0x02).count();
+        if (finalAcks + syns > 0) {
+            facts.add(syns + " dropped on the SYN (tcp_conn_request: the client retransmits it), " + finalAcks
+                    + " on the handshake's final ACK (*_syn_recv_sock: the client believes it is connected)");
+        }
+        facts.addAll(Evidence.kernelFacts(events.stream().filter(ev -> !ev.getFinalAck()).toList()));
         String explanation = "A listening socket's accept queue (connections that finished the handshake and wait for "
                 + "the application's accept()) was full, so the kernel dropped the SYN or the handshake's last ACK "
                 + "(TcpExt:ListenOverflows, also counted in ListenDrops): " + overflows + " times " + e.window() + ". "

@@ -87,6 +87,32 @@ final class Evidence {
         return events.size() <= MAX_EXAMPLES ? events : events.subList(0, MAX_EXAMPLES);
     }
 
+    /**
+     * What the kernel recorded at the drops themselves, as facts: the namespace's tcp_syncookies and
+     * tcp_max_syn_backlog at each drop (which may differ from the sysctls sampled afterwards), and
+     * this CPU's TcpExt:ListenDrops before and after tcp_conn_request, whose rise by one is the
+     * proof that the call dropped the SYN. Empty without events that carry them.
+     */
+    static List<String> kernelFacts(List<DropEvent> events) {
+        List<String> out = new ArrayList<>();
+        java.util.Map<String, Integer> settings = new java.util.TreeMap<>();
+        for (DropEvent ev : events) {
+            if (ev.hasSyncookies() || ev.getMaxSynBacklog() != 0) {
+                String k = (ev.hasSyncookies() ? "net.ipv4.tcp_syncookies = " + ev.getSyncookies() : "net.ipv4.tcp_syncookies unknown")
+                        + (ev.getMaxSynBacklog() != 0 ? ", net.ipv4.tcp_max_syn_backlog = " + Integer.toUnsignedString(ev.getMaxSynBacklog()) : "");
+                settings.merge(k, 1, Integer::sum);
+            }
+        }
+        settings.forEach((k, n) -> out.add("at the drop (kernel, " + n + (n == 1 ? " event" : " events") + "): " + k));
+        long proven = events.stream().filter(ev -> ev.hasListenDropsBefore() && ev.hasListenDropsAfter()
+                && ev.getListenDropsAfter() - ev.getListenDropsBefore() == 1).count();
+        events.stream().filter(DropEvent::hasListenDropsBefore).findFirst().ifPresent(ev -> out.add(
+                "TcpExt:ListenDrops of the dropping CPU rose by one over tcp_conn_request for " + proven + " of "
+                        + events.size() + " events (e.g. " + Long.toUnsignedString(ev.getListenDropsBefore()) + " -> "
+                        + Long.toUnsignedString(ev.getListenDropsAfter()) + " for " + endpoint(ev.getSrcAddr(), ev.getSrcPort()) + ")"));
+        return out;
+    }
+
     /** "during 30 s" or "since boot", for explanations. */
     String window() {
         if (counters == null) {
@@ -145,6 +171,13 @@ final class Evidence {
         }
         if (e.getSynQueueMax() != 0) {
             sb.append(" SYN queue ").append(e.getSynQueueLen()).append('/').append(e.getSynQueueMax());
+        }
+        if (e.getTcpFlags() != 0) {
+            sb.append(e.getFinalAck() ? " on the final ACK" : (e.getTcpFlags() & 0x12) == 0x02 ? " on the SYN" : "");
+        }
+        if (e.hasListenDropsBefore() && e.hasListenDropsAfter()) {
+            sb.append(" ListenDrops ").append(Long.toUnsignedString(e.getListenDropsBefore())).append("->")
+                    .append(Long.toUnsignedString(e.getListenDropsAfter()));
         }
         return sb.toString();
     }

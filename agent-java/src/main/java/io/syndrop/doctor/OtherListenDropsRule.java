@@ -23,6 +23,13 @@ final class OtherListenDropsRule implements Rule {
         return List.of(LISTEN_DROPS);
     }
 
+    /** The sampled syncookies, and the kernel's ListenDrops proof from the CONN_REQUEST_OTHER events, if any. */
+    private static List<String> otherFacts(Evidence e) {
+        List<String> facts = new java.util.ArrayList<>(List.of(e.sysctlFact(Sysctls.SYNCOOKIES)));
+        facts.addAll(Evidence.kernelFacts(e.events(java.util.Set.of(io.syndrop.proto.v1.Reason.CONN_REQUEST_OTHER), java.util.Set.of())));
+        return facts;
+    }
+
     @Override
     public Optional<Finding> evaluate(Evidence e) {
         OptionalLong cookies = e.sysctl(Sysctls.SYNCOOKIES);
@@ -39,7 +46,8 @@ final class OtherListenDropsRule implements Rule {
                 + "LSM/BPF policy refusing the connection end up here; drop events name the path.";
         return Optional.of(new Finding(ID, "Listen drops with no specific counter", Severity.WARNING,
                 e.show(LISTEN_DROPS, LISTEN_OVERFLOWS, REQQ_FULL_DROP, PAWS_PASSIVE),
-                List.of(e.sysctlFact(Sysctls.SYNCOOKIES)), List.of(), explanation, List.of(
+                otherFacts(e), Evidence.examples(e.events(java.util.Set.of(io.syndrop.proto.v1.Reason.CONN_REQUEST_OTHER), java.util.Set.of())),
+                explanation, List.of(
                         new Remedy("Record drop events to see the path: run syndrop with an eBPF attach mode",
                                 List.of("syndrop watch"), "Needs root and a kernel with BPF tracing."),
                         new Remedy("Look for memory pressure and routing problems",

@@ -23,6 +23,13 @@ final class SynCookiesRule implements Rule {
         return List.of(REQQ_FULL_COOKIES, SYNCOOKIES_SENT);
     }
 
+    /** The sampled sysctls, then what the kernel recorded at the drops the agent saw meanwhile. */
+    private static List<String> withKernelFacts(Evidence e, List<String> facts) {
+        List<String> out = new java.util.ArrayList<>(facts);
+        out.addAll(Evidence.kernelFacts(e.events()));
+        return out;
+    }
+
     @Override
     public Optional<Finding> evaluate(Evidence e) {
         long cookies = e.delta(REQQ_FULL_COOKIES);
@@ -38,8 +45,8 @@ final class SynCookiesRule implements Rule {
                 + "SYN flood or a backlog too small for the connection rate.";
         return Optional.of(new Finding(ID, "SYN queue overflowing, answered with syncookies", Severity.WARNING,
                 e.show(REQQ_FULL_COOKIES, SYNCOOKIES_SENT, SYNCOOKIES_RECV, SYNCOOKIES_FAILED),
-                List.of(e.sysctlFact(Sysctls.SYNCOOKIES), e.sysctlFact(Sysctls.MAX_SYN_BACKLOG),
-                        e.sysctlFact(Sysctls.SOMAXCONN)),
+                withKernelFacts(e, List.of(e.sysctlFact(Sysctls.SYNCOOKIES), e.sysctlFact(Sysctls.MAX_SYN_BACKLOG),
+                        e.sysctlFact(Sysctls.SOMAXCONN))),
                 List.of(), explanation, List.of(
                         new Remedy("Raise the SYN backlog and the listener's backlog",
                                 List.of("sysctl -w net.ipv4.tcp_max_syn_backlog=4096", "sysctl -w net.core.somaxconn=4096"),
@@ -55,7 +62,7 @@ final class SynCookiesRule implements Rule {
                 + "cookie cannot carry (window scaling and SACK survive only with timestamps on).";
         return new Finding(FORCED_ID, "Every SYN answered with a syncookie (tcp_syncookies=2)", Severity.WARNING,
                 e.show(REQQ_FULL_COOKIES, SYNCOOKIES_SENT, SYNCOOKIES_RECV, SYNCOOKIES_FAILED),
-                List.of(e.sysctlFact(Sysctls.SYNCOOKIES)), List.of(), explanation, List.of(
+                withKernelFacts(e, List.of(e.sysctlFact(Sysctls.SYNCOOKIES))), List.of(), explanation, List.of(
                         new Remedy("Send cookies only when the SYN queue overflows (the usual default)",
                                 List.of("sysctl -w net.ipv4.tcp_syncookies=1",
                                         "echo 'net.ipv4.tcp_syncookies = 1' > /etc/sysctl.d/90-syncookies.conf"),

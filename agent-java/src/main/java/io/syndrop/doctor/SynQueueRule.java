@@ -55,6 +55,7 @@ final class SynQueueRule implements Rule {
         if (!events.isEmpty()) {
             facts.add(events.size() + " events: " + (events.size() - unprovenEvents) + " SYN_QUEUE_FULL, "
                     + unprovenEvents + " PEER_UNPROVEN");
+            facts.addAll(Evidence.kernelFacts(events));
         }
         String explanation = "SYNs were dropped because the listener had no room for more half-open connections: "
                 + "its SYN queue was full and no syncookie could be sent (TcpExt:TCPReqQFullDrop), or, with "

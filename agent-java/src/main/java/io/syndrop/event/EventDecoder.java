@@ -1,5 +1,6 @@
 package io.syndrop.event;
 
+import com.google.protobuf.ByteString;
 import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.Probe;
 import io.syndrop.proto.v1.Reason;
@@ -10,7 +11,7 @@ import java.time.Instant;
 import java.util.function.IntFunction;
 
 /**
- * Turns 128-byte kernel records (bpf/syndrop.h) into DropEvent messages. One decoder per drain
+ * Turns 256-byte kernel records (bpf/syndrop.h) into DropEvent messages. One decoder per drain
  * thread: it reuses its builder, and caches the kernel's drop-reason names.
  */
 public final class EventDecoder {
@@ -22,6 +23,8 @@ public final class EventDecoder {
     private final long monoToWallNanos;
     private final DropEvent.Builder builder = DropEvent.newBuilder();
     private final EventEnricher enricher;
+    /** syncookies byte when the BPF side could not read the namespace's setting. */
+    static final int SYNCOOKIES_UNKNOWN = 0xff;
 
     public EventDecoder(String node, String agentId, long agentBoot, IntFunction<String> kernelReasonNames) {
         this(node, agentId, agentBoot, kernelReasonNames, EventEnricher.NONE);
@@ -78,12 +81,45 @@ public final class EventDecoder {
                     .setAcceptQueueLen(b.getInt(off + EventLayout.ACCEPT_QLEN))
                     .setAcceptQueueMax(b.getInt(off + EventLayout.ACCEPT_QMAX));
         }
+        decodeProof(b, off, flags, e);
         int kr = b.getInt(off + EventLayout.KERNEL_REASON);
         if (kr != 0) {
             e.setKernelReason(kernelReasonName(kr));
         }
         enricher.enrich(e);
         return e.build();
+    }
+
+    /** Fields 34-49: the namespace's settings, the device, the segment's header fields and its bytes. */
+    private static void decodeProof(ByteBuffer b, int off, int flags, DropEvent.Builder e) {
+        int cookies = b.get(off + EventLayout.SYNCOOKIES) & 0xff;
+        if (cookies != SYNCOOKIES_UNKNOWN) {
+            e.setSyncookies(cookies);
+        }
+        int opts = b.get(off + EventLayout.SYN_OPTS) & 0xff;
+        e.setMaxSynBacklog(b.getInt(off + EventLayout.MAX_SYN_BACKLOG))
+                .setIfindex(b.getInt(off + EventLayout.IFINDEX))
+                .setTcpFlags(b.get(off + EventLayout.TCP_FLAGS) & 0xff)
+                .setFinalAck((flags & EventLayout.F_FINAL_ACK) != 0)
+                .setTcpSeq(b.getInt(off + EventLayout.SEQ))
+                .setTcpAck(b.getInt(off + EventLayout.ACK_SEQ))
+                .setTcpWindow(b.getShort(off + EventLayout.WINDOW) & 0xffff)
+                .setSackPermitted((opts & EventLayout.OPT_SACK_PERM) != 0)
+                .setHasTimestamps((flags & EventLayout.F_HAS_TS) != 0);
+        if ((opts & EventLayout.OPT_MSS) != 0) {
+            e.setMss(b.getShort(off + EventLayout.MSS) & 0xffff);
+        }
+        if ((opts & EventLayout.OPT_WSCALE) != 0) {
+            e.setWscale(b.get(off + EventLayout.WSCALE) & 0xff);
+        }
+        if ((flags & EventLayout.F_LISTEN_DROPS) != 0) {
+            e.setListenDropsBefore(b.getLong(off + EventLayout.LISTEN_DROPS_BEFORE))
+                    .setListenDropsAfter(b.getLong(off + EventLayout.LISTEN_DROPS_AFTER));
+        }
+        int pktLen = Math.min(b.get(off + EventLayout.PKT_LEN) & 0xff, EventLayout.PKT_MAX);
+        if (pktLen > 0) {
+            e.setPacketHeaders(ByteString.copyFrom(b.slice(off + EventLayout.PKT, pktLen)));
+        }
     }
 
     private String kernelReasonName(int value) {

@@ -65,6 +65,7 @@ public final class Cef {
             ext.put("flexString1Label", "queues");
             ext.put("flexString1", "syn " + e.getSynQueueLen() + "/" + e.getSynQueueMax() + " accept " + e.getAcceptQueueLen() + "/" + e.getAcceptQueueMax());
             workload(e, ext);
+            proof(e, ext);
         } else if (item.hasLoss()) {
             LossRecord l = item.getLoss();
             sb.append("LOSS_").append(header(l.getStage().name())).append('|')
@@ -115,6 +116,26 @@ public final class Cef {
         labelled(ext, "cs5", "containerName", e.getContainerName());
         labelled(ext, "cs6", "containerImage", e.getContainerImage());
         labelled(ext, "flexString2", "systemdUnit", e.getProcessUnit());
+    }
+
+    /**
+     * The kernel's proof: the receiving interface in CEF's own deviceInboundInterface, the segment's
+     * TCP flags and the namespace's tcp_max_syn_backlog in labelled flexNumbers, and the rest as
+     * text in msg (EventText.proof: "SYN seq 1 win 64240 mss 1460 wscale 7 sack ts syncookies 0
+     * ..."), since CEF's labelled string slots (cs1-cs6) are taken by the reason and who dropped it.
+     */
+    private static void proof(DropEvent e, Map<String, String> ext) {
+        String iface = !e.getIfname().isEmpty() ? e.getIfname() : e.getIfindex() != 0 ? "ifindex " + Integer.toUnsignedString(e.getIfindex()) : "";
+        if (!iface.isEmpty()) {
+            ext.put("deviceInboundInterface", iface);
+        }
+        ext.put("flexNumber1Label", "tcpFlags");
+        ext.put("flexNumber1", Integer.toString(e.getTcpFlags()));
+        if (e.getMaxSynBacklog() != 0) {
+            ext.put("flexNumber2Label", "maxSynBacklog");
+            ext.put("flexNumber2", Integer.toUnsignedString(e.getMaxSynBacklog()));
+        }
+        ext.put("msg", EventText.proof(e));
     }
 
     private static void labelled(Map<String, String> ext, String key, String label, String value) {

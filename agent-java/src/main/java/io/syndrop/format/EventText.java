@@ -34,6 +34,10 @@ public final class EventText {
                     .append("tsval behind cached by ").append(Integer.toUnsignedLong(e.getCachedTs() - e.getTsval()))
                     .append(" ticks, cached ").append(e.getCachedTsAgeSec()).append("s ago");
         }
+        String proof = proof(e);
+        if (!proof.isEmpty()) {
+            detail.append(detail.length() > 0 ? "; " : "").append(proof);
+        }
         return String.format("%-12s %-21s %-47s %-10s %-10s %-12s %-15s %-24s %s",
                 TIME.format(Instant.ofEpochSecond(0, e.getTimeUnixNano())), e.getReason().name(), src + " -> " + dst,
                 e.getTsval() == 0 ? "-" : Integer.toUnsignedString(e.getTsval()), cached, queues,
@@ -60,6 +64,74 @@ public final class EventText {
             w.append(w.length() > 0 ? " " : "").append(e.getProcessComm()).append('[').append(e.getProcessPid()).append(']');
         }
         return w.length() == 0 ? "-" : w.toString();
+    }
+
+    /**
+     * The kernel's proof in a few words: which segment (SYN or the final ACK, its flags), its
+     * sequence number, window and SYN options, the namespace's syncookies and SYN backlog, the
+     * interface, and this CPU's ListenDrops over tcp_conn_request. E.g.
+     * "SYN seq 4026 win 64240 mss 1460 wscale 7 sack ts; syncookies 0 max_syn_backlog 128; eth0 (ifindex 11); ListenDrops 41->42".
+     * Empty for an event without them (an older agent's).
+     */
+    public static String proof(DropEvent e) {
+        StringBuilder p = new StringBuilder();
+        if (e.getTcpFlags() != 0) {
+            p.append(e.getFinalAck() ? "final ACK (" + tcpFlags(e.getTcpFlags()) + ")" : tcpFlags(e.getTcpFlags()))
+                    .append(" seq ").append(Integer.toUnsignedString(e.getTcpSeq()));
+            if (e.getTcpAck() != 0) {
+                p.append(" ack ").append(Integer.toUnsignedString(e.getTcpAck()));
+            }
+            p.append(" win ").append(e.getTcpWindow());
+            if (e.getMss() != 0) {
+                p.append(" mss ").append(e.getMss());
+            }
+            if (e.hasWscale()) {
+                p.append(" wscale ").append(e.getWscale());
+            }
+            if (e.getSackPermitted()) {
+                p.append(" sack");
+            }
+            if (e.getHasTimestamps()) {
+                p.append(" ts");
+            }
+        }
+        StringBuilder ns = new StringBuilder();
+        if (e.hasSyncookies()) {
+            ns.append("syncookies ").append(e.getSyncookies());
+        }
+        if (e.getMaxSynBacklog() != 0) {
+            ns.append(ns.length() > 0 ? " " : "").append("max_syn_backlog ").append(Integer.toUnsignedString(e.getMaxSynBacklog()));
+        }
+        append(p, ns.toString());
+        if (!e.getIfname().isEmpty()) {
+            append(p, e.getIfname() + " (ifindex " + Integer.toUnsignedString(e.getIfindex()) + ")");
+        } else if (e.getIfindex() != 0) {
+            append(p, "ifindex " + Integer.toUnsignedString(e.getIfindex()));
+        }
+        if (e.hasListenDropsBefore() && e.hasListenDropsAfter()) {
+            append(p, "ListenDrops " + Long.toUnsignedString(e.getListenDropsBefore()) + "->"
+                    + Long.toUnsignedString(e.getListenDropsAfter()));
+        }
+        return p.toString();
+    }
+
+    private static void append(StringBuilder p, String part) {
+        if (!part.isEmpty()) {
+            p.append(p.length() > 0 ? "; " : "").append(part);
+        }
+    }
+
+    private static final String[] FLAG_NAMES = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+
+    /** The TCP flags byte as names joined by '|', e.g. "SYN", "ACK", "SYN|ECE|CWR". */
+    public static String tcpFlags(int flags) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < FLAG_NAMES.length; i++) {
+            if ((flags & (1 << i)) != 0) {
+                b.append(b.length() > 0 ? "|" : "").append(FLAG_NAMES[i]);
+            }
+        }
+        return b.length() == 0 ? "none" : b.toString();
     }
 
     public static String loss(LossRecord l) {

@@ -331,6 +331,39 @@ public final class JsonBytes {
         return raw('}');
     }
 
+    public JsonBytes bool(boolean v) {
+        return raw(v ? "true" : "false");
+    }
+
+    /** Bytes as a quoted standard base64 string with padding (the proto3 JSON form of bytes). */
+    public JsonBytes base64(com.google.protobuf.ByteString v) {
+        int n = v.size();
+        ensure(2 + (n + 2) / 3 * 4);
+        buf[len++] = '"';
+        int i = 0;
+        for (; i + 2 < n; i += 3) {
+            int w = (v.byteAt(i) & 0xff) << 16 | (v.byteAt(i + 1) & 0xff) << 8 | (v.byteAt(i + 2) & 0xff);
+            quad(w, 4);
+        }
+        if (n - i == 1) {
+            quad((v.byteAt(i) & 0xff) << 16, 2);
+        } else if (n - i == 2) {
+            quad((v.byteAt(i) & 0xff) << 16 | (v.byteAt(i + 1) & 0xff) << 8, 3);
+        }
+        buf[len++] = '"';
+        return this;
+    }
+
+    private static final byte[] B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+            .getBytes(StandardCharsets.US_ASCII);
+
+    /** Four base64 characters of the 24 bits in w, the last {@code 4 - chars} of them '='. */
+    private void quad(int w, int chars) {
+        for (int k = 0; k < 4; k++) {
+            buf[len++] = k < chars ? B64[(w >>> (18 - 6 * k)) & 0x3f] : (byte) '=';
+        }
+    }
+
     /** The buffer's content as a ByteBuffer view (valid until the next append). */
     public ByteBuffer asByteBuffer() {
         return ByteBuffer.wrap(buf, 0, len);

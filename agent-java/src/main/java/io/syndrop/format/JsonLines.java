@@ -64,7 +64,7 @@ public final class JsonLines {
             o.raw(",\"event\":{\"kind\":\"event\",\"module\":\"syndrop\",\"category\":[\"network\"],\"type\":[\"denied\",\"connection\"]")
                     .raw(",\"action\":\"tcp-syn-dropped\",\"outcome\":\"failure\",\"reason\":").string(e.getReason().name())
                     .raw(",\"dataset\":\"syndrop.drop\",\"sequence\":").unsigned(e.getSeq()).raw('}');
-            agent(o, e.getNode(), e.getAgentId(), e.getAgentBoot());
+            agent(o, e.getNode(), e.getAgentId(), e.getAgentBoot(), e);
             workload(o, e);
             o.raw(",\"syndrop\":{");
             if (!e.getKernelReason().isEmpty()) {
@@ -86,12 +86,13 @@ public final class JsonLines {
             if (!e.getProcessUnit().isEmpty()) {
                 o.raw(',').name("systemd_unit").string(e.getProcessUnit());
             }
+            proof(o, e);
         } else if (item.hasLoss()) {
             LossRecord l = item.getLoss();
             o.name("@timestamp").string(isoTime(l.getTimeUnixNano()));
             o.raw(",\"event\":{\"kind\":\"metric\",\"module\":\"syndrop\",\"action\":\"events-lost\",\"reason\":").string(l.getStage().name())
                     .raw(",\"dataset\":\"syndrop.loss\",\"sequence\":").unsigned(l.getSeq()).raw('}');
-            agent(o, l.getNode(), l.getAgentId(), l.getAgentBoot());
+            agent(o, l.getNode(), l.getAgentId(), l.getAgentBoot(), null);
             o.raw(",\"syndrop\":{").name("lost").unsigned(l.getCount());
             if (!l.getDetail().isEmpty()) {
                 o.raw(',').name("detail").string(l.getDetail());
@@ -101,7 +102,7 @@ public final class JsonLines {
             o.name("@timestamp").string(isoTime(c.getTimeUnixNano()));
             o.raw(",\"event\":{\"kind\":\"metric\",\"module\":\"syndrop\",\"action\":\"counter-sample\",\"dataset\":\"syndrop.counters\",\"sequence\":")
                     .unsigned(c.getSeq()).raw('}');
-            agent(o, c.getNode(), c.getAgentId(), c.getAgentBoot());
+            agent(o, c.getNode(), c.getAgentId(), c.getAgentBoot(), null);
             o.raw(",\"syndrop\":{").name("netns_ino").unsigned(c.getNetnsIno());
             o.raw(",\"counters\":").longMap(c.getCountersMap(), false);
             o.raw(",\"sysctls\":").stringMap(c.getSysctlsMap());
@@ -146,8 +147,60 @@ public final class JsonLines {
         }
     }
 
-    private static void agent(JsonBytes o, String node, String agentId, long boot) {
-        o.raw(",\"observer\":{").name("hostname").string(node).raw('}');
+    /**
+     * The kernel's proof that ECS has no names for, under syndrop.*: the namespace's settings, the
+     * segment's TCP fields and SYN options, ListenDrops before/after, the headers (base64).
+     */
+    private static void proof(JsonBytes o, DropEvent e) {
+        if (e.hasSyncookies()) {
+            o.raw(',').name("syncookies").unsigned(e.getSyncookies() & 0xffffffffL);
+        }
+        if (e.getMaxSynBacklog() != 0) {
+            o.raw(',').name("max_syn_backlog").unsigned(e.getMaxSynBacklog() & 0xffffffffL);
+        }
+        o.raw(',').name("tcp_flags").unsigned(e.getTcpFlags() & 0xffffffffL);
+        o.raw(',').name("final_ack").bool(e.getFinalAck());
+        o.raw(',').name("tcp_seq").unsigned(e.getTcpSeq() & 0xffffffffL);
+        o.raw(',').name("tcp_ack").unsigned(e.getTcpAck() & 0xffffffffL);
+        o.raw(',').name("tcp_window").unsigned(e.getTcpWindow() & 0xffffffffL);
+        if (e.getMss() != 0) {
+            o.raw(',').name("mss").unsigned(e.getMss() & 0xffffffffL);
+        }
+        if (e.hasWscale()) {
+            o.raw(',').name("wscale").unsigned(e.getWscale() & 0xffffffffL);
+        }
+        o.raw(',').name("sack_permitted").bool(e.getSackPermitted());
+        o.raw(',').name("has_timestamps").bool(e.getHasTimestamps());
+        if (e.hasListenDropsBefore()) {
+            o.raw(',').name("listen_drops_before").unsigned(e.getListenDropsBefore());
+        }
+        if (e.hasListenDropsAfter()) {
+            o.raw(',').name("listen_drops_after").unsigned(e.getListenDropsAfter());
+        }
+        if (!e.getPacketHeaders().isEmpty()) {
+            o.raw(',').name("packet_headers").base64(e.getPacketHeaders());
+        }
+    }
+
+    /** observer: the node, and for a drop the interface the segment came in on (ECS observer.ingress.interface). */
+    private static void agent(JsonBytes o, String node, String agentId, long boot, DropEvent e) {
+        o.raw(",\"observer\":{").name("hostname").string(node);
+        if (e != null && (e.getIfindex() != 0 || !e.getIfname().isEmpty())) {
+            o.raw(",\"ingress\":{\"interface\":{");
+            boolean first = true;
+            if (e.getIfindex() != 0) {
+                o.name("id").raw('"').unsigned(e.getIfindex() & 0xffffffffL).raw('"');
+                first = false;
+            }
+            if (!e.getIfname().isEmpty()) {
+                if (!first) {
+                    o.raw(',');
+                }
+                o.name("name").string(e.getIfname());
+            }
+            o.raw("}}");
+        }
+        o.raw('}');
         o.raw(",\"agent\":{").name("id").string(agentId).raw(',').name("ephemeral_id").raw('"').unsigned(boot).raw("\",\"type\":\"syndrop\"}");
     }
 }

@@ -58,6 +58,22 @@ public final class RecordJson {
     private static final JsonBytes.Key K_POD_UID = JsonBytes.key("podUid");
     private static final JsonBytes.Key K_POD_NAMESPACE = JsonBytes.key("podNamespace");
     private static final JsonBytes.Key K_POD_NAME = JsonBytes.key("podName");
+    private static final JsonBytes.Key K_SYNCOOKIES = JsonBytes.key("syncookies");
+    private static final JsonBytes.Key K_MAX_SYN_BACKLOG = JsonBytes.key("maxSynBacklog");
+    private static final JsonBytes.Key K_IFINDEX = JsonBytes.key("ifindex");
+    private static final JsonBytes.Key K_IFNAME = JsonBytes.key("ifname");
+    private static final JsonBytes.Key K_TCP_FLAGS = JsonBytes.key("tcpFlags");
+    private static final JsonBytes.Key K_FINAL_ACK = JsonBytes.key("finalAck");
+    private static final JsonBytes.Key K_TCP_SEQ = JsonBytes.key("tcpSeq");
+    private static final JsonBytes.Key K_TCP_ACK = JsonBytes.key("tcpAck");
+    private static final JsonBytes.Key K_TCP_WINDOW = JsonBytes.key("tcpWindow");
+    private static final JsonBytes.Key K_MSS = JsonBytes.key("mss");
+    private static final JsonBytes.Key K_WSCALE = JsonBytes.key("wscale");
+    private static final JsonBytes.Key K_SACK_PERMITTED = JsonBytes.key("sackPermitted");
+    private static final JsonBytes.Key K_HAS_TIMESTAMPS = JsonBytes.key("hasTimestamps");
+    private static final JsonBytes.Key K_LISTEN_DROPS_BEFORE = JsonBytes.key("listenDropsBefore");
+    private static final JsonBytes.Key K_LISTEN_DROPS_AFTER = JsonBytes.key("listenDropsAfter");
+    private static final JsonBytes.Key K_PACKET_HEADERS = JsonBytes.key("packetHeaders");
     private static final byte[][] REASONS = JsonBytes.quotedNames(Reason.values());
     private static final byte[][] PROBES = JsonBytes.quotedNames(Probe.values());
     private static final byte[][] STAGES = JsonBytes.quotedNames(LossRecord.Stage.values());
@@ -98,6 +114,33 @@ public final class RecordJson {
         f.str(K_POD_UID, e.getPodUid());
         f.str(K_POD_NAMESPACE, e.getPodNamespace());
         f.str(K_POD_NAME, e.getPodName());
+        if (e.hasSyncookies()) {
+            f.name(K_SYNCOOKIES).unsigned(e.getSyncookies() & 0xffffffffL);
+        }
+        f.u32(K_MAX_SYN_BACKLOG, e.getMaxSynBacklog());
+        f.u32(K_IFINDEX, e.getIfindex());
+        f.str(K_IFNAME, e.getIfname());
+        f.u32(K_TCP_FLAGS, e.getTcpFlags());
+        f.bool(K_FINAL_ACK, e.getFinalAck());
+        f.u32(K_TCP_SEQ, e.getTcpSeq());
+        f.u32(K_TCP_ACK, e.getTcpAck());
+        f.u32(K_TCP_WINDOW, e.getTcpWindow());
+        f.u32(K_MSS, e.getMss());
+        if (e.hasWscale()) {
+            f.name(K_WSCALE).unsigned(e.getWscale() & 0xffffffffL);
+        }
+        f.bool(K_SACK_PERMITTED, e.getSackPermitted());
+        f.bool(K_HAS_TIMESTAMPS, e.getHasTimestamps());
+        // optional: present whenever set, zero included, as JsonFormat prints fields with presence
+        if (e.hasListenDropsBefore()) {
+            f.name(K_LISTEN_DROPS_BEFORE).quotedUnsigned(e.getListenDropsBefore());
+        }
+        if (e.hasListenDropsAfter()) {
+            f.name(K_LISTEN_DROPS_AFTER).quotedUnsigned(e.getListenDropsAfter());
+        }
+        if (zeros || !e.getPacketHeaders().isEmpty()) {
+            f.name(K_PACKET_HEADERS).base64(e.getPacketHeaders());
+        }
         f.end();
     }
 
@@ -178,6 +221,12 @@ public final class RecordJson {
         void str(JsonBytes.Key k, String v) {
             if (zeros || !v.isEmpty()) {
                 name(k).string(v);
+            }
+        }
+
+        void bool(JsonBytes.Key k, boolean v) {
+            if (zeros || v) {
+                name(k).bool(v);
             }
         }
 

@@ -108,8 +108,9 @@ public record CgroupContainer(String runtime, String containerId, String podUid,
             return new String[] {"cri-o", m.group(1)};
         }
         if (BARE_ID.matcher(segment).matches()) {
-            if (parent.equals("docker")) {
-                return new String[] {"docker", segment};
+            // Docker's cgroupfs layout /docker/<id>; CRI-O's without a kubelet parent, /crio/<id>
+            if (parent.equals("docker") || parent.equals("crio")) {
+                return new String[] {runtimeOf(parent), segment};
             }
             // kubelet cgroupfs layout: .../pod<uid>/<id>, the runtime (containerd or Docker) unnamed
             if (POD_CGROUPFS.matcher(parent).matches()) {

@@ -4,11 +4,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.unix.DomainSocketAddress;
 import io.syndrop.proto.containerd.containers.Container;
 import io.syndrop.proto.containerd.containers.ContainersGrpc;
 import io.syndrop.proto.containerd.containers.GetContainerRequest;
@@ -26,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 
 /**
  * containerd's own API over its unix socket: the containers service for labels and image, the
@@ -43,21 +39,6 @@ final class ContainerdApi implements RuntimeApi {
     /** The CRI plugin marks a pod's sandbox (pause) container with this label. */
     private static final String CRI_KIND = "io.cri-containerd.kind";
 
-    /**
-     * grpc-netty sets SO_KEEPALIVE on every transport, and Netty warns on each connection that a
-     * unix socket has no such option: harmless, but a WARNING on the user's stderr. Held here
-     * because java.util.logging keeps loggers weakly and would drop the filter with it.
-     */
-    private static final List<Logger> BOOTSTRAP_LOGS = List.of(Logger.getLogger("io.netty.bootstrap.AbstractBootstrap"),
-            Logger.getLogger("io.netty.bootstrap.Bootstrap"));
-
-    static {
-        for (Logger l : BOOTSTRAP_LOGS) {
-            l.setFilter(r -> r.getMessage() == null || !(r.getMessage().contains("'SO_KEEPALIVE'")
-                    && r.getMessage().contains("EpollDomainSocketChannel")));
-        }
-    }
-
     private final Path socket;
     private final List<String> namespaces;
     private final Duration timeout;
@@ -67,20 +48,7 @@ final class ContainerdApi implements RuntimeApi {
         this.socket = socket;
         this.namespaces = List.copyOf(namespaces);
         this.timeout = timeout;
-        // A unix socket address: no name is ever resolved; the authority is only the HTTP/2 :authority.
-        this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .channelType(EpollDomainSocketChannel.class)
-                .eventLoopGroup(group)
-                .overrideAuthority("localhost")
-                .usePlaintext()
-                .maxInboundMessageSize(MAX_MESSAGE)
-                .maxInboundMetadataSize(64 * 1024)
-                .build();
-        // Connect now, not on the first lookup: the first connection (and its native transport)
-        // can take longer than one call's timeout on a loaded node. No socket, no reconnect loop.
-        if (Files.exists(socket)) {
-            channel.getState(true);
-        }
+        this.channel = UnixSocketGrpc.open(socket, MAX_MESSAGE, group);
     }
 
     @Override

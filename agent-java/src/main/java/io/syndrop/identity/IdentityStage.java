@@ -68,6 +68,8 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
     private final AtomicLong scans = new AtomicLong();
     private final AtomicLong misses = new AtomicLong();
     private final Thread resolver;
+    /** The receiving device's name, resolved the same way: from caches here, by its own thread. */
+    private final InterfaceNames interfaces;
     private volatile boolean closed;
     private volatile int unreadableWarned = -1;
     private final ProcFiles procFiles;
@@ -91,6 +93,7 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
         this.procFiles = new ProcFiles(proc);
         this.containers = containers;
         this.warn = warn;
+        this.interfaces = new InterfaceNames(proc, io.syndrop.os.NetnsTarget.NETNS_RUN_DIR, warn);
         this.resolver = new Thread(this::resolveLoop, "syndrop-identity");
         resolver.setDaemon(true);
         resolver.start();
@@ -120,6 +123,7 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
 
     @Override
     public void enrich(DropEvent.Builder e) {
+        interfaces.enrich(e);
         long ino = e.getListenerIno();
         if (ino != 0) {
             Identity id = byListener.getIfPresent(ino);
@@ -213,6 +217,11 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
                         + "; it keeps the namespaces it had, retried in " + KERNEL_FILTER_REFRESH.toSeconds() + " s");
             }
         }
+    }
+
+    /** The interface-name cache (for tests). */
+    public InterfaceNames interfaces() {
+        return interfaces;
     }
 
     /** What is cached for this listener inode now (for tests and the doctor); never blocks. */
@@ -355,6 +364,7 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        interfaces.close();
         containers.close();
     }
 }

@@ -23,7 +23,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Names containers from their cgroup path and the runtimes' own APIs (containerd, Docker).
+ * Names containers from their cgroup path and the runtimes' own APIs (containerd, Docker, CRI-O's CRI).
  *
  * <p>Freshness: a cached container is checked on every hit against /proc, not against the
  * runtime: its init process must still be the same process (pid and start time) in the same
@@ -66,13 +66,14 @@ public final class RuntimeContainerLookup implements ContainerLookup {
         this.group = group;
     }
 
-    /** Asks containerd and Docker at these sockets; a socket that is not there just answers nothing. */
+    /** Asks containerd, Docker and CRI-O at these sockets; a socket that is not there just answers nothing. */
     public static RuntimeContainerLookup open(ContainerRuntimeSockets sockets) {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
                 new DefaultThreadFactory("syndrop-container-runtimes", true), EpollIoHandler.newFactory());
         List<RuntimeApi> apis = List.of(
                 new ContainerdApi(sockets.containerd(), sockets.containerdNamespaces(), sockets.timeout(), group),
-                new DockerApi(sockets.docker(), sockets.timeout(), group));
+                new DockerApi(sockets.docker(), sockets.timeout(), group),
+                new CriApi("cri-o", sockets.crio(), sockets.timeout(), group));
         return new RuntimeContainerLookup(apis, new HashSet<>(sockets.containerdNamespaces()), ProcFiles.system(),
                 group);
     }
@@ -95,7 +96,7 @@ public final class RuntimeContainerLookup implements ContainerLookup {
                         i.containerName(), i.image(), c.podUid(), i.podNamespace(), i.podName()) : i);
             }
         }
-        // CRI-O (no API client yet) or a runtime that is not answering: what the cgroup path says
+        // a runtime that is not answering, or does not know the id: what the cgroup path says
         return Optional.of(new ContainerInfo(c.runtime(), c.containerId(), "", "", c.podUid(), "", ""));
     }
 

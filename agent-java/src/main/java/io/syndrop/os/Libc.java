@@ -52,6 +52,12 @@ public interface Libc extends Library {
 
     int close(int fd) throws LastErrorException;
 
+    /** if_indextoname(3): the name of interface {@code ifindex} in the calling thread's network
+     * namespace into {@code name} (IF_NAMESIZE bytes), or null (ENXIO: no such device). */
+    Pointer if_indextoname(int ifindex, byte[] name);
+
+    int IF_NAMESIZE = 16;
+
     /** For fds whose close cannot fail in a way the caller could act on (cleanup paths). */
     static void closeQuietly(int fd) {
         try {

@@ -31,11 +31,10 @@ final class KernelFilter {
         if (f.netnsInos().size() == 1) {
             o.netnsIno = f.netnsInos().get(0);
         }
-        // The namespaces of the workloads named are filled in after load (ProbeSession.workloadNetns()).
-        // Only as root: run with capabilities only, the map updates succeed but the loaded programs
-        // see an empty map and pass nothing (an open bug, see docs/identity.md); a non-root agent keeps
-        // the workload filters in Java, where they match exactly anyway.
-        o.workloadNetns = f.workload().isAny() || !Privileges.isRoot() ? 0 : 1;
+        // The namespaces of the workloads named are filled in after load (ProbeSession.workloadNetns()),
+        // by a root or a non-root agent alike (ContainerImageIT runs it as uid 10001 with the image's
+        // capabilities); Java applies the exact filter again on what the kernel passes.
+        o.workloadNetns = f.workload().isAny() ? 0 : 1;
         for (Reason r : f.reasons()) {
             o.reasonMask |= 1 << r.getNumber();
         }

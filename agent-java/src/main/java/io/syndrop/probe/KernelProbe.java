@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Attached kernel programs that deliver 128-byte drop records (bpf/syndrop.h) in batches: the
+ * Attached kernel programs that deliver 256-byte drop records (bpf/syndrop.h) in batches: the
  * CO-RE shim ({@link ProbeSession}) or BCC ({@link BccProbe}). One thread drains; close may come
  * from another.
  */

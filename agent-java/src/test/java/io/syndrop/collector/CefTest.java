@@ -11,6 +11,25 @@ import io.syndrop.proto.v1.WatchItem;
 import org.junit.jupiter.api.Test;
 
 class CefTest {
+    /** The kernel's proof: the interface in CEF's own key, flags and backlog labelled, the rest in msg. */
+    @Test
+    void theProofFieldsAreLabelled() {
+        DropEvent e = DropEvent.newBuilder().setReason(Reason.SYN_QUEUE_FULL).setSrcAddr("10.0.0.2").setDstAddr("10.0.0.1")
+                .setIfindex(11).setIfname("eth0").setTcpFlags(0x02).setTcpSeq(1000).setTcpWindow(64240).setMss(1460)
+                .setWscale(7).setSackPermitted(true).setHasTimestamps(true).setSyncookies(0).setMaxSynBacklog(128)
+                .setListenDropsBefore(41).setListenDropsAfter(42).build();
+        CefParser p = CefParser.parse(Cef.format(WatchItem.newBuilder().setEvent(e).build()));
+        assertEquals("eth0", p.ext.get("deviceInboundInterface"));
+        assertEquals("tcpFlags", p.ext.get("flexNumber1Label"));
+        assertEquals("2", p.ext.get("flexNumber1"));
+        assertEquals("maxSynBacklog", p.ext.get("flexNumber2Label"));
+        assertEquals("128", p.ext.get("flexNumber2"));
+        assertEquals("SYN seq 1000 win 64240 mss 1460 wscale 7 sack ts; syncookies 0 max_syn_backlog 128; eth0 (ifindex 11); "
+                + "ListenDrops 41->42", p.ext.get("msg"));
+        CefParser noName = CefParser.parse(Cef.format(WatchItem.newBuilder().setEvent(e.toBuilder().clearIfname()).build()));
+        assertEquals("ifindex 11", noName.ext.get("deviceInboundInterface"), "the index until the name is known");
+    }
+
     @Test
     void theListenersProcessContainerAndPodAreNamed() {
         DropEvent e = DropEvent.newBuilder().setReason(Reason.ACCEPT_QUEUE_FULL).setSrcAddr("10.0.0.2").setDstAddr("10.0.0.1")

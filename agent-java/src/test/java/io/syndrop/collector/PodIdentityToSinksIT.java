@@ -14,10 +14,9 @@ import io.syndrop.demo.Syn;
 import io.syndrop.demo.SynCrafter;
 import io.syndrop.demo.Topology;
 import io.syndrop.identity.BusyboxImage;
-import io.syndrop.identity.ContainerdEngine;
-import io.syndrop.identity.EngineCleanup;
+import io.syndrop.identity.ContainerEngineExtension;
+import io.syndrop.identity.NonBlockingClients;
 import io.syndrop.it.JarProcess;
-import io.syndrop.it.RequireRoot;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -30,9 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 14 end to end with real processes: a pod's container (the test's own containerd, namespace
@@ -51,6 +49,9 @@ import org.junit.jupiter.api.Test;
  */
 class PodIdentityToSinksIT {
 
+    @RegisterExtension
+    static final ContainerEngineExtension engines = ContainerEngineExtension.withContainerd();
+
     private static final String UID = "0d1c2b3a-4f5e-4a6b-9c8d-7e6f5a4b3c2d";
     private static final String POD_NS = "ingress-nginx";
     private static final String POD = "ingress-nginx-controller-7d9";
@@ -62,32 +63,9 @@ class PodIdentityToSinksIT {
     private static final int BACKLOG = 4;
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private static Path work;
-    private static ContainerdEngine engine;
-
-    @BeforeAll
-    static void startContainerd() throws Exception {
-        RequireRoot.check();
-        work = Files.createTempDirectory(Path.of("/var/tmp"), "syndrop-pod-sinks-");
-        engine = ContainerdEngine.start(BusyboxImage.build(work.resolve("image")));
-    }
-
-    @AfterAll
-    static void stopContainerd() throws Exception {
-        try {
-            if (engine != null) {
-                engine.close();
-            }
-        } finally {
-            if (work != null) {
-                EngineCleanup.removeTrees(work);
-            }
-        }
-    }
-
     @Test
     void podContainerAndProcessReachJsonEcsAndCefAndReconcileWithTheKernel() throws Exception {
-        Path dir = Files.createDirectories(work.resolve("run"));
+        Path dir = Files.createDirectories(engines.work().resolve("run"));
         Path plain = dir.resolve("events.json");
         Path ecs = dir.resolve("ecs.json");
         int portA = Rsyslog.freePort();
@@ -100,12 +78,12 @@ class PodIdentityToSinksIT {
              JarProcess collectorB = JarProcess.startLogged(dir.resolve("collector-b.log"), "collect", "--ecs",
                      "--listen", "127.0.0.1:" + portB, "--insecure", "--sink", "json:" + ecs,
                      "--dedupe-dir", dir.resolve("dedupe-b").toString())) {
-            engine.ctr("k8s.io", "run", "-d", "--with-ns", "network:" + t.server().path(),
+            engines.containerd().ctr("k8s.io", "run", "-d", "--with-ns", "network:" + t.server().path(),
                     "--label", "io.kubernetes.pod.namespace=" + POD_NS, "--label", "io.kubernetes.pod.name=" + POD,
                     "--label", "io.kubernetes.pod.uid=" + UID, "--label", "io.kubernetes.container.name=" + CONTAINER,
                     BusyboxImage.REF, CID, "/bin/" + BusyboxImage.LISTENER, Integer.toString(PORT),
                     Integer.toString(BACKLOG));
-            int pid = engine.taskPid("k8s.io", CID);
+            int pid = engines.containerd().taskPid("k8s.io", CID);
             awaitListening(t.server(), PORT);
             collectorA.awaitStderr(l -> l.contains("listening on port"), Duration.ofSeconds(60));
             collectorB.awaitStderr(l -> l.contains("listening on port"), Duration.ofSeconds(60));
@@ -163,7 +141,7 @@ class PodIdentityToSinksIT {
                 }
 
                 // 4. the container goes: later drops in its namespace name nobody, in every sink
-                engine.remove("k8s.io", CID);
+                engines.containerd().remove("k8s.io", CID);
                 long end = System.nanoTime() + WAIT.toNanos();
                 while (true) {
                     closedPort(t, CLOSED);
@@ -338,8 +316,8 @@ class PodIdentityToSinksIT {
     private static JarProcess agent(Path dir, String id, int collectorPort, Netns ns) throws Exception {
         JarProcess a = JarProcess.startLogged(dir.resolve("agent-" + id + ".log"), "agent", "--collector",
                 "127.0.0.1:" + collectorPort, "--insecure", "--agent-id", "pod-e2e-" + id, "--backend", "tracepoint",
-                "--netns", ns.name(), "--containerd-socket", engine.socket.toString(),
-                "--docker-socket", work.resolve("no-docker-here.sock").toString(),
+                "--netns", ns.name(), "--containerd-socket", engines.containerd().socket.toString(),
+                "--docker-socket", engines.noSocket("docker").toString(), "--crio-socket", engines.noSocket("crio").toString(),
                 "--spool-dir", dir.resolve("spool-" + id).toString(), "--counters-interval", "1h", "--print", "--json");
         a.awaitLog("(syndrop agent: id )", 60_000); // printed once the probes are attached
         Thread.sleep(1000);
@@ -417,16 +395,7 @@ class PodIdentityToSinksIT {
     }
 
     private static List<SocketChannel> connect(Topology t, int port, int n) throws Exception {
-        return t.client().call(() -> {
-            List<SocketChannel> out = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                SocketChannel c = SocketChannel.open();
-                c.configureBlocking(false);
-                c.connect(new InetSocketAddress(t.serverAddress(), port));
-                out.add(c);
-            }
-            return out;
-        });
+        return NonBlockingClients.open(t.client(), new InetSocketAddress(t.serverAddress(), port), n);
     }
 
     private static void closedPort(Topology t, int port) throws Exception {

@@ -30,6 +30,39 @@ class DoctorEventsTest {
                 Evidence.describe(f.events().get(0)));
     }
 
+    /** The SYN-queue finding quotes what the kernel saw at the drops: the namespace's settings and ListenDrops. */
+    @Test
+    void synQueueFindingQuotesTheNamespacesSettingsAndListenDropsFromTheEvents() {
+        List<DropEvent> evs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            evs.add(event(i + 1, Reason.SYN_QUEUE_FULL, "192.0.2.7", 40001 + i, SERVER, 80, 5, 0).toBuilder()
+                    .setSyncookies(0).setMaxSynBacklog(128).setTcpFlags(0x02)
+                    .setListenDropsBefore(41 + i).setListenDropsAfter(42 + i).build());
+        }
+        Finding f = new Doctor().diagnose(null, Sysctls.empty(), evs).finding(SynQueueRule.ID).orElseThrow();
+        assertTrue(f.facts().contains("at the drop (kernel, 3 events): net.ipv4.tcp_syncookies = 0, net.ipv4.tcp_max_syn_backlog = 128"),
+                f.facts().toString());
+        assertTrue(f.facts().contains("TcpExt:ListenDrops of the dropping CPU rose by one over tcp_conn_request for 3 of 3 events "
+                + "(e.g. 41 -> 42 for 192.0.2.7:40001)"), f.facts().toString());
+        assertTrue(Evidence.describe(f.events().get(0)).endsWith(" on the SYN ListenDrops 41->42"), Evidence.describe(f.events().get(0)));
+    }
+
+    /** The accept-queue finding says whether the SYN or the handshake's final ACK was dropped. */
+    @Test
+    void acceptQueueFindingSaysSynOrFinalAck() {
+        List<DropEvent> evs = List.of(
+                event(1, Reason.ACCEPT_QUEUE_FULL, "192.0.2.7", 40001, SERVER, 80, 5, 0).toBuilder().setTcpFlags(0x02)
+                        .setListenDropsBefore(7).setListenDropsAfter(8).build(),
+                event(2, Reason.ACCEPT_QUEUE_FULL, "192.0.2.7", 40002, SERVER, 80, 5, 0).toBuilder().setTcpFlags(0x10)
+                        .setFinalAck(true).build(),
+                event(3, Reason.ACCEPT_QUEUE_FULL, "192.0.2.7", 40003, SERVER, 80, 5, 0).toBuilder().setTcpFlags(0x10)
+                        .setFinalAck(true).build());
+        Finding f = new Doctor().diagnose(null, Sysctls.empty(), evs).finding(AcceptQueueRule.ID).orElseThrow();
+        assertTrue(f.facts().stream().anyMatch(x -> x.startsWith("1 dropped on the SYN (tcp_conn_request") && x.contains(", 2 on the handshake's final ACK")),
+                f.facts().toString());
+        assertTrue(Evidence.describe(f.events().get(1)).endsWith(" on the final ACK"), Evidence.describe(f.events().get(1)));
+    }
+
     @Test
     void kernelDropReasonNameCountsAsTimewaitPaws() {
         DropEvent e = event(1, Reason.KERNEL_REASON, "192.0.2.9", 40001, SERVER, 443, 5, 1000).toBuilder()

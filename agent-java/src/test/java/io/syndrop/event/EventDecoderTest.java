@@ -121,4 +121,44 @@ class EventDecoderTest {
         }
         return Addresses.ipv6(b, 0);
     }
+
+    /** Fields 34-49: each from its offset, optional ones only with their flag or option bit. */
+    @Test
+    void decodesTheProofFields() {
+        ByteBuffer b = record();
+        b.put(EventLayout.FLAGS, (byte) (EventLayout.F_HAS_TS | EventLayout.F_LISTEN_DROPS));
+        b.put(EventLayout.TCP_FLAGS, (byte) 0x02).put(EventLayout.SYNCOOKIES, (byte) 2);
+        b.putInt(EventLayout.MAX_SYN_BACKLOG, 512).putInt(EventLayout.IFINDEX, 11);
+        b.putLong(EventLayout.LISTEN_DROPS_BEFORE, 41).putLong(EventLayout.LISTEN_DROPS_AFTER, 42);
+        b.putInt(EventLayout.SEQ, 0xdeadbeef).putInt(EventLayout.ACK_SEQ, 0).putShort(EventLayout.WINDOW, (short) 64240);
+        b.putShort(EventLayout.MSS, (short) 1460).put(EventLayout.WSCALE, (byte) 0);
+        b.put(EventLayout.SYN_OPTS, (byte) (EventLayout.OPT_MSS | EventLayout.OPT_WSCALE | EventLayout.OPT_SACK_PERM | EventLayout.OPT_TS));
+        b.put(EventLayout.PKT_LEN, (byte) 3).put(EventLayout.PKT, (byte) 0x45).put(EventLayout.PKT + 2, (byte) 7)
+                .put(EventLayout.PKT + 3, (byte) 99);
+        DropEvent e = new EventDecoder("n", "a", 1, v -> null).decode(b, 0, 1);
+        assertEquals(2, e.getSyncookies());
+        assertEquals(512, e.getMaxSynBacklog());
+        assertEquals(11, e.getIfindex());
+        assertEquals(0x02, e.getTcpFlags());
+        assertEquals(false, e.getFinalAck());
+        assertEquals(0xdeadbeef, e.getTcpSeq());
+        assertEquals(64240, e.getTcpWindow());
+        assertEquals(1460, e.getMss());
+        assertTrue(e.hasWscale(), "wscale 0 is a value when the option was there");
+        assertEquals(0, e.getWscale());
+        assertTrue(e.getSackPermitted() && e.getHasTimestamps());
+        assertEquals(41, e.getListenDropsBefore());
+        assertEquals(42, e.getListenDropsAfter());
+        assertEquals(com.google.protobuf.ByteString.copyFrom(new byte[] {0x45, 0, 7}), e.getPacketHeaders(), "pkt_len bytes only");
+
+        ByteBuffer none = record();
+        none.put(EventLayout.SYNCOOKIES, (byte) 0xff).put(EventLayout.FLAGS, (byte) EventLayout.F_FINAL_ACK);
+        none.putLong(EventLayout.LISTEN_DROPS_BEFORE, 41).put(EventLayout.WSCALE, (byte) 7);
+        DropEvent n = new EventDecoder("n", "a", 1, v -> null).decode(none, 0, 1);
+        assertTrue(!n.hasSyncookies(), "0xff: the kernel could not read it");
+        assertTrue(!n.hasWscale(), "no window-scale option");
+        assertTrue(!n.hasListenDropsBefore(), "only with F_LISTEN_DROPS");
+        assertTrue(n.getFinalAck());
+        assertTrue(n.getPacketHeaders().isEmpty());
+    }
 }

@@ -58,9 +58,24 @@ class EcsFieldsTest {
                 .setProcessPid(812).setProcessComm("nginx").setProcessExe("/usr/sbin/nginx").setProcessUnit("nginx.service")
                 .setContainerId("3f4e5d6c7b8a").setContainerName("controller").setContainerImage("registry.k8s.io/ingress-nginx/controller:v1.9.4")
                 .setContainerRuntime("containerd").setPodUid("0c1d2e3f-0000-4000-8000-000000000001")
-                .setPodNamespace("ingress-nginx").setPodName("ingress-nginx-controller-7d9").build();
+                .setPodNamespace("ingress-nginx").setPodName("ingress-nginx-controller-7d9")
+                .setIfindex(11).setIfname("eth0").setTcpFlags(0x10).setFinalAck(true).setTcpSeq(7).setTcpAck(9)
+                .setTcpWindow(502).setSyncookies(1).setMaxSynBacklog(256).setMss(1460).setWscale(7).setSackPermitted(true)
+                .setHasTimestamps(true).setListenDropsBefore(41).setListenDropsAfter(42)
+                .setPacketHeaders(com.google.protobuf.ByteString.copyFrom(new byte[] {0x45, 0, 0, 40})).build();
         Map<String, JsonElement> fields = flat(line(WatchItem.newBuilder().setEvent(e).build()));
         checkAgainstEcs(fields);
+        assertEquals("eth0", fields.get("observer.ingress.interface.name").getAsString());
+        assertEquals("11", fields.get("observer.ingress.interface.id").getAsString());
+        assertEquals("node-1", fields.get("observer.hostname").getAsString());
+        assertEquals(1, fields.get("syndrop.syncookies").getAsInt());
+        assertEquals(256, fields.get("syndrop.max_syn_backlog").getAsInt());
+        assertEquals(16, fields.get("syndrop.tcp_flags").getAsInt());
+        assertTrue(fields.get("syndrop.final_ack").getAsBoolean());
+        assertEquals(1460, fields.get("syndrop.mss").getAsInt());
+        assertEquals(7, fields.get("syndrop.wscale").getAsInt());
+        assertEquals(42, fields.get("syndrop.listen_drops_after").getAsLong());
+        assertEquals("RQAAKA==", fields.get("syndrop.packet_headers").getAsString(), "base64");
         assertEquals(812, fields.get("process.pid").getAsInt());
         assertEquals("nginx", fields.get("process.name").getAsString());
         assertEquals("/usr/sbin/nginx", fields.get("process.executable").getAsString());

@@ -44,7 +44,7 @@ public class RecordJsonTest {
     }
 
     public static DropEvent randomEvent(Random r) {
-        return DropEvent.newBuilder()
+        DropEvent.Builder b = DropEvent.newBuilder()
                 .setSeq(u64(r)).setTimeUnixNano(u64(r)).setNode(pick(r)).setReasonValue(r.nextInt(9))
                 .setKernelReason(pick(r)).setSrcAddr(pick(r)).setSrcPort(u32(r)).setDstAddr(pick(r)).setDstPort(u32(r))
                 .setTsval(u32(r)).setTsecr(u32(r)).setCachedTs(u32(r)).setCachedTsAgeSec(u32(r)).setNetnsIno(u64(r))
@@ -53,7 +53,28 @@ public class RecordJsonTest {
                 .setListenerIno(u64(r)).setProcessPid(u32(r)).setProcessComm(pick(r)).setProcessExe(pick(r))
                 .setProcessUnit(pick(r)).setContainerId(pick(r)).setContainerName(pick(r)).setContainerImage(pick(r))
                 .setContainerRuntime(pick(r)).setPodUid(pick(r)).setPodNamespace(pick(r)).setPodName(pick(r))
-                .build();
+                .setMaxSynBacklog(u32(r)).setIfindex(u32(r)).setIfname(pick(r)).setTcpFlags(u32(r))
+                .setFinalAck(r.nextBoolean()).setTcpSeq(u32(r)).setTcpAck(u32(r)).setTcpWindow(u32(r)).setMss(u32(r))
+                .setSackPermitted(r.nextBoolean()).setHasTimestamps(r.nextBoolean())
+                .setPacketHeaders(bytes(r));
+        // proto3 optional: unset, set to zero (still printed) or set
+        if (r.nextInt(3) > 0) {
+            b.setSyncookies(r.nextBoolean() ? 0 : u32(r));
+        }
+        if (r.nextInt(3) > 0) {
+            b.setWscale(r.nextBoolean() ? 0 : u32(r));
+        }
+        if (r.nextInt(3) > 0) {
+            b.setListenDropsBefore(r.nextBoolean() ? 0 : u64(r)).setListenDropsAfter(u64(r));
+        }
+        return b.build();
+    }
+
+    /** 0 to 96 random bytes: every base64 tail (no, one or two '=') comes up. */
+    private static com.google.protobuf.ByteString bytes(Random r) {
+        byte[] b = new byte[r.nextInt(4) == 0 ? 0 : r.nextInt(97)];
+        r.nextBytes(b);
+        return com.google.protobuf.ByteString.copyFrom(b);
     }
 
     /** What JsonFormat makes of it; a lone surrogate becomes '?' as String.getBytes(UTF_8) makes it. */

@@ -11,17 +11,25 @@ import java.util.List;
  */
 public final class BusyboxImage {
 
-    public static final String REF = "docker.io/local/busybox:1";
+    static final String BASE_NAME = "docker.io/local/busybox";
+    public static final String REF = BASE_NAME + ":1";
+    /**
+     * The same files with an entrypoint that sleeps: a CRI server runs its pod sandbox (the
+     * kubelet's pause container) from the image's own entrypoint, and none can be pulled here.
+     */
+    public static final String PAUSE_REF = BASE_NAME + ":pause";
     private static final List<String> APPLETS = List.of("sh", "sleep", "nc", "cat", "ls", "ip", "true");
 
     /** In the image as /bin/listen_never_accept PORT BACKLOG: a server that never accepts. */
     public static final String LISTENER = "listen_never_accept";
 
     final Path ociArchive;
+    final Path pauseArchive;
     final Path rootfs;
 
-    private BusyboxImage(Path ociArchive, Path rootfs) {
+    private BusyboxImage(Path ociArchive, Path pauseArchive, Path rootfs) {
         this.ociArchive = ociArchive;
+        this.pauseArchive = pauseArchive;
         this.rootfs = rootfs;
     }
 
@@ -51,7 +59,16 @@ public final class BusyboxImage {
         Commands.run(List.of("umoci", "repack", "--image", layout + ":1", bundle.toString()));
         Path archive = dir.resolve("busybox-oci.tar");
         Commands.run(List.of("tar", "-C", layout.toString(), "-cf", archive.toString(), "."));
-        return new BusyboxImage(archive, rootfs);
+        Path pauseLayout = dir.resolve("oci-pause");
+        Commands.run(List.of("cp", "-a", layout.toString(), pauseLayout.toString()));
+        // its own tag: ctr import also names an image after the tag, and a second "1" would
+        // take that name from the first image under the CRI plugin's feet
+        Commands.run(List.of("umoci", "config", "--image", pauseLayout + ":1", "--tag", "pause",
+                "--config.entrypoint", "/bin/sleep", "--config.cmd", "2147483647"));
+        Commands.run(List.of("umoci", "rm", "--image", pauseLayout + ":1"));
+        Path pauseArchive = dir.resolve("busybox-pause-oci.tar");
+        Commands.run(List.of("tar", "-C", pauseLayout.toString(), "-cf", pauseArchive.toString(), "."));
+        return new BusyboxImage(archive, pauseArchive, rootfs);
     }
 
     private static void buildListener(Path dir, Path out) throws IOException {

@@ -39,6 +39,8 @@ class CgroupContainerTest {
                 // static pod: its uid is a 32-digit hash, no dashes
                 shape("0::/kubepods/burstable/pod6b8a1c1f0b3f4d2a9e8c7b6a5d4c3b2a/" + ID, "", ID,
                         "6b8a1c1f0b3f4d2a9e8c7b6a5d4c3b2a", ""),
+                // CRI-O without a kubelet cgroup parent (cgroupfs driver): /crio/<id>
+                shape("4:memory:/crio/" + ID, "cri-o", ID, "", ""),
                 // CRI-O, cgroupfs driver
                 shape("0::/kubepods/besteffort/pod" + UID + "/crio-" + ID, "cri-o", ID, UID, ""),
                 // kubelet + containerd, systemd driver, cgroup v2

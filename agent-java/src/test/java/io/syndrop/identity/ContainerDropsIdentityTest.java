@@ -4,20 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.syndrop.demo.Topology;
-import io.syndrop.it.RequireRoot;
 import io.syndrop.probe.AttachMode;
 import io.syndrop.probe.ProbeRecorder;
 import io.syndrop.proto.v1.DropEvent;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * End to end on this machine's kernel (tracepoint mode): a server in a pod's container (a real
@@ -28,47 +24,26 @@ import org.junit.jupiter.api.Test;
  */
 class ContainerDropsIdentityTest {
 
+    @RegisterExtension
+    static final ContainerEngineExtension engines = ContainerEngineExtension.withContainerd();
+
     private static final String UID = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d";
     private static final int PORT = 8080;
     private static final Duration WAIT = Duration.ofSeconds(15);
-
-    private static Path work;
-    private static ContainerdEngine engine;
-
-    @BeforeAll
-    static void startContainerd() throws Exception {
-        RequireRoot.check();
-        work = Files.createTempDirectory(Path.of("/var/tmp"), "syndrop-image-");
-        engine = ContainerdEngine.start(BusyboxImage.build(work));
-    }
-
-    @AfterAll
-    static void stopContainerd() throws Exception {
-        try {
-            if (engine != null) {
-                engine.close();
-            }
-        } finally {
-            if (work != null) {
-                EngineCleanup.removeTrees(work);
-            }
-        }
-    }
 
     @Test
     void acceptQueueAndClosedPortDropsNameThePodContainerAndProcess() throws Exception {
         try (Topology t = Topology.pair().build();
              IdentityStage stage = new IdentityStage(Path.of("/proc"), RuntimeContainerLookup.open(
-                     ContainerRuntimeSockets.defaults().withContainerd(engine.socket)
-                             .withDocker(work.resolve("no-docker-here.sock"))), s -> { });
+                     engines.sockets()), s -> { });
              ProbeRecorder rec = ProbeRecorder.start(AttachMode.TRACEPOINT, t.server().inode(), stage)) {
-            engine.ctr("k8s.io", "run", "-d", "--with-ns", "network:" + t.server().path(),
+            engines.containerd().ctr("k8s.io", "run", "-d", "--with-ns", "network:" + t.server().path(),
                     "--label", "io.kubernetes.pod.namespace=ingress-nginx",
                     "--label", "io.kubernetes.pod.name=ingress-nginx-controller-7d9",
                     "--label", "io.kubernetes.pod.uid=" + UID, "--label", "io.kubernetes.container.name=controller",
                     BusyboxImage.REF, "controller-1", "/bin/" + BusyboxImage.LISTENER, Integer.toString(PORT), "4");
-            int pid = engine.taskPid("k8s.io", "controller-1");
-            long ino = awaitListener(t);
+            int pid = engines.containerd().taskPid("k8s.io", "controller-1");
+            long ino = awaitListener(t.server(), PORT);
 
             List<DropEvent> overflows = ListenerIdentityTest.overflowUntilNamed(t, (client, n) -> connect(client, t,
                     PORT, n), rec, stage, ino);
@@ -84,16 +59,17 @@ class ContainerDropsIdentityTest {
             assertEquals(UID, named.getPodUid(), named.toString());
 
             // a closed port has no listener: the namespace names the pod
-            DropEvent closed = closedPortUntilNamed(t, rec);
+            InetSocketAddress closedPort = new InetSocketAddress(t.serverAddress(), PORT + 1);
+            DropEvent closed = closedPortUntilNamed(t.client(), closedPort, rec);
             assertEquals("controller-1", closed.getContainerId(), closed.toString());
             assertEquals("ingress-nginx-controller-7d9", closed.getPodName(), closed.toString());
             assertEquals(0, closed.getProcessPid(), "no listener, no process: " + closed);
 
             // removed while drops keep coming in its namespace: they stop naming it, and stay so
-            engine.remove("k8s.io", "controller-1");
-            closedPortUntilUnnamed(t, rec);
+            engines.containerd().remove("k8s.io", "controller-1");
+            closedPortUntilUnnamed(t.client(), closedPort, rec);
             int seen = rec.events().size();
-            for (SocketChannel c : connect(t.client(), t, PORT + 1, 3)) {
+            for (SocketChannel c : NonBlockingClients.open(t.client(), closedPort, 3)) {
                 c.close();
             }
             for (DropEvent e : rec.await(seen + 3, WAIT).subList(seen, seen + 3)) {
@@ -103,11 +79,11 @@ class ContainerDropsIdentityTest {
         }
     }
 
-    private static long awaitListener(Topology t) throws InterruptedException {
+    static long awaitListener(io.syndrop.demo.Netns server, int port) throws InterruptedException {
         long end = System.nanoTime() + WAIT.toNanos();
         while (true) {
             try {
-                return ListenerIdentityTest.listenerInode(t.server(), PORT);
+                return ListenerIdentityTest.listenerInode(server, port);
             } catch (AssertionError notYet) {
                 if (System.nanoTime() > end) {
                     throw notYet;
@@ -117,15 +93,17 @@ class ContainerDropsIdentityTest {
         }
     }
 
-    private static DropEvent closedPortUntilNamed(Topology t, ProbeRecorder rec) throws Exception {
+    /** Sends SYNs to {@code closed} (no listener) from {@code client} until a drop of them names its pod (up to WAIT). */
+    static DropEvent closedPortUntilNamed(io.syndrop.demo.Netns client, InetSocketAddress closed, ProbeRecorder rec)
+            throws Exception {
         long end = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < end) {
             int seen = rec.events().size();
-            for (SocketChannel c : connect(t.client(), t, PORT + 1, 1)) {
+            for (SocketChannel c : NonBlockingClients.open(client, closed, 1)) {
                 c.close();
             }
             for (DropEvent e : rec.await(seen + 1, Duration.ofSeconds(2))) {
-                if (e.getDstPort() == PORT + 1 && !e.getPodName().isEmpty()) {
+                if (e.getDstPort() == closed.getPort() && !e.getPodName().isEmpty()) {
                     return e;
                 }
             }
@@ -134,11 +112,12 @@ class ContainerDropsIdentityTest {
     }
 
     /** Drops go on in the namespace after its container is removed; waits (up to WAIT) for one without its name. */
-    private static void closedPortUntilUnnamed(Topology t, ProbeRecorder rec) throws Exception {
+    static void closedPortUntilUnnamed(io.syndrop.demo.Netns client, InetSocketAddress closed, ProbeRecorder rec)
+            throws Exception {
         long end = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < end) {
             int seen = rec.events().size();
-            for (SocketChannel c : connect(t.client(), t, PORT + 1, 1)) {
+            for (SocketChannel c : NonBlockingClients.open(client, closed, 1)) {
                 c.close();
             }
             List<DropEvent> all = rec.await(seen + 1, Duration.ofSeconds(2));
@@ -153,15 +132,6 @@ class ContainerDropsIdentityTest {
 
     private static List<SocketChannel> connect(io.syndrop.demo.Netns client, Topology t, int port, int n)
             throws Exception {
-        return client.call(() -> {
-            List<SocketChannel> out = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                SocketChannel c = SocketChannel.open();
-                c.configureBlocking(false);
-                c.connect(new InetSocketAddress(t.serverAddress(), port));
-                out.add(c);
-            }
-            return out;
-        });
+        return NonBlockingClients.open(client, new InetSocketAddress(t.serverAddress(), port), n);
     }
 }

@@ -8,14 +8,10 @@ import io.syndrop.demo.Nstat;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The container side of the end-to-end identity test: a server in a pod's container (containerd,
@@ -25,43 +21,22 @@ import org.junit.jupiter.api.Test;
  */
 class ContainerServerTest {
 
+    @RegisterExtension
+    static final ContainerEngineExtension engines = ContainerEngineExtension.withContainerd();
+
     private static final String UID = "7c1e4a9b-2d3f-4b6a-8e5c-0a9b8c7d6e5f";
     private static final int PORT = 8080;
-
-    private static Path work;
-    private static ContainerdEngine engine;
-
-    @BeforeAll
-    static void startContainerd() throws Exception {
-        Commands.requireRoot();
-        work = Files.createTempDirectory(Path.of("/var/tmp"), "syndrop-image-");
-        engine = ContainerdEngine.start(BusyboxImage.build(work));
-    }
-
-    @AfterAll
-    static void stopContainerd() throws Exception {
-        try {
-            if (engine != null) {
-                engine.close();
-            }
-        } finally {
-            if (work != null) {
-                EngineCleanup.removeTrees(work);
-            }
-        }
-    }
 
     @Test
     void aPodsListenerThatNeverAcceptsOverflowsAndIsNamed() throws Exception {
         try (Netns pod = Netns.create("pod");
-             RuntimeContainerLookup lookup = RuntimeContainerLookup.open(ContainerRuntimeSockets.defaults()
-                     .withContainerd(engine.socket).withDocker(work.resolve("no-docker-here.sock")))) {
-            engine.ctr("k8s.io", "run", "-d", "--with-ns", "network:" + pod.path(),
+             RuntimeContainerLookup lookup = RuntimeContainerLookup.open(engines.sockets())) {
+            engines.containerd().ctr("k8s.io", "run", "-d", "--with-ns", "network:" + pod.path(),
                     "--label", "io.kubernetes.pod.namespace=payments", "--label", "io.kubernetes.pod.name=api-5c9d",
                     "--label", "io.kubernetes.pod.uid=" + UID, "--label", "io.kubernetes.container.name=server",
                     "--label", "io.cri-containerd.kind=container",
                     BusyboxImage.REF, "server-1", "/bin/" + BusyboxImage.LISTENER, Integer.toString(PORT), "1");
-            int pid = engine.taskPid("k8s.io", "server-1");
+            int pid = engines.containerd().taskPid("k8s.io", "server-1");
             assertEquals(pod.inode(), Commands.netnsInode(pid), "the container runs in the test bed's namespace");
             awaitListening(pod);
 
@@ -81,23 +56,14 @@ class ContainerServerTest {
             assertEquals(Optional.of(expected), lookup.byPid(pid), "the listener's process");
             assertEquals(Optional.of(expected), lookup.byNetns(pod.inode()), "the listener's namespace");
 
-            engine.remove("k8s.io", "server-1");
+            engines.containerd().remove("k8s.io", "server-1");
             assertEquals(Optional.empty(), lookup.byPid(pid));
             assertEquals(Optional.empty(), lookup.byNetns(pod.inode()), "a namespace whose container is gone");
         }
     }
 
     private static List<SocketChannel> connect(Netns ns, int n) throws Exception {
-        return ns.call(() -> {
-            List<SocketChannel> cs = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                SocketChannel ch = SocketChannel.open();
-                ch.configureBlocking(false);
-                ch.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), PORT));
-                cs.add(ch);
-            }
-            return cs;
-        });
+        return NonBlockingClients.open(ns, new InetSocketAddress(InetAddress.getLoopbackAddress(), PORT), n);
     }
 
     /** Waits (up to 20 s, not a timing assertion) for the container's socket to listen on PORT. */

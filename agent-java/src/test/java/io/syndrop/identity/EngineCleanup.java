@@ -14,6 +14,19 @@ public final class EngineCleanup {
     private EngineCleanup() {
     }
 
+    /** Closes what a failed start left, keeping the start's failure as the one thrown. */
+    public static void closeAfter(Throwable failure, AutoCloseable... started) {
+        for (AutoCloseable c : started) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception cleanup) {
+                failure.addSuppressed(cleanup);
+            }
+        }
+    }
+
     static void stop(Process daemon) throws InterruptedException {
         if (daemon == null) {
             return;
@@ -55,7 +68,14 @@ public final class EngineCleanup {
         }
         mounts.sort((a, b) -> b.length() - a.length());
         for (String m : mounts) {
-            new ProcessBuilder("umount", "-l", m).inheritIO().start();
+            // waited for: rm below otherwise races the detach and meets a busy mount point
+            Process umount = new ProcessBuilder("umount", "-l", m).inheritIO().start();
+            try {
+                umount.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted unmounting " + m, e);
+            }
         }
         for (Path d : dirs) {
             Commands.run(List.of("rm", "-rf", "--one-file-system", d.toString()));

@@ -94,16 +94,25 @@ class ListenerIdentityTest {
      */
     static List<DropEvent> overflowUntilNamed(Topology t, OverflowTarget l, ProbeRecorder rec, IdentityStage stage,
                                               long ino) throws Exception {
-        Nstat before = Nstat.read(t.server());
-        List<SocketChannel> clients = new java.util.ArrayList<>(l.connectMany(t.client(), BACKLOG));
+        return overflowUntilNamed(t.client(), t.server(), l, rec, stage, ino);
+    }
+
+    /**
+     * The same with the clients in {@code client} and the listener in {@code server}; they may be
+     * one namespace (loopback): the rule drops only pure ACKs, so the SYN-ACKs still get through.
+     */
+    static List<DropEvent> overflowUntilNamed(Netns client, Netns server, OverflowTarget l, ProbeRecorder rec,
+                                              IdentityStage stage, long ino) throws Exception {
+        Nstat before = Nstat.read(server);
+        List<SocketChannel> clients = new java.util.ArrayList<>(l.connectMany(client, BACKLOG));
         Thread.sleep(500);
         String[] rule = {"OUTPUT", "-p", "tcp", "--tcp-flags", "ALL", "ACK", "-j", "DROP"};
-        t.client().exec(concat("iptables", "-w", "-A", rule)).orThrow();
+        client.exec(concat("iptables", "-w", "-A", rule)).orThrow();
         try {
-            clients.addAll(l.connectMany(t.client(), BACKLOG));
+            clients.addAll(l.connectMany(client, BACKLOG));
             Thread.sleep(300);
         } finally {
-            t.client().exec(concat("iptables", "-w", "-D", rule)).orThrow();
+            client.exec(concat("iptables", "-w", "-D", rule)).orThrow();
         }
         List<DropEvent> round1 = rec.await(1, WAIT);
         assertFalse(round1.isEmpty(), "the accept queue overflowed on the final ACK");
@@ -114,7 +123,7 @@ class ListenerIdentityTest {
         assertTrue(stage.known(ino).isPresent(), "the stage resolved inode " + ino + " (scans " + stage.scans() + ")");
         int seen = rec.events().size();
         List<DropEvent> all = rec.await(seen + 1, WAIT); // the next SYN-ACK retransmission's overflow
-        Map<String, Long> delta = Nstat.read(t.server()).minus(before).nonZero();
+        Map<String, Long> delta = Nstat.read(server).minus(before).nonZero();
         for (SocketChannel c : clients) {
             c.close();
         }
@@ -197,16 +206,7 @@ class ListenerIdentityTest {
         }
 
         private List<SocketChannel> connect(Netns client, Topology t, int n) throws Exception {
-            return client.call(() -> {
-                List<SocketChannel> out = new java.util.ArrayList<>();
-                for (int i = 0; i < n; i++) {
-                    SocketChannel c = SocketChannel.open();
-                    c.configureBlocking(false);
-                    c.connect(new java.net.InetSocketAddress(t.serverAddress(), port));
-                    out.add(c);
-                }
-                return out;
-            });
+            return NonBlockingClients.open(client, new java.net.InetSocketAddress(t.serverAddress(), port), n);
         }
 
         @Override

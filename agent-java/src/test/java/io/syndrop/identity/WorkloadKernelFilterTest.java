@@ -8,7 +8,6 @@ import io.syndrop.demo.Netns;
 import io.syndrop.demo.Nstat;
 import io.syndrop.filter.EventFilter;
 import io.syndrop.filter.WorkloadFilter;
-import io.syndrop.it.RequireRoot;
 import io.syndrop.probe.AttachMode;
 import io.syndrop.probe.ProbeRecorder;
 import io.syndrop.proto.v1.DropEvent;
@@ -32,9 +31,8 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Workload filters reduced in the kernel, against a real containerd of the test's own: pods in
@@ -45,8 +43,7 @@ import org.junit.jupiter.api.Test;
  * started after attach is picked up, a removed one leaves the map. Tracepoint mode (this machine's
  * kernel): the closed-port drops are KERNEL_REASON NO_SOCKET there.
  *
- * <p>The engine is started in {@link #startContainerd()} alone, so moving to a shared JUnit
- * extension for the runtimes changes only that method.
+ * <p>The engine is the class's own ({@link ContainerEngineExtension}).
  */
 class WorkloadKernelFilterTest {
 
@@ -55,28 +52,8 @@ class WorkloadKernelFilterTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final AtomicInteger IDS = new AtomicInteger();
 
-    private static Path work;
-    private static ContainerdEngine engine;
-
-    @BeforeAll
-    static void startContainerd() throws Exception {
-        RequireRoot.check();
-        work = Files.createTempDirectory(Path.of("/var/tmp"), "syndrop-image-");
-        engine = ContainerdEngine.start(BusyboxImage.build(work));
-    }
-
-    @AfterAll
-    static void stopContainerd() throws Exception {
-        try {
-            if (engine != null) {
-                engine.close();
-            }
-        } finally {
-            if (work != null) {
-                EngineCleanup.removeTrees(work);
-            }
-        }
-    }
+    @RegisterExtension
+    static final ContainerEngineExtension engines = ContainerEngineExtension.withContainerd();
 
     @Test
     void onlyTheNamedPodsDropsLeaveTheKernelAndPodsStartedLaterArePickedUp() throws Exception {
@@ -120,12 +97,12 @@ class WorkloadKernelFilterTest {
                 assertTrue(more.stream().filter(filter::matches).allMatch(e -> e.getPodName().equals("late")), more.toString());
 
                 // a removed pod's namespace leaves the map
-                engine.remove("k8s.io", idA);
+                engines.containerd().remove("k8s.io", idA);
                 awaitKernelNamespaces(stage, Set.of(late.inode()));
                 assertEquals(Set.of(late.inode()), map.contents(), "the kernel's map after a was removed");
-                engine.remove("k8s.io", idLate);
+                engines.containerd().remove("k8s.io", idLate);
             }
-            engine.remove("k8s.io", idB);
+            engines.containerd().remove("k8s.io", idB);
         }
     }
 
@@ -137,7 +114,7 @@ class WorkloadKernelFilterTest {
             String idA = runPod(a, "shop", "pa");
             String idB = runPod(b, "shop", "pb");
             try {
-                int pidA = engine.taskPid("k8s.io", idA);
+                int pidA = engines.containerd().taskPid("k8s.io", idA);
                 assertEquals(Set.of(a.inode()), WorkloadNamespaces.of(WorkloadFilter.of(List.of(), List.of(), List.of(),
                         List.of(Integer.toString(pidA))), lookup, ProcFiles.system()), "by pid");
                 Set<Long> byComm = WorkloadNamespaces.of(WorkloadFilter.of(List.of(), List.of(), List.of(),
@@ -148,8 +125,8 @@ class WorkloadKernelFilterTest {
                 assertEquals(Set.of(a.inode(), b.inode()), WorkloadNamespaces.of(WorkloadFilter.of(List.of(),
                         List.of("shop"), List.of(), List.of()), lookup, ProcFiles.system()), "a Kubernetes namespace");
             } finally {
-                engine.remove("k8s.io", idA);
-                engine.remove("k8s.io", idB);
+                engines.containerd().remove("k8s.io", idA);
+                engines.containerd().remove("k8s.io", idB);
             }
         }
     }
@@ -169,8 +146,8 @@ class WorkloadKernelFilterTest {
             SyncBytes err = new SyncBytes();
             int[] code = {-1};
             Thread watch = new Thread(() -> code[0] = Cli.run(new String[] {"watch", "--json", "--pod", "shop/wa",
-                    "--backend", "tracepoint", "--duration", "15s", "--containerd-socket", engine.socket.toString(),
-                    "--docker-socket", work.resolve("no-docker-here.sock").toString()},
+                    "--backend", "tracepoint", "--duration", "15s", "--containerd-socket", engines.containerd().socket.toString(),
+                    "--docker-socket", engines.noSocket("docker").toString(), "--crio-socket", engines.noSocket("crio").toString()},
                     new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)),
                     "watch");
             try {
@@ -207,8 +184,8 @@ class WorkloadKernelFilterTest {
             } finally {
                 watch.join(60_000);
                 System.err.println("watch's stderr:\n" + err.text());
-                engine.remove("k8s.io", idA);
-                engine.remove("k8s.io", idB);
+                engines.containerd().remove("k8s.io", idA);
+                engines.containerd().remove("k8s.io", idB);
             }
         }
     }
@@ -218,14 +195,13 @@ class WorkloadKernelFilterTest {
     }
 
     private static RuntimeContainerLookup lookup() {
-        return RuntimeContainerLookup.open(ContainerRuntimeSockets.defaults().withContainerd(engine.socket)
-                .withDocker(work.resolve("no-docker-here.sock")));
+        return RuntimeContainerLookup.open(engines.sockets());
     }
 
     /** A pod's container with the kubelet's labels, listening (never accepting) in namespace ns. */
     private static String runPod(Netns ns, String podNamespace, String podName) {
         String id = podName + "-" + IDS.incrementAndGet();
-        engine.ctr("k8s.io", "run", "-d", "--with-ns", "network:" + ns.path(),
+        engines.containerd().ctr("k8s.io", "run", "-d", "--with-ns", "network:" + ns.path(),
                 "--label", "io.kubernetes.pod.namespace=" + podNamespace,
                 "--label", "io.kubernetes.pod.name=" + podName,
                 "--label", "io.kubernetes.pod.uid=00000000-0000-4000-8000-00000000000" + (IDS.get() % 10),

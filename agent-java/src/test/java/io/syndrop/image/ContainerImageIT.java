@@ -308,11 +308,14 @@ class ContainerImageIT {
      * a pod's container (the kubelet's labels, containerd namespace k8s.io) in a namespace of its
      * own, SYNs refused on a closed port there. Its socket is root:root 0660 as containerd makes it:
      * the agent (uid 10001) is refused, says so in one line naming the socket and the fix, and its
-     * events still flow, unnamed. (The granted half, the agent naming the pod with the socket's
-     * group, is not here yet: see the kfilter branch's notes.)
+     * events still flow, unnamed. Given the socket's group, as the DaemonSet's supplementalGroups
+     * does (ctr 1.6 cannot add supplementary groups, so the socket is given the agent's own group
+     * here instead, as containerd's [grpc] gid would), the same agent with `--pod shop/web` names
+     * the pod, and the kernel, reduced to that pod's namespace by a non-root agent, delivers that
+     * pod's drops only (Tcp:OutRsts of its namespace).
      */
     @Test
-    void theAgentInContainerdRefusedTheRootOwnedSocketSaysSoOnceAndEventsStillFlow() throws Exception {
+    void theAgentInContainerdNamesAnotherContainersPodThroughTheMountedSocket() throws Exception {
         Path work = engines.newDirectory("busybox-" + IDS.incrementAndGet());
         io.syndrop.identity.BusyboxImage busybox = io.syndrop.identity.BusyboxImage.build(work);
         Shell.run(Duration.ofMinutes(1), engines.ctrCommandIn("k8s.io", "images", "import", "--index-name",
@@ -342,6 +345,41 @@ class ContainerImageIT {
                     for (JsonObject o : unnamed) {
                         assertEquals("", o.get("podName").getAsString(), o.toString());
                     }
+                }
+                // the socket's group given to the agent: names the pod, and the kernel passes its drops only
+                Shell.run(List.of("chgrp", Integer.toString(SyndropImage.UID), socket.toString())).orThrow();
+                try (JarProcess named = JarProcess.startCommand(agentContainer("sock-" + IDS.incrementAndGet(), documented(),
+                        null, "watch", "--json", "--pod", "shop/web", "--duration", "20s"))) {
+                    named.awaitStderr(l -> l.startsWith("attached: "), WAIT);
+                    Thread.sleep(1500);
+                    Nstat before = Nstat.read(pod);
+                    refuseClosedPort(pod, 1);
+                    Thread.sleep(1500); // the first names the namespace; the later ones match --pod
+                    refuseClosedPort(pod, 3);
+                    // drops in a namespace no workload owns: the kernel must keep them
+                    long otherRsts;
+                    try (io.syndrop.demo.Netns other = io.syndrop.demo.Netns.create("otherns")) {
+                        Nstat otherBefore = Nstat.read(other);
+                        refuseClosedPort(other, 3);
+                        otherRsts = Nstat.read(other).minus(otherBefore).get("Tcp:OutRsts");
+                    }
+                    long rsts = Nstat.read(pod).minus(before).get("Tcp:OutRsts");
+                    List<JsonObject> shown = drops(named, pod.inode(), 3);
+                    for (JsonObject o : shown) {
+                        assertEquals("shop", o.get("podNamespace").getAsString(), o.toString());
+                        assertEquals("web", o.get("podName").getAsString(), o.toString());
+                        assertEquals("server", o.get("containerName").getAsString(), o.toString());
+                        assertEquals(web, o.get("containerId").getAsString(), o.toString());
+                    }
+                    assertTrue(named.process().waitFor(60, TimeUnit.SECONDS));
+                    String err = named.stderrSoFar();
+                    assertFalse(err.contains("cannot connect to containerd"), err);
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) drop\\(s\\) shown of (\\d+) the kernel delivered")
+                            .matcher(err);
+                    assertTrue(m.find(), err);
+                    assertEquals(4, rsts, "refused in the pod");
+                    assertEquals(3, otherRsts, "refused in the other namespace");
+                    assertEquals(rsts, Long.parseLong(m.group(2)), "the kernel delivered the pod's drops only: " + err);
                 }
             } finally {
                 Shell.run(List.of("chgrp", "0", socket.toString()));

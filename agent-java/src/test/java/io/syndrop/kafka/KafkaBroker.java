@@ -22,8 +22,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 /**
  * A real single-node Apache Kafka broker in KRaft mode (broker and controller in one), run from
  * Maven Central's kafka_2.13 jars on the test class path as its own JVM on loopback. The log
- * directory is formatted once; {@link #kill()} is kill -9 and {@link #start()} brings the same
- * broker back on the same log directory and ports. Test scope only: the product jar never holds it.
+ * directory is formatted once by {@link #start(Path, Security)}; {@link #kill()} is kill -9 and
+ * {@link #restart()} brings the same broker back on the same log directory and ports. Test scope only: the product jar never holds it.
  */
 public final class KafkaBroker implements AutoCloseable {
     private final Path dir;
@@ -41,8 +41,14 @@ public final class KafkaBroker implements AutoCloseable {
      * admin client use it). The broker's certificate chain, key (PKCS#8 PEM) and the CA (PEM) it
      * trusts for client certificates; the SSL listener requires a client certificate from that CA,
      * the SASL_SSL listener does not and takes SASL/PLAIN logins of {@code plainUsers} (name to password).
+     * {@link #NONE}: PLAINTEXT only.
      */
     public record Security(Path certPem, Path keyPem, Path caPem, java.util.Map<String, String> plainUsers) {
+        public static final Security NONE = new Security(null, null, null, java.util.Map.of());
+
+        boolean enabled() {
+            return certPem != null;
+        }
     }
 
     private KafkaBroker(Path dir, Security sec) throws IOException {
@@ -51,15 +57,15 @@ public final class KafkaBroker implements AutoCloseable {
         this.config = dir.resolve("server.properties");
         this.port = freePort();
         this.controllerPort = freePort();
-        this.sslPort = sec == null ? -1 : freePort();
-        this.saslPort = sec == null ? -1 : freePort();
+        this.sslPort = sec.enabled() ? freePort() : -1;
+        this.saslPort = sec.enabled() ? freePort() : -1;
         Properties p = new Properties();
         p.setProperty("process.roles", "broker,controller");
         p.setProperty("node.id", "1");
         p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
         String listeners = "PLAINTEXT://127.0.0.1:" + port;
         String map = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT";
-        if (sec != null) {
+        if (sec.enabled()) {
             listeners += ",SSL://127.0.0.1:" + sslPort + ",SASL_SSL://127.0.0.1:" + saslPort;
             map += ",SSL:SSL,SASL_SSL:SASL_SSL";
             // PEM in the properties themselves (Kafka 2.7+): no JKS/PKCS12 files to make.
@@ -96,15 +102,13 @@ public final class KafkaBroker implements AutoCloseable {
         runTool(List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString()));
     }
 
-    /** Formats a new broker under {@code dir} and starts it. */
-    public static KafkaBroker startIn(Path dir) throws IOException, InterruptedException {
-        return startIn(dir, null);
-    }
-
-    /** Formats a new broker with SSL and SASL_SSL listeners as well (see {@link Security}) and starts it. */
-    public static KafkaBroker startIn(Path dir, Security sec) throws IOException, InterruptedException {
-        KafkaBroker b = new KafkaBroker(dir, sec);
-        b.start();
+    /**
+     * Formats a new broker under {@code dir} and starts it: PLAINTEXT only with {@link Security#NONE},
+     * with SSL and SASL_SSL listeners as well otherwise.
+     */
+    public static KafkaBroker start(Path dir, Security security) throws IOException, InterruptedException {
+        KafkaBroker b = new KafkaBroker(dir, security);
+        b.launch();
         return b;
     }
 
@@ -134,11 +138,16 @@ public final class KafkaBroker implements AutoCloseable {
         return process.pid();
     }
 
-    /** Starts the broker (again) on its log directory and waits until its port answers. */
-    public void start() throws IOException, InterruptedException {
+    /** Starts the broker again (after {@link #kill()}) on its log directory and ports. */
+    public void restart() throws IOException, InterruptedException {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("the broker is already running");
         }
+        launch();
+    }
+
+    /** Runs the broker's JVM and waits until its ports answer. */
+    private void launch() throws IOException, InterruptedException {
         starts++;
         List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classPath(), "kafka.Kafka",
                 config.toString()));

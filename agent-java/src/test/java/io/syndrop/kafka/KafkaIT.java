@@ -56,7 +56,7 @@ class KafkaIT {
 
     @BeforeAll
     static void startBroker() throws Exception {
-        broker = KafkaBroker.startIn(shared.resolve("broker"));
+        broker = KafkaBroker.start(shared.resolve("broker"), KafkaBroker.Security.NONE);
         fastGroup = shared.resolve("fast-group.properties");
         Files.writeString(fastGroup, "session.timeout.ms=6000\nheartbeat.interval.ms=1000\n");
     }
@@ -225,7 +225,7 @@ class KafkaIT {
                 broker.kill();
                 Thread.sleep(3000); // the agent spools and retries meanwhile
                 assertTrue(a2.process().isAlive(), "the replay finished before the broker came back: " + a2.logText());
-                broker.start();
+                broker.restart();
                 assertEquals(0, a2.waitFor(120_000), a2.logText());
             }
             try {

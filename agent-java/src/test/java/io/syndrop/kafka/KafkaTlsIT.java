@@ -46,7 +46,7 @@ class KafkaTlsIT {
     @BeforeAll
     static void startBroker() throws Exception {
         certs = TestCerts.make(shared.resolve("pki"));
-        broker = KafkaBroker.startIn(shared.resolve("broker"),
+        broker = KafkaBroker.start(shared.resolve("broker"),
                 new KafkaBroker.Security(certs.serverCert(), certs.serverKey(), certs.ca(), Map.of("syndrop", "s3cret-for-test")));
         goodJaas = shared.resolve("kafka-jaas.conf");
         Files.writeString(goodJaas, "org.apache.kafka.common.security.plain.PlainLoginModule required"

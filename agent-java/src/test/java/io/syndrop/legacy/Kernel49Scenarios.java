@@ -4,6 +4,7 @@ import io.syndrop.proto.v1.DropEvent;
 import io.syndrop.proto.v1.Reason;
 import io.syndrop.demo.ClockedTcpClient;
 import io.syndrop.demo.CloseFirstServer;
+import io.syndrop.demo.CraftedSynProof;
 import io.syndrop.demo.Nstat;
 import io.syndrop.demo.Syn;
 import io.syndrop.demo.SynCrafter;
@@ -196,6 +197,7 @@ class Kernel49Scenarios {
                     assertEquals(4, e.getSynQueueMax(), "listen(fd, 4): " + e);
                     assertTrue(e.getSynQueueLen() >= 4, "the SYN queue was full: " + e);
                     assertTrue(within(e.getTsval(), 500, 511), "a crafted SYN's TSval: " + e);
+                    assertProvenSynDrop(e);
                 }
             }
         }
@@ -226,6 +228,7 @@ class Kernel49Scenarios {
                 assertTrue(e.getAcceptQueueLen() > e.getAcceptQueueMax(), "the queue was over its limit: " + e);
                 assertEquals(t.clientAddress().getHostAddress(), e.getSrcAddr());
                 assertEquals(l.port(), e.getDstPort());
+                CraftedSynProof.assertSynOrFinalAck(e);
             }
         }
     }
@@ -254,11 +257,24 @@ class Kernel49Scenarios {
                 for (DropEvent e : events) {
                     assertTrue(e.getSynQueueLen() >= 6, "SYN queue over 3/4 of 8: " + e);
                     assertTrue(within(e.getTsval(), 100, 119), "the crafted SYN's TSval: " + e);
+                    assertProvenSynDrop(e);
                 }
             }
         } finally {
             GlobalSysctl.set("net/ipv4/tcp_max_syn_backlog", saved);
         }
+    }
+
+    /**
+     * A crafted SYN that tcp_conn_request dropped, on 4.9 (BCC): its options and headers, the
+     * namespace's tcp_syncookies (per namespace since 4.6; tcp_max_syn_backlog is global before 4.15
+     * and not read), and this CPU's ListenDrops rising by one over the call.
+     */
+    private static void assertProvenSynDrop(DropEvent e) throws Exception {
+        assertTrue(e.hasSyncookies(), "tcp_syncookies read from the namespace: " + e);
+        assertEquals(0, e.getSyncookies(), e.toString());
+        CraftedSynProof.assertCraftedSyn(e);
+        CraftedSynProof.assertListenDropsRoseByOne(e);
     }
 
     /** n crafted SYNs from distinct ports that never complete; the server namespace's counter deltas. */

@@ -76,6 +76,7 @@ final class ProbeScenarios {
                 assertTrue(e.getAcceptQueueLen() > e.getAcceptQueueMax(), "queue was over its limit: " + e);
                 assertEquals(t.clientAddress().getHostAddress(), e.getSrcAddr());
                 assertEquals(l.port(), e.getDstPort());
+                io.syndrop.demo.CraftedSynProof.assertSynOrFinalAck(e);
             }
         }
     }
@@ -99,6 +100,7 @@ final class ProbeScenarios {
                     assertEquals(expectedProbe(mode), e.getProbe());
                     assertTrue(e.getSynQueueLen() >= 6, "SYN queue over 3/4 of 8: " + e);
                     assertTrue(e.getTsval() >= 100 && e.getTsval() < 120, "the crafted SYN's TSval: " + e);
+                    assertProvenSynDrop(e, 0, 8);
                 }
             }
         }
@@ -118,6 +120,9 @@ final class ProbeScenarios {
                 assertEquals(delta.getOrDefault("TcpExt:TCPReqQFullDrop", 0L), count(events, Reason.SYN_QUEUE_FULL),
                         "each TCPReqQFullDrop is a SYN_QUEUE_FULL event: " + events);
                 assertEquals(drops, count(events, Reason.SYN_QUEUE_FULL));
+                for (DropEvent e : events) {
+                    assertProvenSynDrop(e, 0, -1);
+                }
                 namedOnceResolved(rec, t.server().inode(), events, Reason.SYN_QUEUE_FULL,
                         () -> synBurst(t, c, l.port(), 43100, 3, 600));
             }
@@ -169,9 +174,25 @@ final class ProbeScenarios {
                             "the SYN queue was full as well: " + e);
                     assertTrue(e.getAcceptQueueLen() > e.getAcceptQueueMax(), "accept queue over its limit: " + e);
                     assertTrue(e.getTsval() >= 900 && e.getTsval() < 906, "one of the last burst's SYNs: " + e);
+                    assertProvenSynDrop(e, 2, -1);
                 }
             }
         }
+    }
+
+    /**
+     * A crafted SYN that tcp_conn_request dropped: its options and headers, the namespace's
+     * tcp_syncookies (and tcp_max_syn_backlog unless {@code backlog < 0}), and this CPU's
+     * ListenDrops rising by exactly one over the call (the proof that this call dropped it).
+     */
+    private static void assertProvenSynDrop(DropEvent e, int syncookies, int backlog) throws Exception {
+        assertTrue(e.hasSyncookies(), "tcp_syncookies read from the listener's namespace: " + e);
+        assertEquals(syncookies, e.getSyncookies(), e.toString());
+        if (backlog >= 0) {
+            assertEquals(backlog, e.getMaxSynBacklog(), "tcp_max_syn_backlog of the namespace: " + e);
+        }
+        io.syndrop.demo.CraftedSynProof.assertCraftedSyn(e);
+        io.syndrop.demo.CraftedSynProof.assertListenDropsRoseByOne(e);
     }
 
     /** Waits until the listener's accept queue (ss Recv-Q) holds n connections. */
@@ -210,6 +231,7 @@ final class ProbeScenarios {
                 assertEquals(tw.lastClientTsVal(), Integer.toUnsignedLong(e.getCachedTs()));
                 assertEquals(expectedProbe(mode), e.getProbe());
                 assertEquals(t.clientAddress().getHostAddress(), e.getSrcAddr());
+                io.syndrop.demo.CraftedSynProof.assertCraftedSyn(e);
             }
         }
     }
@@ -243,6 +265,10 @@ final class ProbeScenarios {
             assertEquals(5L, Nstat.read(t.server()).minus(before).get("Tcp:OutRsts"));
             assertEquals(5, count(events, Reason.KERNEL_REASON), events.toString());
             assertTrue(events.stream().allMatch(e -> e.getKernelReason().equals("NO_SOCKET")), events.toString());
+            for (DropEvent e : events) {
+                io.syndrop.demo.CraftedSynProof.assertPacketIsTheEvents(e);
+                assertTrue(e.hasSyncookies(), "the device's namespace settings, without a listener: " + e);
+            }
         }
     }
 

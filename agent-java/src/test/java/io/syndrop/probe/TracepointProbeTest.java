@@ -170,7 +170,7 @@ class TracepointProbeTest {
     private void fullRingBufferReconciles(EventEnricher enricher) throws Exception {
         int n = 120;
         try (Topology t = Topology.pair().build();
-             // 4 KiB holds about 30 records; nothing drains while the SYNs arrive.
+             // 4 KiB holds about 15 records of 264 bytes; nothing drains while the SYNs arrive.
              ProbeRecorder rec = ProbeRecorder.start(AttachMode.TRACEPOINT, t.server().inode(), 4096, false, enricher)) {
             Nstat before = Nstat.read(t.server());
             for (int i = 0; i < n; i++) {
