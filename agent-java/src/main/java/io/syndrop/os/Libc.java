@@ -52,11 +52,16 @@ public interface Libc extends Library {
 
     int close(int fd) throws LastErrorException;
 
+<<<<<<< ours
     /** if_indextoname(3): the name of interface {@code ifindex} in the calling thread's network
      * namespace into {@code name} (IF_NAMESIZE bytes), or null (ENXIO: no such device). */
     Pointer if_indextoname(int ifindex, byte[] name);
 
     int IF_NAMESIZE = 16;
+=======
+    /** isatty(3): 1 when fd is a terminal (watch draws its storm block in place only then), else 0. */
+    int isatty(int fd);
+>>>>>>> theirs
 
     /** For fds whose close cannot fail in a way the caller could act on (cleanup paths). */
     static void closeQuietly(int fd) {

@@ -32,11 +32,21 @@ public interface KernelProbe extends AutoCloseable {
     List<ProbeSession.ProgramStats> programs();
 
     /**
+<<<<<<< ours
      * The kernel's allow-list of network namespaces for a workload filter, when the programs were
      * loaded with one (the filter named pods, containers or processes); empty otherwise.
      */
     default Optional<NetnsAllowList> workloadNetns() {
         return Optional.empty();
+=======
+     * Copies the storm map's entries (bpf/syndrop_storm.h struct syndrop_storm_entry, cumulative since
+     * attach) into buf (direct, little-endian), after moving the map's epoch to now (written into
+     * epochNs[0], CLOCK_MONOTONIC). Returns the number of entries, or -1 when this probe keeps no
+     * storm map (summaries off). Safe to call from another thread while one drains.
+     */
+    default int readStorm(ByteBuffer buf, long[] epochNs) {
+        return -1;
+>>>>>>> theirs
     }
 
     @Override

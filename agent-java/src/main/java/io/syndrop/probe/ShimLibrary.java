@@ -20,9 +20,13 @@ interface ShimLibrary extends Library {
 
     int syndrop_loaded_config(Pointer handle, LoadedConfig out, int len);
 
+<<<<<<< ours
     int syndrop_workload_update(Pointer handle, long[] inos, int n, int allow);
 
     int syndrop_workload_list(Pointer handle, long[] buf, int max);
+=======
+    int syndrop_storm_read(Pointer handle, ByteBuffer buf, int maxEntries, com.sun.jna.ptr.LongByReference epochNs);
+>>>>>>> theirs
 
     void syndrop_close(Pointer handle);
 
