@@ -29,10 +29,10 @@ public final class ContainerRuntimeOptions {
             + "runtime API calls; events carry the listener inode and netns only, and the workload filters match nothing)")
     boolean noIdentity;
 
-    /** The identity stage for these sockets, or none with --no-identity. */
-    public EventEnricher enricher() {
+    /** The identity stage for these sockets, or none with --no-identity; its warnings go to {@code err}. */
+    public EventEnricher enricher(java.io.PrintStream err) {
         ContainerRuntimeSockets s = sockets();
-        return noIdentity ? EventEnricher.NONE : IdentityStage.forNode(s);
+        return noIdentity ? EventEnricher.NONE : IdentityStage.forNode(s, err);
     }
 
     /** The sockets, or null with --no-identity (nothing to resolve). */

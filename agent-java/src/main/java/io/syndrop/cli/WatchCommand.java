@@ -124,7 +124,7 @@ public final class WatchCommand implements Command {
 
         EventPrinter printer = new EventPrinter(json, out, err);
         printer.printHeader();
-        EventEnricher enricher = runtimes.enricher();
+        EventEnricher enricher = runtimes.enricher(err);
         IdentityStage.reduceInKernel(enricher, filter.workload(), plan.session().workloadNetns());
         LiveProbe probe = attach.start(node, node, boot, enricher, printer);
         try (probe;

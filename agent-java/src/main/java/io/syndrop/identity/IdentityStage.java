@@ -109,7 +109,12 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
 
     /** The node's /proc and its container runtimes at these sockets. */
     public static IdentityStage forNode(ContainerRuntimeSockets sockets) {
-        return start(RuntimeContainerLookup.open(sockets), line -> System.err.println("syndrop: " + line));
+        return forNode(sockets, System.err);
+    }
+
+    /** The node's /proc and its container runtimes at these sockets, warnings to {@code err}. */
+    public static IdentityStage forNode(ContainerRuntimeSockets sockets, java.io.PrintStream err) {
+        return start(RuntimeContainerLookup.open(sockets), line -> err.println("syndrop: " + line));
     }
 
     /** The node's /proc. */
@@ -202,6 +207,7 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
                 gone.removeAll(want);
                 k.map().disallow(gone);
                 k.map().allow(add);
+                nameNow(add);
                 boolean first = kernelReported == null;
                 inKernel = want;
                 // Said when it changes (pods come and go rarely): what the kernel lets through now.
@@ -215,6 +221,21 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
             } catch (RuntimeException e) {
                 warn.accept("workload filter: updating the kernel's namespace map failed: " + e.getMessage()
                         + "; it keeps the namespaces it had, retried in " + KERNEL_FILTER_REFRESH.toSeconds() + " s");
+            }
+        }
+    }
+
+    /**
+     * The namespaces the kernel starts to pass are named before their first drop: a drop there
+     * matches the workload filter only once its owner is known, and a closed-port or TIME-WAIT drop
+     * has no listener to name it by, so without this the first drops of a pod just let through would
+     * be cut in Java. Asked the same way as for a drop, so both give the same owner.
+     */
+    private void nameNow(Set<Long> netns) {
+        for (long ns : netns) {
+            if (byNetns.getIfPresent(ns) == null) {
+                netnsNotFound.invalidate(ns);
+                resolveNetns(ns);
             }
         }
     }

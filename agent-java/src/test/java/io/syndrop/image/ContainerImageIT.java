@@ -350,12 +350,10 @@ class ContainerImageIT {
                 Shell.run(List.of("chgrp", Integer.toString(SyndropImage.UID), socket.toString())).orThrow();
                 try (JarProcess named = JarProcess.startCommand(agentContainer("sock-" + IDS.incrementAndGet(), documented(),
                         null, "watch", "--json", "--pod", "shop/web", "--duration", "20s"))) {
-                    named.awaitStderr(l -> l.startsWith("attached: "), WAIT);
-                    Thread.sleep(1500);
+                    // from this line on the kernel passes the pod's namespace, already named: every drop there shows
+                    awaitStderrContains(named, "the kernel passes the drops of 1 network namespace(s) now [" + pod.inode() + "]");
                     Nstat before = Nstat.read(pod);
-                    refuseClosedPort(pod, 1);
-                    Thread.sleep(1500); // the first names the namespace; the later ones match --pod
-                    refuseClosedPort(pod, 3);
+                    refuseClosedPort(pod, 4);
                     // drops in a namespace no workload owns: the kernel must keep them
                     long otherRsts;
                     try (io.syndrop.demo.Netns other = io.syndrop.demo.Netns.create("otherns")) {
@@ -364,7 +362,7 @@ class ContainerImageIT {
                         otherRsts = Nstat.read(other).minus(otherBefore).get("Tcp:OutRsts");
                     }
                     long rsts = Nstat.read(pod).minus(before).get("Tcp:OutRsts");
-                    List<JsonObject> shown = drops(named, pod.inode(), 3);
+                    List<JsonObject> shown = drops(named, pod.inode(), 4);
                     for (JsonObject o : shown) {
                         assertEquals("shop", o.get("podNamespace").getAsString(), o.toString());
                         assertEquals("web", o.get("podName").getAsString(), o.toString());
@@ -387,6 +385,14 @@ class ContainerImageIT {
                 Shell.run(Duration.ofSeconds(30), engines.ctrCommandIn("k8s.io", "container", "rm", web));
             }
         }
+    }
+
+    private static void awaitStderrContains(JarProcess p, String text) throws InterruptedException {
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (!p.stderrSoFar().contains(text) && System.nanoTime() < end && p.process().isAlive()) {
+            Thread.sleep(50);
+        }
+        assertTrue(p.stderrSoFar().contains(text), "stderr says \"" + text + "\": " + p.stderrSoFar());
     }
 
     /** n SYNs to a closed port (8081) on the namespace's loopback, each refused with an RST. */

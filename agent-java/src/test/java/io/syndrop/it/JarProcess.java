@@ -156,7 +156,7 @@ public final class JarProcess implements AutoCloseable {
             }
         }
         throw new AssertionError("no expected line on " + what + " within " + timeout + "; saw " + seen
-                + "; stderr: " + allErr + (process.isAlive() ? "" : "; exit code " + process.exitValue()));
+                + "; stderr: " + stderrSoFar() + (process.isAlive() ? "" : "; exit code " + process.exitValue()));
     }
 
     /**
@@ -194,7 +194,9 @@ public final class JarProcess implements AutoCloseable {
     }
 
     public String stderrSoFar() {
-        return String.join("\n", allErr);
+        synchronized (allErr) { // a synchronized list's iteration is the caller's to guard
+            return String.join("\n", allErr);
+        }
     }
 
     /** SIGKILL: no shutdown hook runs, nothing is flushed. */
