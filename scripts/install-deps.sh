@@ -8,7 +8,8 @@ BUILD_PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make gcc pkg-con
 TEST_PKGS=(iproute2 iptables kmod busybox-static qemu-system-x86 rsyslog tcpdump bpftrace
            libbpfcc libbpfcc-dev linux-headers-amd64 linux-perf procps rsyslog-gnutls openssl
            systemd util-linux lintian
-           containerd runc docker.io umoci libcap2-bin python3)  # containers: the image, identity tests
+           containerd runc docker.io umoci libcap2-bin python3  # containers: the image, identity tests
+           tshark)  # reads back the pcapng files watch/agent --pcap and the pcapng sink write
 
 # The JDK, Maven and Node are often installed some other way (a vendor JDK, SDKMAN, NodeSource,
 # a tarball): judge them by the command on PATH, and add Debian's package only when it is absent.
@@ -46,6 +47,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   echo "syndrop: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
+  # wireshark-common asks whether non-root users may capture (a setuid dumpcap): they may not.
+  if printf '%s\n' "${missing[@]}" | grep -qx tshark; then
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+  fi
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PackageLayoutTest {
     /** Layers that everything else builds on; they must stay usable without the runtimes above. */
     static final String[] LOWER = {"io.syndrop.os..", "io.syndrop.event..", "io.syndrop.probe..",
-            "io.syndrop.bcc..", "io.syndrop.filter..", "io.syndrop.format..", "io.syndrop.input.."};
+            "io.syndrop.bcc..", "io.syndrop.filter..", "io.syndrop.format..", "io.syndrop.input..", "io.syndrop.pcap.."};
     static final String[] UPPER = {"io.syndrop.cli..", "io.syndrop.agent..", "io.syndrop.collector..",
             "io.syndrop.sink..", "io.syndrop.wire..", "io.syndrop.doctor..", "io.syndrop.demo.."};
 

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -46,6 +47,7 @@ public final class EventPipeline implements AutoCloseable {
     private final LiveFanout live;
     private final Thread batcher;
     private volatile boolean stopping;
+    private volatile Consumer<DropEvent> spooledTap;
     private long nextSeq = 1;
     // Records accepted by offer*() and not yet spooled or counted lost.
     private final java.util.concurrent.atomic.AtomicLong inPipeline = new java.util.concurrent.atomic.AtomicLong();
@@ -307,6 +309,10 @@ public final class EventPipeline implements AutoCloseable {
             if (live != null && live.viewers() > 0) {
                 publishLive();
             }
+            Consumer<DropEvent> t = spooledTap;
+            if (t != null) {
+                handSpooled(t);
+            }
             return;
         }
         int dropped = dropBatch(items, losses, "spool full (" + spool.bytes() + " bytes)");
@@ -347,6 +353,26 @@ public final class EventPipeline implements AutoCloseable {
             if (sk.records() > 0) {
                 spoolSkippedRecords.add(sk.records());
                 addPending(LossRecord.Stage.AGENT_SPOOL, sk.records(), sk.detail());
+            }
+        }
+    }
+
+    /**
+     * Also hands every event that reached the spool, with its sequence number, agent id and node,
+     * to {@code tap} (on the batcher thread: the tap must not block; {@code agent --pcap} queues it).
+     */
+    public void tapSpooled(Consumer<DropEvent> tap) {
+        this.spooledTap = tap;
+    }
+
+    private void handSpooled(Consumer<DropEvent> t) {
+        for (int i = 0; i < records.size(); i++) {
+            if (records.get(i) instanceof DropEvent e) {
+                DropEvent.Builder eb = e.toBuilder().setSeq(records.seqOf(i)).setAgentId(agentId).setAgentBoot(boot);
+                if (eb.getNode().isEmpty()) {
+                    eb.setNode(node);
+                }
+                t.accept(eb.build());
             }
         }
     }

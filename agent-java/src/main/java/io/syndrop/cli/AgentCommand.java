@@ -8,6 +8,7 @@ import io.syndrop.wire.CollectorChannel;
 import io.syndrop.agent.EventSource;
 import io.syndrop.os.NetnsTarget;
 import io.syndrop.os.NodeIdentity;
+import io.syndrop.pcap.PcapRecorder;
 import io.syndrop.probe.AgentCapabilities;
 import io.syndrop.probe.AttachMode;
 import io.syndrop.probe.ProbeException;
@@ -124,6 +125,9 @@ public final class AgentCommand implements Command, ConfiguredCommand {
     String backend;
 
     @Mixin
+    PcapOptions pcap = new PcapOptions();
+
+    @Mixin
     FilterOptions filters = new FilterOptions();
 
     @Mixin
@@ -210,6 +214,7 @@ public final class AgentCommand implements Command, ConfiguredCommand {
         forced = WatchCommand.backend(backend);
         ring = WatchCommand.ringbufBytes(ringbufBytes);
         filter = filters.filter();
+        pcap.validate();
     }
 
     @Override
@@ -228,6 +233,15 @@ public final class AgentCommand implements Command, ConfiguredCommand {
         Metrics metrics = new Metrics();
         MetricsServer ms = metricsListen == null ? null : new MetricsServer(metricsListen.socketAddress(), metrics);
         Agent agent = new Agent(cfg, kafka, metrics);
+        PcapRecorder recorder = pcap.open(new PcapRecorder.Counts(
+                metrics.counter("syndrop_agent_pcap_packets_total", "Dropped segments queued and written to the --pcap file."),
+                metrics.counter("syndrop_agent_pcap_without_headers_total",
+                        "Events not written to the --pcap file: the attach mode captured no headers for them."),
+                metrics.counter("syndrop_agent_pcap_lost_total", "Events lost for the --pcap file (its queue full: the disk too slow; or a failed write).")));
+        if (recorder != null) {
+            // After the spool: the packets' comments carry the sequence numbers the collector sees.
+            agent.pipeline().tapSpooled(recorder::offer);
+        }
         err.println("syndrop agent: id " + cfg.agentId() + " boot " + agent.pipeline().boot() + " -> "
                 + (ch != null ? ch.target() + (insecure ? " (plaintext)" : " (TLS)") : agent.kafkaPublisher().describe()) + ", spool " + cfg.spoolDir()
                 + (agent.watchPort() > 0 ? ", watch on port " + agent.watchPort() : "")
@@ -235,7 +249,7 @@ public final class AgentCommand implements Command, ConfiguredCommand {
         CountDownLatch stop = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stop.countDown();
-            shutdown(source, agent, ms);
+            shutdown(source, agent, ms, recorder, err);
         }, "syndrop-agent-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         source.start(agent.pipeline());
@@ -250,14 +264,14 @@ public final class AgentCommand implements Command, ConfiguredCommand {
             }
             err.println("syndrop agent: replay finished and acknowledged (" + metrics.value(kafka == null ? "syndrop_agent_acknowledged_total" : "syndrop_agent_kafka_acknowledged_total") + " records)");
             Runtime.getRuntime().removeShutdownHook(hook);
-            shutdown(source, agent, ms);
+            shutdown(source, agent, ms, recorder, err);
             return 0;
         }
         if (duration == null) {
             stop.await();
         } else if (!stop.await(duration.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
             Runtime.getRuntime().removeShutdownHook(hook);
-            shutdown(source, agent, ms);
+            shutdown(source, agent, ms, recorder, err);
         }
         return 0;
     }
@@ -291,7 +305,7 @@ public final class AgentCommand implements Command, ConfiguredCommand {
                 runtimes.socketsOrNone());
     }
 
-    private static void shutdown(EventSource source, Agent agent, MetricsServer ms) {
+    private static void shutdown(EventSource source, Agent agent, MetricsServer ms, PcapRecorder recorder, PrintStream err) {
         if (ms != null) {
             ms.markNotReady();
         }
@@ -304,6 +318,14 @@ public final class AgentCommand implements Command, ConfiguredCommand {
             agent.close();
         } catch (Exception ignored) {
             // the spool keeps what was not acknowledged
+        }
+        if (recorder != null) {
+            try {
+                recorder.close();
+                err.println("syndrop agent: pcap: " + recorder.summary());
+            } catch (Exception e) {
+                err.println("syndrop agent: pcap: closing " + recorder.file().path() + " failed: " + e.getMessage());
+            }
         }
         if (ms != null) {
             ms.close();

@@ -29,6 +29,7 @@ import io.syndrop.input.UsageException;
                 "Sinks (--sink, repeatable):",
                 "  json:FILE[?max-bytes=100M&max-age=1h]   JSON lines, fsynced, rotated",
                 "  json:-                                  JSON lines on stdout",
+                "  pcapng:FILE[?max-bytes=100M&max-age=1h&max-total=1G]   dropped segments as pcapng, fsynced, rotated (docs/pcap.md)",
                 "  syslog+tcp://H:P                        RFC 5424 + CEF, RFC 6587 octet counting",
                 "  syslog+tls://H:P[?ca=FILE&cert=FILE&key=FILE]   the same over TLS (RFC 5425)",
                 "  syslog+udp://H:P                        RFC 5424 + CEF, one datagram per event",

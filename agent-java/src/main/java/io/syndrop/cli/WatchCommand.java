@@ -6,6 +6,7 @@ import io.syndrop.event.EventEnricher;
 import io.syndrop.filter.EventFilter;
 import io.syndrop.identity.IdentityStage;
 import io.syndrop.os.NodeIdentity;
+import io.syndrop.pcap.PcapRecorder;
 import io.syndrop.probe.AttachMode;
 import io.syndrop.probe.AgentCapabilities;
 import io.syndrop.probe.AttachPlanner;
@@ -50,6 +51,9 @@ public final class WatchCommand implements Command {
     @Mixin
     ContainerRuntimeOptions runtimes = new ContainerRuntimeOptions();
 
+    @Mixin
+    PcapOptions pcap = new PcapOptions();
+
     @Option(names = "--ringbuf-bytes", paramLabel = "N", converter = OptionConverters.SizeValue.class,
             description = "kernel ring buffer size, a power of two from 4K to 1G (default 4194304)")
     Long ringbufBytes;
@@ -71,6 +75,7 @@ public final class WatchCommand implements Command {
         ring = ringbufBytes(ringbufBytes);
         filter = filters.filter();
         runtimes.sockets(); // a blank socket path is refused before anything starts
+        pcap.validate();
     }
 
     @Override
@@ -107,6 +112,9 @@ public final class WatchCommand implements Command {
                     : "no eBPF attach mode works here; falling back to counters")
                     + ": one line per change of a listener counter, no per-drop detail");
             err.println("syndrop watch: " + BlindSpots.of(AttachMode.COUNTERS));
+            if (pcap.given()) {
+                err.println("syndrop watch: --pcap writes nothing in counters mode: it sees no packets");
+            }
             try (CounterFeed feed = everywhere
                     ? CounterFeed.countersOnlyEverywhere(Duration.ofSeconds(1), origin, json, out, err)
                     : CounterFeed.countersOnly(counterTargets, Duration.ofSeconds(1), origin, json, out)) {
@@ -126,8 +134,24 @@ public final class WatchCommand implements Command {
         printer.printHeader();
         EventEnricher enricher = runtimes.enricher(err);
         IdentityStage.reduceInKernel(enricher, filter.workload(), plan.session().workloadNetns());
-        LiveProbe probe = attach.start(node, node, boot, enricher, printer);
-        try (probe;
+        PcapRecorder recorder = pcap.open(PcapRecorder.Counts.fresh());
+        if (recorder != null) {
+            // Ctrl-C or SIGTERM ends the JVM before the end of this method: write what is queued first.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    if (recorder.closeFirst()) {
+                        err.println("syndrop watch: pcap: " + recorder.summary());
+                    }
+                } catch (java.io.IOException e) {
+                    err.println("syndrop watch: pcap: " + e.getMessage());
+                }
+                err.flush();
+            }, "syndrop-pcap-close"));
+        }
+        LiveProbe probe = attach.start(node, node, boot, enricher, printer,
+                recorder == null ? null : new PcapOptions.Tap(recorder));
+        try (PcapRecorder closedLast = recorder;
+             probe;
              CounterFeed gap = plan.mode() != AttachMode.TRACEPOINT ? new CounterFeed()
                      : everywhere ? CounterFeed.listenDropGapEverywhere(GAP_INTERVAL, origin, printer, err)
                      : CounterFeed.listenDropGap(counterTargets, GAP_INTERVAL, origin, printer, err)) {
@@ -141,6 +165,11 @@ public final class WatchCommand implements Command {
         // What the kernel delivered, before Java's filter: with filters the kernel applies, the two agree.
         err.println("syndrop watch: " + printer.shown() + " drop(s) shown of " + probe.drained()
                 + " the kernel delivered, " + printer.lost() + " lost in the kernel ring buffer");
+        if (recorder != null) {
+            if (recorder.closeFirst()) {
+                err.println("syndrop watch: pcap: " + recorder.summary());
+            }
+        }
         return 0;
     }
 

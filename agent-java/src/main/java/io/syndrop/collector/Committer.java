@@ -74,6 +74,7 @@ final class Committer implements AutoCloseable {
             String l = Metrics.label("sink", s.name());
             written.put(s.name(), metrics.counter("syndrop_collector_written_total", l, "Records written and flushed by a sink."));
             health.put(s.name(), new SinkHealth(s.name(), metrics));
+            s.registerMetrics(metrics);
             s.recover(state.checkpoint(s.name()));
             // Where a failed group rolls back to; without stored state that is where the sink is now.
             committed.put(s.name(), s.checkpoint());

@@ -1,5 +1,6 @@
 package io.syndrop.sink;
 
+import io.syndrop.metrics.Metrics;
 import io.syndrop.proto.v1.WatchItem;
 import java.io.IOException;
 import java.util.List;
@@ -19,6 +20,9 @@ public interface Sink extends AutoCloseable {
      * that is down fails before the others are written and rolled back.
      */
     default void prepare() throws IOException {}
+
+    /** Registers the sink's own metrics (labelled with its name), if it has any; called once by the collector. */
+    default void registerMetrics(Metrics metrics) {}
 
     void write(List<WatchItem> items) throws IOException;
 

@@ -4,6 +4,7 @@ import io.syndrop.input.Durations;
 import io.syndrop.input.Sizes;
 import io.syndrop.input.UsageException;
 import io.syndrop.kafka.KafkaSettings;
+import io.syndrop.pcap.PcapngFile;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -18,6 +19,8 @@ import java.util.Map;
  * Parses `--sink` specifications:
  * <ul>
  * <li>{@code json:FILE[?max-bytes=N&max-age=DURATION]} and {@code json:-} (stdout)</li>
+ * <li>{@code pcapng:FILE[?max-bytes=N&max-age=DURATION&max-total=N]} (also {@code pcapng:///FILE}): the
+ *     dropped segments as pcapng, rotated like the JSON file, at most max-total bytes of files kept</li>
  * <li>{@code syslog+tcp://HOST:PORT}, {@code syslog+udp://HOST:PORT},
  *     {@code syslog+tls://HOST:PORT[?ca=FILE&cert=FILE&key=FILE]}, each with an optional
  *     {@code timeout=DURATION} (default 30s) after which a write or acknowledgement that makes
@@ -65,6 +68,9 @@ public final class Sinks {
             }
             return new JsonFileSink(rest.equals("-") ? null : Path.of(rest), stdout, ecs, maxBytes, maxAge);
         }
+        if (spec.startsWith("pcapng:")) {
+            return pcapng(spec);
+        }
         if (spec.startsWith("syslog+")) {
             URI u;
             try {
@@ -100,8 +106,47 @@ public final class Sinks {
                     q.containsKey("cert") ? Path.of(q.get("cert")) : null,
                     q.containsKey("key") ? Path.of(q.get("key")) : null, timeout);
         }
-        throw new UsageException("--sink " + spec + ": expected json:FILE, json:-, syslog+tcp://H:P, syslog+tls://H:P, syslog+udp://H:P"
+        throw new UsageException("--sink " + spec + ": expected json:FILE, json:-, pcapng:FILE, syslog+tcp://H:P, syslog+tls://H:P, syslog+udp://H:P"
                 + " or kafka://H:P/TOPIC");
+    }
+
+    private static Sink pcapng(String spec) throws IOException {
+        String rest = spec.substring("pcapng:".length());
+        if (rest.startsWith("//")) {
+            rest = rest.substring(2); // pcapng:///var/log/x.pcapng, the URI form
+        }
+        Map<String, String> q = new LinkedHashMap<>();
+        int qm = rest.indexOf('?');
+        if (qm >= 0) {
+            q = query(spec, rest.substring(qm + 1));
+            rest = rest.substring(0, qm);
+        }
+        if (rest.isEmpty() || rest.equals("-")) {
+            throw new UsageException("--sink " + spec + ": needs a file name, e.g. pcapng:/var/log/syndrop/drops.pcapng");
+        }
+        long maxBytes = 0;
+        long maxTotal = 0;
+        Duration maxAge = null;
+        for (Map.Entry<String, String> e : q.entrySet()) {
+            switch (e.getKey()) {
+                case "max-bytes" -> maxBytes = parseBytes(spec, e.getValue());
+                case "max-age" -> maxAge = Durations.parse("--sink " + spec + " max-age", e.getValue());
+                case "max-total" -> maxTotal = parseBytes(spec, e.getValue());
+                default -> throw new UsageException("--sink " + spec + ": unknown parameter '" + e.getKey() + "' (max-bytes, max-age, max-total)");
+            }
+        }
+        return new PcapngSink(Path.of(rest), pcapBounds("--sink " + spec, maxBytes, maxAge, maxTotal));
+    }
+
+    /** Rotation and total bound of a pcapng file, checked: a total bound needs rotation, and room for one whole file. */
+    public static PcapngFile.Bounds pcapBounds(String what, long maxBytes, Duration maxAge, long maxTotal) {
+        if (maxTotal > 0 && maxBytes <= 0 && (maxAge == null || maxAge.isZero())) {
+            throw new UsageException(what + ": max-total needs max-bytes or max-age (only rotated files can be deleted to keep it)");
+        }
+        if (maxTotal > 0 && maxBytes > maxTotal) {
+            throw new UsageException(what + ": max-bytes (" + maxBytes + ") must not exceed max-total (" + maxTotal + ")");
+        }
+        return new PcapngFile.Bounds(maxBytes, maxAge, maxTotal);
     }
 
     private static Sink kafka(String spec, boolean ecs, KafkaSettings security) throws IOException {

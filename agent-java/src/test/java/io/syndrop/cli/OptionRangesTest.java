@@ -35,6 +35,18 @@ class OptionRangesTest {
     }
 
     @Test
+    void pcapBoundsOfWatchAndAgent(@TempDir Path tmp) {
+        String f = tmp.resolve("d.pcapng").toString();
+        String[] agent = {"agent", "--collector", "127.0.0.1:9", "--insecure", "--spool-dir", tmp.resolve("spool").toString(), "--duration", "1s"};
+        for (String[] base : new String[][] {{"watch", "--duration", "1s"}, agent}) {
+            usageError("--pcap-max-bytes", concat(base, "--pcap", f, "--pcap-max-bytes", "1K"));
+            usageError("--pcap-max-total", concat(base, "--pcap", f, "--pcap-max-bytes", "8M", "--pcap-max-total", "4M"));
+            usageError("--pcap-max-bytes and --pcap-max-total need --pcap", concat(base, "--pcap-max-bytes", "8M"));
+            usageError("--sink", "collect", "--listen", "127.0.0.1:0", "--insecure", "--sink", "pcapng:" + f + "?max-total=1M");
+        }
+    }
+
+    @Test
     void watchDoctorCountersDemoCollect() {
         usageError("--duration", "watch", "--duration", "-5s");
         usageError("--backend", "watch", "--backend", "ebpf");
