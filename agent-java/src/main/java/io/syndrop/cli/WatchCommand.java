@@ -150,8 +150,10 @@ public final class WatchCommand implements Command {
         }
         LiveProbe probe = attach.start(node, node, boot, enricher, printer,
                 recorder == null ? null : new PcapOptions.Tap(recorder));
-        try (PcapRecorder closedLast = recorder;
-             probe;
+        // The recorder is not a resource here: closing it with the probe would leave closeFirst()
+        // below false and its summary line unsaid; an exception on the way ends the JVM, and the
+        // shutdown hook above closes it then.
+        try (probe;
              CounterFeed gap = plan.mode() != AttachMode.TRACEPOINT ? new CounterFeed()
                      : everywhere ? CounterFeed.listenDropGapEverywhere(GAP_INTERVAL, origin, printer, err)
                      : CounterFeed.listenDropGap(counterTargets, GAP_INTERVAL, origin, printer, err)) {
