@@ -320,9 +320,10 @@ static __always_inline u64 sd_socket_ino(struct sock *sk)
 	bpf_probe_read(&sock, sizeof(sock), &sk->sk_socket);
 	if (!sock)
 		return 0;
-	/* the arithmetic of container_of spelled out: 5.10's container_of is a statement expression
-	 * with a type check that BCC's clang rejects as bpf_probe_read's argument */
-	struct socket_alloc *sa = (struct socket_alloc *)((char *)sock - offsetof(struct socket_alloc, socket));
+	/* container_of's arithmetic spelled out, with the compiler's own offsetof (no header needed):
+	 * 5.10's container_of is a statement expression with a type check that BCC's clang refuses
+	 * inside bpf_probe_read's argument */
+	struct socket_alloc *sa = (struct socket_alloc *)((char *)sock - __builtin_offsetof(struct socket_alloc, socket));
 	bpf_probe_read(&ino, sizeof(ino), &sa->vfs_inode.i_ino);
 	return ino;
 }
