@@ -57,6 +57,8 @@ public interface Libc extends Library {
     Pointer if_indextoname(int ifindex, byte[] name);
 
     int IF_NAMESIZE = 16;
+    /** isatty(3): 1 when fd is a terminal (watch draws its storm block in place only then), else 0. */
+    int isatty(int fd);
 
     /** For fds whose close cannot fail in a way the caller could act on (cleanup paths). */
     static void closeQuietly(int fd) {
