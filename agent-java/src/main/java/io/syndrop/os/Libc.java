@@ -80,6 +80,9 @@ public interface Libc extends Library {
 
     int setenv(String name, String value, int overwrite);
 
+    /** getenv(3): what native code (libbcc) sees, including setenv(3) calls Java's System.getenv never shows. */
+    String getenv(String name);
+
     int unsetenv(String name);
 
     long syscall(long number);
