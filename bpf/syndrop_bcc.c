@@ -325,7 +325,10 @@ static __always_inline u64 sd_socket_ino(struct sock *sk)
 	bpf_probe_read(&sock, sizeof(sock), &sk->sk_socket);
 	if (!sock)
 		return 0;
-	bpf_probe_read(&ino, sizeof(ino), &container_of(sock, struct socket_alloc, socket)->vfs_inode.i_ino);
+	/* the arithmetic of container_of spelled out: 5.10's container_of is a statement expression
+	 * with a type check that BCC's clang rejects as bpf_probe_read's argument */
+	struct socket_alloc *sa = (struct socket_alloc *)((char *)sock - offsetof(struct socket_alloc, socket));
+	bpf_probe_read(&ino, sizeof(ino), &sa->vfs_inode.i_ino);
 	return ino;
 }
 

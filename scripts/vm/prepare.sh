@@ -8,17 +8,22 @@
 #   scripts/vm/prepare.sh [--with-headers]
 #     --with-headers  also install linux-headers-<release> on the host (BCC inside the VM compiles
 #                     against them through the shared root; needs root)
+#   scripts/vm/prepare.sh --pin NAME [--with-headers]
+#     --pin NAME      a Debian kernel of another suite pinned in scripts/vm/kernels/NAME.pin (e.g.
+#                     debian-5.10, debian-6.12), fetched by fetch-debian-kernel.sh with checked
+#                     sha256 sums; its headers are unpacked into the cache (--with-headers is moot)
 #   SYNDROP_VM_KERNEL_PKG=linux-image-6.1.0-NN-amd64 pins the package instead of asking apt.
 # Braces: bash parses the whole script before running it, so editing it mid-run is safe.
 {
 set -euo pipefail
 
-with_headers=0
-for a in "$@"; do
-  case "$a" in
-    --with-headers) with_headers=1 ;;
+with_headers=0 pin_name=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --with-headers) with_headers=1; shift ;;
+    --pin) pin_name=${2:?--pin needs a name like debian-5.10}; shift 2 ;;
     -h|--help) awk 'NR>1 && /^#/ {sub(/^# ?/, ""); print; next} NR>1 {exit}' "$0"; exit 0 ;;
-    *) echo "prepare.sh: unknown option '$a' (only --with-headers)" >&2; exit 2 ;;
+    *) echo "prepare.sh: unknown option '$1' (--with-headers, --pin NAME)" >&2; exit 2 ;;
   esac
 done
 
@@ -28,9 +33,17 @@ die() { say "$*"; exit 1; }
 cache_root="${SYNDROP_CACHE:-${HOME:-/root}/.cache/syndrop}/vm"
 mkdir -p "$cache_root"
 
-# Modules the initramfs loads, in this order, to reach the host root over virtio 9p.
-BOOT_MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
-              netfs fscache 9pnet 9pnet_virtio 9p)
+# Modules the initramfs needs to reach the host root over virtio 9p. What they depend on differs
+# per kernel (5.10: fscache, no netfs; 6.1: netfs and fscache; virtio_pci_*_dev from 5.14), so
+# the load order comes from the package's own modules.dep (modprobe --show-depends), not a list.
+BOOT_MODULES=(virtio_pci 9pnet_virtio 9p)
+here=$(cd "$(dirname "$0")" && pwd)
+pin=""
+if [ -n "$pin_name" ]; then
+  pin="$here/kernels/$pin_name.pin"
+  [ -f "$pin" ] || die "no kernel pin $pin"
+fi
+pin_field() { awk -v k="$1" '$1 == k {print $2; exit}' "$pin"; }
 
 # Which kernel package "linux-image-amd64" means today; apt lists may be missing on a fresh machine.
 resolve_pkg() {
@@ -48,12 +61,21 @@ resolve_pkg() {
 # A hash of the scripts that shape the cache names its directory: a changed init.sh gets a new
 # one, and checkouts with different versions of these scripts never pull the files from under
 # each other's running VMs (file times would not do either: every fresh clone has new ones).
-recipe=$(cat "$0" "$(dirname "$0")/init.sh" | sha256sum | cut -c1-12)
+recipe=$(cat "$0" "$(dirname "$0")/init.sh" ${pin:+"$pin"} | sha256sum | cut -c1-12)
 
-pkg=$(resolve_pkg)
+if [ -n "$pin" ]; then
+  pkg=$(pin_field package)
+  [ "$(pin_field release)" = "${pkg#linux-image-}" ] || die "$pin: release does not match package $pkg"
+else
+  pkg=$(resolve_pkg)
+fi
 if [ -z "$pkg" ]; then
-  # Offline or no apt lists: fall back to the kernel prepared most recently.
-  last=$(ls -1td "$cache_root"/*/.ready 2>/dev/null | head -n1 || true)
+  # Offline or no apt lists: fall back to the Debian kernel of the host's apt prepared most
+  # recently (not a pinned one of another suite, nor a given kernel like linux-4.9.337).
+  last=$(for r in $(ls -1td "$cache_root"/*/.ready 2>/dev/null); do
+           d=$(dirname "$r"); [ -f "$d/pin" ] && continue
+           grep -q '^linux-image-' "$d/package" 2>/dev/null && echo "$r"
+         done | head -n1 || true)
   [ -n "$last" ] || die "cannot find out which kernel linux-image-amd64 depends on (apt-cache depends linux-image-amd64 gave nothing) and nothing is cached; run 'apt-get update' as root, or set SYNDROP_VM_KERNEL_PKG=linux-image-6.1.0-NN-amd64"
   pkg=$(cat "$(dirname "$last")/package")
   say "apt cannot tell the current kernel; using the cached $pkg"
@@ -63,6 +85,7 @@ dir="$cache_root/$release-$recipe"
 
 install_headers() {
   local h="linux-headers-$release"
+  [ -z "$pin" ] || return 0   # a pinned kernel's headers are unpacked in its cache
   if dpkg-query -W -f='${Status}' "$h" 2>/dev/null | grep -q 'install ok installed'; then return; fi
   [ "$(id -u)" = 0 ] || die "$h is not installed and installing it needs root: sudo apt-get install $h"
   say "installing $h on the host (BCC in the VM reads it through the shared root)"
@@ -76,12 +99,20 @@ build() {
   rm -rf "$work"; mkdir -p "$work"
   trap 'rm -rf "$work"' RETURN
 
-  say "downloading $pkg"
-  (cd "$work" && apt-get download -q "$pkg" >/dev/null 2>"$work/apt.err") \
-    || { cat "$work/apt.err" >&2; die "apt-get download $pkg failed (is the package archive reachable? try apt-get update)"; }
-  local deb; deb=$(ls "$work"/*.deb)
-  dpkg-deb -x "$deb" "$work/pkg"
-  rm -f "$deb" "$work/apt.err"
+  local deb debs=()
+  if [ -n "$pin" ]; then
+    "$here/fetch-debian-kernel.sh" "$pin_name" >"$work/debs.list" || die "fetching the kernel pinned in $pin failed (see above)"
+    mapfile -t debs <"$work/debs.list"
+    [ "${#debs[@]}" -gt 0 ] || die "fetching the kernel pinned in $pin gave no file"
+    dpkg-deb -x "${debs[0]}" "$work/pkg"
+  else
+    say "downloading $pkg"
+    (cd "$work" && apt-get download -q "$pkg" >/dev/null 2>"$work/apt.err") \
+      || { cat "$work/apt.err" >&2; die "apt-get download $pkg failed (is the package archive reachable? try apt-get update)"; }
+    deb=$(ls "$work"/*.deb)
+    dpkg-deb -x "$deb" "$work/pkg"
+    rm -f "$deb" "$work/apt.err"
+  fi
 
   local modroot; modroot=$(ls -d "$work"/pkg/lib/modules/* "$work"/pkg/usr/lib/modules/* 2>/dev/null | head -n1 || true)
   [ -n "$modroot" ] && [ "$(basename "$modroot")" = "$release" ] \
@@ -92,7 +123,21 @@ build() {
   ln -sfn "/usr/src/linux-headers-$release" "$modroot/build"
   ln -sfn "/usr/src/linux-headers-${release%-*}-common" "$modroot/source"
   # Keep the module tree at one fixed place whatever the package's usr-merge state is.
-  if [ "$basedir" != "$work/pkg" ]; then mkdir -p "$work/pkg/lib"; mv "$modroot" "$work/pkg/lib/modules"; fi
+  if [ "$basedir" != "$work/pkg" ]; then mkdir -p "$work/pkg/lib/modules"; mv "$modroot" "$work/pkg/lib/modules/"; fi
+  if [ -n "$pin" ]; then
+    # The headers of another suite's kernel cannot be installed on this host (their compiler
+    # dependencies are that suite's): unpacked next to the modules instead, the amd64 and common
+    # trees side by side as in /usr/src, linked by the absolute host path the guest also sees.
+    local h
+    mkdir -p "$work/hdr" "$work/pkg/src"
+    for h in "${debs[@]:1}"; do dpkg-deb -x "$h" "$work/hdr"; done
+    [ -d "$work/hdr/usr/src/linux-headers-$release" ] || die "the headers pinned in $pin have no usr/src/linux-headers-$release"
+    mv "$work/hdr/usr/src/"* "$work/pkg/src/"
+    rm -rf "$work/hdr"
+    ln -sfn "$dir/pkg/src/linux-headers-$release" "$work/pkg/lib/modules/$release/build"
+    ln -sfn "$dir/pkg/src/linux-headers-${release%-amd64}-common" "$work/pkg/lib/modules/$release/source"
+    cp "$pin" "$work/pin"
+  fi
   cp "$work"/pkg/boot/vmlinuz-"$release" "$work/vmlinuz"
 
   # initramfs: static busybox, the boot modules (decompressed: busybox insmod reads plain .ko),
@@ -103,10 +148,17 @@ build() {
   file_is_static=$(ldd /bin/busybox 2>&1 || true)
   case "$file_is_static" in *"not a dynamic"*|*"statically"*) ;; *) die "/bin/busybox is not static; install busybox-static" ;; esac
   ln -s busybox "$ir/bin/sh"
-  local m f
-  for m in "${BOOT_MODULES[@]}"; do
-    f=$(find "$work/pkg/lib/modules/$release/kernel" -name "$m.ko*" | head -n1)
-    if [ -z "$f" ]; then say "boot module $m not in the package (built in?), skipping"; continue; fi
+  local m f line
+  local -A seen=()
+  while read -r line; do
+    case "$line" in
+      "insmod "*) f=${line#insmod }; f=${f%% *} ;;
+      builtin*) continue ;;
+      *) die "modprobe --show-depends ${BOOT_MODULES[*]} said: $line" ;;
+    esac
+    m=$(basename "$f"); m=${m%%.ko*}
+    [ -n "${seen[$m]:-}" ] && continue
+    seen[$m]=1
     case "$f" in
       *.ko) cp "$f" "$ir/lib/modules/$m.ko" ;;
       *.ko.xz) xz -dc "$f" >"$ir/lib/modules/$m.ko" ;;
@@ -115,7 +167,9 @@ build() {
       *) die "unknown module format: $f" ;;
     esac
     echo "$m" >>"$ir/lib/modules/order"
-  done
+  done < <(modprobe -d "$work/pkg" -S "$release" -a --show-depends "${BOOT_MODULES[@]}" 2>&1 \
+           || echo "failed: the package lacks one of ${BOOT_MODULES[*]} (not shipped, not built in)")
+  : >>"$ir/lib/modules/order"
   cp "$(dirname "$0")/init.sh" "$ir/init"
   chmod 755 "$ir/init"
   printf '#!/bin/sh\n# Kernel module requests: run the host kmod on the guest kernel'"'"'s modules.\nexec /bin/busybox chroot /newroot /sbin/modprobe "$@"\n' >"$ir/sbin/modprobe"

@@ -19,6 +19,8 @@
 # --with-headers installs linux-headers-<guest release> on the host first (BCC in the guest).
 # --kernel NAME boots a given kernel from the kernel cache instead of Debian's (scripts/vm/
 # prepare-kernel.sh; e.g. linux-4.9.337, everything built in, its headers as /lib/modules/<rel>/build).
+# --kernel NAME with a pin scripts/vm/kernels/NAME.pin boots that Debian kernel of another suite
+# instead (prepare.sh --pin; debian-5.10 is bullseye's, debian-6.12 trixie's).
 # Environment: SYNDROP_CACHE (cache root), SYNDROP_VM_MODULES (modules to load at boot, default
 # the network test set), SYNDROP_VM_ROOT_CACHE (9p cache mode of the shared root, default loose),
 # SYNDROP_VM_APPEND (kernel command line instead of "quiet loglevel=4"), SYNDROP_VM_CPU (QEMU's
@@ -68,7 +70,10 @@ cwd_share_args=()
 [ -n "$cwd_share" ] && cwd_share_args=(-virtfs "local,path=$cwd_share,mount_tag=cwdshare,security_model=none,readonly=on,multidevs=remap")
 
 command -v qemu-system-x86_64 >/dev/null || { echo "run.sh: qemu-system-x86_64 missing: apt-get install qemu-system-x86 (scripts/install-deps.sh --test)" >&2; exit 125; }
-if [ -n "$given_kernel" ]; then
+if [ -n "$given_kernel" ] && [ -f "$here/kernels/$given_kernel.pin" ]; then
+  # A Debian kernel of another suite (kernels/NAME.pin): modules and the network test set as for 6.1.
+  kdir=$("$here/prepare.sh" --pin "$given_kernel" "${prepare_args[@]}") || { echo "run.sh: preparing the kernel $given_kernel failed (see above)" >&2; exit 125; }
+elif [ -n "$given_kernel" ]; then
   kdir=$("$here/prepare-kernel.sh" "$given_kernel") || { echo "run.sh: kernel $given_kernel is not available (see above)" >&2; exit 125; }
   # Everything is built in: there are no modules to load.
   : "${SYNDROP_VM_MODULES=}"

@@ -34,14 +34,31 @@ public final class BccModule implements AutoCloseable {
             throw compileFailure("Unable to find kernel headers (looked where libbcc looks: $BCC_KERNEL_SOURCE, /lib/modules/"
                     + KernelInfo.release() + "/build and /source, /sys/kernel/kheaders.tar.xz)");
         }
-        String[] flags = cflags.toArray(new String[0]);
-        // stdout too: BCC prints "Unable to find kernel headers" with std::cout.
-        NativeOutputCapture.Result<Pointer> r = NativeOutputCapture.run(true,
-                () -> lib.bpf_module_create_c_from_string(text, 0, flags, flags.length, (byte) 1, null));
+        NativeOutputCapture.Result<Pointer> r = create(lib, text, cflags);
         if (r.value() == null) {
+            // A kernel newer than libbcc: BCC replaces the kernel's uapi/linux/bpf.h with its own older
+            // copy, which lacks the opaque structs (bpf_wq, bpf_rb_root, ...) that the kernel's internal
+            // linux/bpf.h takes the size of, so every program that includes net/sock.h fails (bcc issues
+            // 5231, 5451). Those structs are never used here: declared opaque in front, the text compiles.
+            // Only on that failure, so a libbcc that has them never sees a second definition.
+            String prelude = OpaqueUapiStructs.prelude(r.output());
+            if (!prelude.isEmpty()) {
+                NativeOutputCapture.Result<Pointer> again = create(lib, prelude + text, cflags);
+                if (again.value() != null) {
+                    return new BccModule(lib, again.value(), again.output());
+                }
+                r = again;
+            }
             throw compileFailure(r.output());
         }
         return new BccModule(lib, r.value(), r.output());
+    }
+
+    private static NativeOutputCapture.Result<Pointer> create(LibBcc lib, String text, List<String> cflags) {
+        String[] flags = cflags.toArray(new String[0]);
+        // stdout too: BCC prints "Unable to find kernel headers" with std::cout.
+        return NativeOutputCapture.run(true,
+                () -> lib.bpf_module_create_c_from_string(text, 0, flags, flags.length, (byte) 1, null));
     }
 
     static BccException compileFailure(String said) {

@@ -1,18 +1,27 @@
 package io.syndrop.cli;
 
 import io.syndrop.probe.AttachMode;
+import io.syndrop.probe.KernelProbe;
+import io.syndrop.probe.Visibility;
 
-/** What each attach mode cannot see, said when it starts so that silence is never taken for health. */
+import java.util.List;
+
+/**
+ * What the attached probe cannot see on this kernel, said when it starts so that silence is never
+ * taken for health. Read from what the loader attached ({@link Visibility}), so the same mode says
+ * different things on 5.10, 6.1 and 6.18.
+ */
 final class BlindSpots {
     private BlindSpots() {}
 
-    /** The sentence for {@code mode}, or null when it sees every drop this kernel can make. */
+    /** One sentence per blind spot of this attached probe; empty when it sees every drop this kernel can make. */
+    static List<String> of(KernelProbe probe) {
+        return Visibility.of(probe).blind();
+    }
+
+    /** The sentence for a mode that has no probe attached (counters). */
     static String of(AttachMode mode) {
-        return switch (mode) {
-            case TRACEPOINT -> "tracepoint mode cannot see SYNs dropped inside tcp_conn_request (SYN or accept "
-                    + "queue full, unproven peer): the kernel consumes them without a tracepoint";
-            case COUNTERS -> "counters mode sees counter changes only: no addresses, ports or per-drop cause";
-            default -> null;
-        };
+        List<String> b = Visibility.ofMode(mode).blind();
+        return b.isEmpty() ? null : String.join("; ", b);
     }
 }

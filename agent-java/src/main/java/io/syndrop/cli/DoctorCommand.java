@@ -185,8 +185,10 @@ public final class DoctorCommand implements Command {
                     + (found.withoutListeners() > 0 ? "; " + found.withoutListeners() + " without listeners not looked at" : "")
                     + ")" + (probe == null ? "" : " and " + probe.session().mode().name().toLowerCase() + " events")
                     + forHowLong(duration));
-            if (probe != null && BlindSpots.of(probe.session().mode()) != null) {
-                err.println("syndrop doctor: " + BlindSpots.of(probe.session().mode()) + "; the counters still count them, so the findings include them");
+            if (probe != null) {
+                for (String blind : BlindSpots.of(probe.session())) {
+                    err.println("syndrop doctor: " + blind + "; the counters still count them, so the findings include them");
+                }
             }
             Thread.sleep(duration.toMillis());
             List<NamespaceDiagnoses.Of> checked = new ArrayList<>();

@@ -8,6 +8,7 @@ import io.syndrop.identity.IdentityStage;
 import io.syndrop.os.NodeIdentity;
 import io.syndrop.pcap.PcapRecorder;
 import io.syndrop.probe.AttachMode;
+import io.syndrop.probe.Visibility;
 import io.syndrop.probe.AgentCapabilities;
 import io.syndrop.probe.AttachPlanner;
 import io.syndrop.probe.LiveAttach;
@@ -128,9 +129,8 @@ public final class WatchCommand implements Command {
         }
         err.println(verbose ? plan.explain() : "attached: " + plan.mode().name().toLowerCase()
                 + (plan.refusals().isEmpty() ? "" : " (" + plan.refusals().size() + " better mode(s) refused; --verbose says why)"));
-        String blind = BlindSpots.of(plan.mode());
-        if (blind != null) {
-            err.println("syndrop watch: " + blind + (plan.mode() != AttachMode.TRACEPOINT ? ""
+        for (String blind : BlindSpots.of(plan.session())) {
+            err.println("syndrop watch: " + blind + (!blind.equals(Visibility.CONN_REQUEST_BLIND) ? ""
                     : "; they are counted from each namespace's TcpExt:ListenDrops and printed as unattributed drops"));
         }
 

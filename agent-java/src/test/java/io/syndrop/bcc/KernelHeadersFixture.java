@@ -22,7 +22,7 @@ final class KernelHeadersFixture {
     private KernelHeadersFixture() {
     }
 
-    static synchronized Path debian61() throws IOException, InterruptedException {
+    static synchronized Path debian61() throws IOException {
         if (farm != null) {
             return farm;
         }
@@ -38,8 +38,45 @@ final class KernelHeadersFixture {
         if (!Files.isDirectory(common)) {
             throw new IllegalStateException(common + " missing next to " + arch + ": reinstall linux-headers-amd64");
         }
+        Path dir = merged(arch, common, arch.getFileName().toString().replace("linux-headers-", ""));
+        farm = dir;
+        return farm;
+    }
+
+    /**
+     * The headers of a kernel pinned in scripts/vm/kernels/NAME.pin (bullseye's 5.10, trixie's
+     * 6.12), as the kernel matrix's VMs get them: scripts/vm/prepare.sh --pin fetches the .debs by
+     * their pinned sha256 and unpacks them into its cache (nothing is installed on the host); here
+     * its -amd64 and -common trees are merged like the 6.1 ones.
+     */
+    static synchronized Path pinned(String name) throws IOException {
+        Path prepare = null;
+        for (Path p = Path.of("").toAbsolutePath(); p != null && prepare == null; p = p.getParent()) {
+            if (Files.isExecutable(p.resolve("scripts/vm/prepare.sh"))) {
+                prepare = p.resolve("scripts/vm/prepare.sh");
+            }
+        }
+        if (prepare == null) {
+            throw new IllegalStateException("no scripts/vm/prepare.sh above " + Path.of("").toAbsolutePath());
+        }
+        String vm = run(List.of(prepare.toString(), "--pin", name)).strip();
+        String cacheDir = vm.lines().reduce((a, b) -> b).orElse("");
+        Path release = Path.of(cacheDir, "release");
+        if (!Files.isRegularFile(release)) {
+            throw new IllegalStateException("scripts/vm/prepare.sh --pin " + name + " printed no cache directory: " + vm);
+        }
+        String rel = Files.readString(release).strip();
+        Path arch = Path.of(cacheDir, "pkg/src/linux-headers-" + rel);
+        Path common = Path.of(arch.toString().replaceAll("-amd64$", "-common"));
+        return merged(arch, common, rel);
+    }
+
+    private static Path merged(Path arch, Path common, String rel) throws IOException {
+        if (!Files.isDirectory(arch) || !Files.isDirectory(common)) {
+            throw new IllegalStateException("headers " + arch + " or " + common + " missing");
+        }
         Path cache = Path.of(System.getProperty("user.home"), ".cache/syndrop/bcc-headers");
-        Path dir = cache.resolve(arch.getFileName().toString().replace("linux-headers-", ""));
+        Path dir = cache.resolve(rel);
         if (!Files.isRegularFile(dir.resolve("include/linux/kconfig.h"))) {
             Files.createDirectories(cache);
             Path tmp = Files.createTempDirectory(cache, "building-");
@@ -55,8 +92,7 @@ final class KernelHeadersFixture {
                 run(List.of("rm", "-rf", tmp.toString()));
             }
         }
-        farm = dir;
-        return farm;
+        return dir;
     }
 
     /** Runs call with $BCC_KERNEL_SOURCE set in the process environment libbcc reads. */

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
  * VM harness. Not a surefire test by name; {@link KernelProbesVmTest} runs it inside the VM.
  */
 class KernelProbeScenarios {
-    private static AttachMode mode;
+    static AttachMode mode;
 
     @BeforeAll
     static void inTheVm() {

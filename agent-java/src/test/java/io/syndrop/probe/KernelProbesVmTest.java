@@ -9,15 +9,16 @@ import java.time.Duration;
 /**
  * fentry/fexit and kprobe modes on Debian's stock 6.1 kernel under QEMU, because this machine's
  * kernel refuses both: the programs must pass that kernel's verifier and every scenario of
- * {@link KernelProbeScenarios} must hold there.
+ * {@link KernelProbeScenarios} must hold there, in both modes. One boot runs the load checks of
+ * every mode and both modes' scenarios in one JVM (a boot and a JVM start under TCG cost a minute);
+ * the other kernels are {@link KernelMatrixVmTest}'s.
  */
 class KernelProbesVmTest {
-    private static final Duration LIMIT = Duration.ofMinutes(12);
 
     @Test
-    void fentryModeOnDebian61() {
-        VmResult r = VmHarness.forThisCheckout().withSystemProperty("syndrop.mode", "fentry")
-                .runTestClass(KernelProbeScenarios.class, LIMIT);
+    void fentryAndKprobeModesOnDebian61() {
+        VmResult r = VmHarness.forThisCheckout().runTestClasses(Duration.ofMinutes(24),
+                KernelMatrixChecks.class, FentryScenarios.class, KprobeScenarios.class);
         r.assertSucceeded();
     }
 
@@ -25,13 +26,6 @@ class KernelProbesVmTest {
     void bccBackendOnDebian61() {
         VmResult r = VmHarness.forThisCheckout().withKernelHeaders().withMemoryMb(2048)
                 .runTestClass(BccProbeScenarios.class, Duration.ofMinutes(15));
-        r.assertSucceeded();
-    }
-
-    @Test
-    void kprobeModeOnDebian61() {
-        VmResult r = VmHarness.forThisCheckout().withSystemProperty("syndrop.mode", "kprobe")
-                .runTestClass(KernelProbeScenarios.class, LIMIT);
         r.assertSucceeded();
     }
 }

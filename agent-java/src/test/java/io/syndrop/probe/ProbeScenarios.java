@@ -45,6 +45,12 @@ final class ProbeScenarios {
         try (Topology t = Topology.pair().build();
              TinyBacklogListener l = TinyBacklogListener.open(t.server(), t.serverAddress(), 0, 1);
              ProbeRecorder rec = ProbeRecorder.startOrShare(mode, shared, t.server().inode())) {
+            // 6.7+ retries a SYN at 1 s intervals for the first tcp_syn_linear_timeouts (4) tries: a
+            // retry would land between the counter read below and the events' arrival (seen on 6.12).
+            // The classic 1 s, 3 s, 7 s schedule leaves the window quiet.
+            if (java.nio.file.Files.exists(java.nio.file.Path.of("/proc/sys/net/ipv4/tcp_syn_linear_timeouts"))) {
+                t.client().sysctl("net.ipv4.tcp_syn_linear_timeouts", "0");
+            }
             Nstat before = Nstat.read(t.server());
             List<SocketChannel> clients = l.connectMany(t.client(), t.serverAddress(), 6);
             Thread.sleep(4000); // SYN retransmissions at 1 s and 3 s are dropped again
@@ -244,6 +250,17 @@ final class ProbeScenarios {
                 }
                 return null;
             });
+            Visibility seen = Visibility.of(rec.session());
+            if (!seen.seen().contains(Reason.KERNEL_REASON)) {
+                // 5.10: kfree_skb has no drop reason, so nothing can report these; the kernel's own
+                // BTF must agree, and watch must say so at start.
+                assertTrue(KernelBtf.read().tracepointArgs("kfree_skb") < 3, "kfree_skb has a reason here, yet " + seen);
+                assertTrue(seen.blind().contains(Visibility.NO_KFREE_REASON_BLIND), seen.toString());
+                Thread.sleep(2000);
+                assertEquals(5L, Nstat.read(t.server()).minus(before).get("Tcp:OutRsts"));
+                assertEquals(0, rec.eventsIn(t.server().inode()).size(), "nothing to report them with");
+                return;
+            }
             List<DropEvent> events = rec.awaitIn(t.server().inode(), 5, WAIT);
             assertEquals(5L, Nstat.read(t.server()).minus(before).get("Tcp:OutRsts"));
             assertEquals(5, count(events, Reason.KERNEL_REASON), events.toString());

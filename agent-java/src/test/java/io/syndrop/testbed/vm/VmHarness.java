@@ -155,6 +155,17 @@ public final class VmHarness {
    * launcher's: 0 when every test passed, non-zero otherwise; its stdout holds the test report.
    */
   public VmResult runTestClass(Class<?> testClass, Duration timeout) {
+    return runTestClasses(timeout, testClass);
+  }
+
+  /**
+   * Runs several JUnit test classes, in this order, in one JVM in one boot (a boot under TCG costs
+   * minutes: classes that need the same kernel share it). Exit code 0 only when all passed.
+   */
+  public VmResult runTestClasses(Duration timeout, Class<?>... testClasses) {
+    if (testClasses.length == 0) {
+      throw new IllegalArgumentException("no test class given");
+    }
     String classPath = System.getProperty("surefire.test.class.path",
         System.getProperty("java.class.path"));
     List<String> cmd = new ArrayList<>();
@@ -173,7 +184,9 @@ public final class VmHarness {
     cmd.add(classPath);
     cmd.add("org.junit.platform.console.ConsoleLauncher");
     cmd.add("execute");
-    cmd.add("--select-class=" + testClass.getName());
+    for (Class<?> testClass : testClasses) {
+      cmd.add("--select-class=" + testClass.getName());
+    }
     cmd.add("--fail-if-no-tests");
     cmd.add("--disable-banner");
     cmd.add("--disable-ansi-colors");
