@@ -25,6 +25,8 @@ public final class DrainLoop implements Runnable {
     static final int IDLE_WAIT_MS = 1000;
     /** Loss counters are read at most this often: losses only happen under a flood, and are counted in the kernel until read. */
     static final long LOSS_POLL_NANOS = 1_000_000_000L;
+    /** Longest the last drain after stop() runs: far longer than emptying a full ring takes. */
+    static final long FINAL_DRAIN_NANOS = 2_000_000_000L;
 
     private final KernelProbe session;
     private final EventDecoder decoder;
@@ -62,8 +64,11 @@ public final class DrainLoop implements Runnable {
                 lossPolled = now;
             }
         }
-        // Whatever is still in the ring when we are told to stop is delivered, not dropped.
-        while (drainOnce(0) > 0) {
+        // Whatever is still in the ring when we are told to stop is delivered, not dropped. Bounded in
+        // time: on a node whose drops keep coming faster than one drain empties the ring, the ring is
+        // never empty, and detaching (LiveProbe waits for this thread) must not wait on that.
+        long until = System.nanoTime() + FINAL_DRAIN_NANOS;
+        while (drainOnce(0) > 0 && System.nanoTime() < until) {
             // keep draining
         }
         reportLosses();

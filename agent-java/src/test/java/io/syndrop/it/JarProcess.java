@@ -42,6 +42,29 @@ public final class JarProcess implements AutoCloseable {
         pump(p.getErrorStream(), stderr, allErr);
     }
 
+    /**
+     * What a JVM that should have ended is doing: jcmd's thread dump of it (or why there is none), for
+     * the message of a test that timed out waiting for it, so a hang names the frame it hangs in.
+     */
+    public static String threadDump(Process p) {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        try {
+            Process d = new ProcessBuilder(jcmd.toString(), Long.toString(p.pid()), "Thread.print")
+                    .redirectErrorStream(true).start();
+            byte[] out = d.getInputStream().readAllBytes();
+            if (!d.waitFor(30, TimeUnit.SECONDS)) {
+                d.destroyForcibly();
+                return "(jcmd did not answer in 30 s)";
+            }
+            return new String(out, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no thread dump: " + e.getMessage() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(no thread dump: interrupted)";
+        }
+    }
+
     public static Path jar() {
         Path jar = Path.of(System.getProperty("syndrop.jar", "target/syndrop.jar"));
         if (!Files.isRegularFile(jar)) {

@@ -3,6 +3,7 @@ package io.syndrop.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -248,7 +249,10 @@ class PodNamespacesIT {
                 a.stopClients();
                 Thread.sleep(1000);
                 Nstat a1 = Nstat.read(named);
-                assertTrue(doctor.waitFor(60, TimeUnit.SECONDS), "doctor did not finish");
+                if (!doctor.waitFor(60, TimeUnit.SECONDS)) {
+                    fail("doctor did not finish; its stderr: " + String.join("\n", err) + "\nits threads:\n"
+                            + JarProcess.threadDump(doctor));
+                }
                 assertEquals(0, doctor.exitValue(), String.join("\n", err));
                 long overflowsA = a1.minus(a0).get(LISTEN_OVERFLOWS);
                 long dropsA = a1.minus(a0).get(LISTEN_DROPS);
