@@ -35,6 +35,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile struct syndrop_config cfg = {};
 
 #include "syndrop_workload.h"
+#define SYNDROP_STORM_CORE 1
+#include "syndrop_storm.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -208,14 +210,19 @@ static __always_inline int filtered_out(const struct syndrop_event *e)
 
 static __always_inline void emit(struct syndrop_event *e, __u32 slot)
 {
+	struct syndrop_storm_value *storm;
 	struct syndrop_event *out;
 	__u64 now;
+	int detail;
 
 	if (filtered_out(e))
 		return;
 	now = bpf_ktime_get_ns();
 	e->ktime_ns = now;
 	e->ktime_sec_at = now / NSEC_PER_SEC;
+	storm = syndrop_storm_count(e, now, &detail);
+	if (!detail)
+		return;
 	out = bpf_ringbuf_reserve(&events, sizeof(*out), 0);
 	if (!out) {
 		__u64 *cnt = bpf_map_lookup_elem(&lost, &slot);
@@ -226,6 +233,7 @@ static __always_inline void emit(struct syndrop_event *e, __u32 slot)
 	}
 	__builtin_memcpy(out, e, sizeof(*out));
 	bpf_ringbuf_submit(out, 0);
+	syndrop_storm_detailed(storm);
 }
 
 /* ---- kfree_skb: drops the kernel names itself ------------------------------------------------ */

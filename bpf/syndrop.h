@@ -129,6 +129,14 @@ struct syndrop_config {
 	__u8  workload_netns;           /* emit only drops in a netns of map workload_netns (syndrop_workload.h) */
 	__u8  pad;
 	__s32 listen_drops_mib;         /* LINUX_MIB_LISTENDROPS in the running kernel; < 0 unknown */
+	/* Storm summaries (bpf/syndrop_storm.h). */
+	__u8  storm_on;                 /* count every drop per key in storm_counts */
+	__u8  storm_prefix4;            /* the key's IPv4 source prefix length (0..32) */
+	__u8  storm_prefix6;            /* and IPv6 (0..128) */
+	__u8  pad2;
+	__u32 detail_burst;             /* token bucket size; 0: no drop is sent in detail */
+	__u64 detail_interval_ns;       /* 1e9 / --detail-rate; 0: every drop is sent in detail */
+	__u64 detail_tolerance_ns;      /* (burst - 1) * interval */
 };
 
 #endif /* SYNDROP_H */

@@ -14,7 +14,8 @@
  * SYNDROP_TCPM_HASH_ADDR / SYNDROP_TCPM_HASH_LOG_ADDR (addresses of tcp_metrics.c's static
  * tcp_metrics_hash and tcp_metrics_hash_log from /proc/kallsyms, 0 when unknown),
  * SYNDROP_PER_CPU_OFFSET_ADDR (__per_cpu_offset, for this CPU's ListenDrops; 0 when unknown),
- * SYNDROP_WORKLOAD_NETNS (1: only namespaces in the workload_netns map, syndrop_workload.h).
+ * SYNDROP_WORKLOAD_NETNS (1: only namespaces in the workload_netns map, syndrop_workload.h), and the
+ * storm settings of bpf/syndrop_storm.h (SYNDROP_STORM_ON, _KEYS, _PREFIX4/6, SYNDROP_DETAIL_*).
  */
 #ifndef SYNDROP_SYNTAX_CHECK
 #include <uapi/linux/ptrace.h>
@@ -64,6 +65,10 @@
 #define SD_TCPM_CHAIN_MAX 8
 
 BPF_PERF_OUTPUT(events);
+
+/* Storm summaries and the detail rate limit (Java inlines the header here, as syndrop_classify.h). */
+#define SYNDROP_STORM_BCC 1
+#include "syndrop_storm.h"
 /* Events lost because perf_submit failed (ring full), per program slot, as in the CO-RE path. */
 BPF_ARRAY(lost, u64, SYNDROP_SLOT_MAX);
 
@@ -369,6 +374,8 @@ static __always_inline int sd_filtered_out(const struct syndrop_event *e)
 
 static __always_inline void sd_emit(struct pt_regs *ctx, struct syndrop_event *e, u32 slot)
 {
+	struct syndrop_storm_value *storm;
+	int detail;
 	u64 now;
 
 	if (sd_filtered_out(e))
@@ -377,8 +384,13 @@ static __always_inline void sd_emit(struct pt_regs *ctx, struct syndrop_event *e
 	e->ktime_ns = now;
 	e->ktime_sec_at = now / SD_NSEC_PER_SEC;
 	e->probe = SYNDROP_PROBE_BCC;
+	storm = syndrop_storm_count(e, now, &detail);
+	if (!detail)
+		return;
 	if (events.perf_submit(ctx, e, sizeof(*e)) < 0)
 		lost.increment(slot);
+	else
+		syndrop_storm_detailed(storm);
 }
 
 /* ---- tcp_conn_request: SYNs consumed without a SYN-ACK --------------------------------------- */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <pthread.h>
 #include <sys/epoll.h>
@@ -25,6 +26,7 @@
 #include <bpf/libbpf.h>
 
 #include "../bpf/syndrop.h"
+#include "../bpf/syndrop_storm.h"
 #include "syndrop_shim.h"
 #include "syndrop.skel.h"
 
@@ -403,6 +405,28 @@ static int map_ringbuf(struct syndrop *s, char *errbuf, int errlen)
 	return 0;
 }
 
+/* One overflow key per reason, before attach: a full map then counts on them, never evicts (syndrop_storm.h). */
+static int insert_overflow_keys(struct syndrop *s, char *errbuf, int errlen)
+{
+	int fd = bpf_map__fd(s->skel->maps.storm_counts);
+	struct syndrop_storm_value zero = {0};
+	int r;
+
+	for (r = 0; r < SYNDROP_STORM_REASONS; r++) {
+		struct syndrop_storm_key k = {0};
+
+		k.reason = (__u8)r;
+		k.flags = SYNDROP_STORM_OVERFLOW;
+		if (bpf_map_update_elem(fd, &k, &zero, BPF_NOEXIST)) {
+			int err = -errno;
+
+			fail(errbuf, errlen, err, "inserting the storm map's overflow key for reason %d failed", r);
+			return err;
+		}
+	}
+	return 0;
+}
+
 static struct syndrop *open_session(const struct syndrop_options *o, int *errp, char *errbuf, int errlen)
 {
 	struct syndrop_config cfg = {0};
@@ -443,6 +467,16 @@ static struct syndrop *open_session(const struct syndrop_options *o, int *errp, 
 	cfg.reason_mask = o->reason_mask;
 	cfg.netns_ino = o->netns_ino;
 	cfg.workload_netns = o->workload_netns ? 1 : 0;
+	if (o->storm_on) {
+		cfg.storm_on = 1;
+		cfg.storm_prefix4 = (__u8)(o->storm_prefix4 > 32 ? 32 : o->storm_prefix4);
+		cfg.storm_prefix6 = (__u8)(o->storm_prefix6 > 128 ? 128 : o->storm_prefix6);
+		cfg.detail_burst = o->detail_burst;
+		cfg.detail_interval_ns = o->detail_rate ? 1000000000ULL / o->detail_rate : 0;
+		if (o->detail_rate && !cfg.detail_interval_ns)
+			cfg.detail_interval_ns = 1;
+		cfg.detail_tolerance_ns = o->detail_burst ? (__u64)(o->detail_burst - 1) * cfg.detail_interval_ns : 0;
+	}
 
 	/* The TcpExt MIB enum is anonymous and grew in the middle (6.13+ inserted PAWS counters before
 	 * ListenDrops), so its index comes from the running kernel, not from the build's vmlinux.h. */
@@ -472,6 +506,12 @@ static struct syndrop *open_session(const struct syndrop_options *o, int *errp, 
 			goto out_err;
 		}
 	}
+	err = bpf_map__set_max_entries(s->skel->maps.storm_counts,
+				       (o->storm_keys ? o->storm_keys : SYNDROP_STORM_KEYS_DEFAULT) + SYNDROP_STORM_REASONS);
+	if (err) {
+		fail(errbuf, errlen, err, "storm map size %u refused", o->storm_keys);
+		goto out_err;
+	}
 	plan_hooks(s->skel, &cfg, hooks);
 	set_autoload(s->skel, hooks, o->mode, kfree_nargs);
 
@@ -480,6 +520,9 @@ static struct syndrop *open_session(const struct syndrop_options *o, int *errp, 
 		fail(errbuf, errlen, err, "loading the BPF programs failed");
 		goto out_err;
 	}
+	err = insert_overflow_keys(s, errbuf, errlen);
+	if (err)
+		goto out_err;
 	err = attach_mode(s, hooks, o->mode, errbuf, errlen);
 	if (err)
 		goto out_err;
@@ -639,6 +682,40 @@ int syndrop_programs(struct syndrop *s, char *buf, int len)
 			return len - 1;
 	}
 	return off;
+}
+
+int syndrop_storm_read(struct syndrop *s, void *buf, int max_entries, uint64_t *epoch_ns)
+{
+	struct syndrop_storm_entry *out = buf;
+	struct syndrop_storm_key key, next;
+	struct timespec ts;
+	__u32 zero = 0;
+	__u64 now;
+	int fd, efd, n = 0, err;
+	void *prev = NULL;
+
+	if (!s->skel->rodata->cfg.storm_on)
+		return -ENODATA;
+	fd = bpf_map__fd(s->skel->maps.storm_counts);
+	efd = bpf_map__fd(s->skel->maps.storm_epoch);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+	if (bpf_map_update_elem(efd, &zero, &now, BPF_ANY))
+		return -errno;
+	*epoch_ns = now;
+	/* Keys are never deleted, so the walk sees every key that existed when it started. */
+	while (n < max_entries) {
+		err = bpf_map_get_next_key(fd, prev, &next);
+		if (err)
+			return errno == ENOENT ? n : -errno;
+		if (bpf_map_lookup_elem(fd, &next, &out[n].val) == 0) {
+			out[n].key = next;
+			n++;
+		}
+		key = next;
+		prev = &key;
+	}
+	return n;
 }
 
 void syndrop_close(struct syndrop *s)

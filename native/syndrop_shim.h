@@ -34,6 +34,13 @@ struct syndrop_options {
 	uint32_t reason_mask;     /* bit (1 << reason); 0 = all */
 	uint32_t libbpf_debug;    /* 1 = libbpf debug output to stderr */
 	uint32_t workload_netns;  /* 1 = only drops in a netns of the workload map (syndrop_workload_update) */
+	/* Storm summaries (bpf/syndrop_storm.h). */
+	uint32_t storm_on;        /* 1 = count drops per key in the kernel map */
+	uint32_t storm_keys;      /* keys the map holds besides the overflow keys; 0 = default (16384) */
+	uint32_t storm_prefix4;   /* source prefix length of the key: IPv4 0..32, */
+	uint32_t storm_prefix6;   /* IPv6 0..128 */
+	uint32_t detail_rate;     /* detailed events per key per second; 0 = every drop */
+	uint32_t detail_burst;    /* token bucket size; 0 = no detailed events (summaries only) */
 };
 
 struct syndrop;
@@ -74,6 +81,12 @@ int syndrop_workload_update(struct syndrop *s, const uint64_t *inos, int n, int 
 /* Copies up to max inodes the workload map holds into buf, as the kernel holds them (for tests and
  * doctor). Returns how many there are (may exceed max), or -errno. */
 int syndrop_workload_list(struct syndrop *s, uint64_t *buf, int max);
+/* Copies every key of the storm map (struct syndrop_storm_entry, bpf/syndrop_storm.h: cumulative
+ * values, never reset) into buf, up to max_entries, after setting the map's epoch to now: the next
+ * drop of each key starts its first_ns anew. *epoch_ns gets that ktime (CLOCK_MONOTONIC). Returns the
+ * number of entries, or -errno (-ENODATA when summaries are off). Safe to call while another thread
+ * drains; not with syndrop_close. */
+int syndrop_storm_read(struct syndrop *s, void *buf, int max_entries, uint64_t *epoch_ns);
 
 /* Detaches everything and frees the handle. */
 void syndrop_close(struct syndrop *s);

@@ -48,7 +48,7 @@ struct pt_regs {
 #define BPF_ARRAY(name, leaf, n) \
 	struct { leaf *(*lookup)(int *key); void (*increment)(u32 key); } name
 #define BPF_HASH(name, key, leaf, n) \
-	struct { leaf *(*lookup)(key *k); int (*update)(key *k, leaf *v); } name
+	struct { leaf *(*lookup)(key *k); int (*update)(key *k, leaf *v); int (*insert)(key *k, leaf *v); } name
 
 /* linux/hash.h, net/netns/hash.h (pre-5.1 shape: the pointer value is the mix) */
 static inline u32 hash_32(u32 val, unsigned int bits) { return (val * 0x61C88647u) >> (32 - bits); }

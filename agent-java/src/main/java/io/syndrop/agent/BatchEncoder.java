@@ -23,6 +23,7 @@ final class BatchEncoder {
     private static final int B_LOSSES = 6;
     private static final int B_COUNTERS = 7;
     private static final int B_NODE = 8;
+    private static final int B_SUMMARIES = 9;
     private static final int E_SEQ = 1;
     private static final int E_NODE = 3;
     private static final int E_AGENT_ID = 20;
@@ -46,7 +47,7 @@ final class BatchEncoder {
     interface Records {
         int size();
 
-        /** A DropEvent (numbered by the encoder) or a finished LossRecord/CounterSample message. */
+        /** A DropEvent (numbered by the encoder) or a finished LossRecord/CounterSample/DropSummary message. */
         MessageLite get(int i);
 
         long seqOf(int i);
@@ -89,7 +90,8 @@ final class BatchEncoder {
                 e.writeTo(out);
                 writeExtra(out, e, records.seqOf(i));
             } else {
-                int field = m instanceof io.syndrop.proto.v1.LossRecord ? B_LOSSES : B_COUNTERS;
+                int field = m instanceof io.syndrop.proto.v1.LossRecord ? B_LOSSES
+                        : m instanceof io.syndrop.proto.v1.DropSummary ? B_SUMMARIES : B_COUNTERS;
                 out.writeTag(field, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
                 out.writeUInt32NoTag(lengths[i]);
                 m.writeTo(out);

@@ -4,6 +4,7 @@ import io.syndrop.metrics.Metrics;
 import io.syndrop.proto.v1.Batch;
 import io.syndrop.proto.v1.CounterSample;
 import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.DropSummary;
 import io.syndrop.proto.v1.LossRecord;
 import io.syndrop.proto.v1.WatchItem;
 import java.io.IOException;
@@ -68,6 +69,7 @@ public final class EventPipeline implements AutoCloseable {
     private final LongAdder syncErrors;
     private final LongAdder spoolSkippedRecords;
     private final LongAdder spoolSkippedBytes;
+    private final LongAdder summariesQueued;
 
     private record Item(Object msg, long sourcePosition) {}
 
@@ -101,6 +103,7 @@ public final class EventPipeline implements AutoCloseable {
         spoolSkippedRecords = metrics.counter("syndrop_agent_spool_skipped_records_total",
                 "Records lost to unreadable (corrupt) spool records, where the sequence numbers tell how many.");
         spoolSkippedBytes = metrics.counter("syndrop_agent_spool_skipped_bytes_total", "Unreadable spool bytes skipped (corrupt records, torn tails).");
+        summariesQueued = metrics.counter("syndrop_agent_summaries_total", "Storm summaries (per-key drop counts of a window) accepted into the queue.");
         metrics.gauge("syndrop_agent_queue_depth", "", "Records waiting in the in-memory queue.", queue::size);
         metrics.gauge("syndrop_agent_spool_bytes", "", "Bytes held in the spool.", spool::bytes);
         // A label, not a sample: as a float the boot value (about 1.8e18) would lose its low digits.
@@ -172,6 +175,23 @@ public final class EventPipeline implements AutoCloseable {
     public boolean offerCounters(CounterSample s) {
         inPipeline.incrementAndGet();
         if (queue.offer(new Item(s, -1))) {
+            return true;
+        }
+        inPipeline.decrementAndGet();
+        queueLost.increment();
+        queueOverflow.increment();
+        return false;
+    }
+
+    /**
+     * A storm summary (probe/SummaryReader): numbered in this agent's sequence like events, spooled
+     * in {@code Batch.summaries}. Never blocks; when the queue is full it is counted as a queue loss,
+     * like an event (the loss record then covers its drops: the summary's count - detailed is lost).
+     */
+    public boolean offerSummary(DropSummary s) {
+        inPipeline.incrementAndGet();
+        if (queue.offer(new Item(s, -1))) {
+            summariesQueued.increment();
             return true;
         }
         inPipeline.decrementAndGet();
@@ -280,6 +300,12 @@ public final class EventPipeline implements AutoCloseable {
                     cb.setNode(node);
                 }
                 records.add(cb.build(), seq++);
+            } else if (it.msg instanceof DropSummary d) {
+                DropSummary.Builder db = d.toBuilder().setSeq(seq).setAgentId(agentId).setAgentBoot(boot);
+                if (db.getNode().isEmpty()) {
+                    db.setNode(node);
+                }
+                records.add(db.build(), seq++);
             }
         }
         for (LossRecord l : losses) {
@@ -390,6 +416,8 @@ public final class EventPipeline implements AutoCloseable {
                 live.publish(WatchItem.newBuilder().setLoss(l).build());
             } else if (m instanceof CounterSample c) {
                 live.publish(WatchItem.newBuilder().setCounters(c).build());
+            } else if (m instanceof DropSummary d) {
+                live.publish(WatchItem.newBuilder().setSummary(d).build());
             }
         }
     }

@@ -13,7 +13,9 @@ import io.syndrop.probe.DropListener;
 import io.syndrop.probe.LiveAttach;
 import io.syndrop.probe.LiveProbe;
 import io.syndrop.probe.ProbeException;
+import io.syndrop.probe.StormSettings;
 import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.DropSummary;
 import io.syndrop.proto.v1.LossRecord;
 
 import java.io.PrintStream;
@@ -37,6 +39,7 @@ public final class KernelEventSource implements EventSource {
     private final boolean libbpfDebug;
     private final ContainerRuntimeSockets runtimes;
     private LiveProbe probe;
+    private StormSettings storm = StormSettings.OFF;
     private final List<CounterWatcher> watchers = new ArrayList<>();
 
     /**
@@ -69,9 +72,15 @@ public final class KernelEventSource implements EventSource {
         this.err = err;
     }
 
+    /** Storm summaries and the kernel's detail rate limit (watch's and agent's options); off unless set. */
+    public KernelEventSource storm(StormSettings s) {
+        this.storm = s;
+        return this;
+    }
+
     @Override
     public void start(EventPipeline pipeline) throws ProbeException {
-        LiveAttach attach = LiveAttach.plan(forced, filter, ringbufBytes, libbpfDebug);
+        LiveAttach attach = LiveAttach.plan(forced, filter, ringbufBytes, libbpfDebug, storm);
         err.println(attach.plan().explain());
         String node = NodeIdentity.nodeName();
         if (attach.live()) {
@@ -108,6 +117,11 @@ public final class KernelEventSource implements EventSource {
         @Override
         public void onLoss(LossRecord loss) {
             pipeline.offerLoss(loss);
+        }
+
+        @Override
+        public void onSummary(DropSummary s) {
+            pipeline.offerSummary(s);
         }
     }
 }

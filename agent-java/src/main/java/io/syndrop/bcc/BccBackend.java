@@ -32,15 +32,21 @@ public final class BccBackend implements AutoCloseable {
     static final String PER_CPU_OFFSET = "__per_cpu_offset";
 
     /** workloadNetns: only drops in the namespaces of {@link #workloadNetns()} (a workload filter). */
-    public record Options(int reasonMask, long netnsIno, int perfPagesPerCpu, int queueRecords, boolean workloadNetns) {
+    public record Options(int reasonMask, long netnsIno, int perfPagesPerCpu, int queueRecords, boolean workloadNetns,
+                          BccProgram.Storm storm) {
         public Options(int reasonMask, long netnsIno, int perfPagesPerCpu, int queueRecords) {
-            this(reasonMask, netnsIno, perfPagesPerCpu, queueRecords, false);
+            this(reasonMask, netnsIno, perfPagesPerCpu, queueRecords, false, BccProgram.Storm.OFF);
         }
 
         public static Options defaults() {
             return new Options(0, 0, 64, 65536);
         }
     }
+
+    /** Sizes of struct syndrop_storm_key / _value (bpf/syndrop_storm.h). */
+    static final int STORM_KEY = 32;
+    static final int STORM_VALUE = 40;
+    private static final long BPF_NOEXIST = 1;
 
     /** One planned attachment: program function, kernel function, entry or return. */
     record Probe(String program, String kernelFunction, boolean isReturn, boolean required) {
@@ -52,6 +58,8 @@ public final class BccBackend implements AutoCloseable {
     private final PerfEventReader reader;
     private final int lostFd;
     private final BccNetnsMap workloadNetns;
+    private int stormFd = -1;
+    private int stormEpochFd = -1;
 
     private BccBackend(LibBcc lib, BccModule module, List<KprobeAttachment> attachments, PerfEventReader reader,
                        int lostFd, BccNetnsMap workloadNetns) {
@@ -61,6 +69,55 @@ public final class BccBackend implements AutoCloseable {
         this.reader = reader;
         this.lostFd = lostFd;
         this.workloadNetns = workloadNetns;
+    }
+
+    /** One overflow key per reason, before anything is attached: a full map then never evicts (syndrop_storm.h). */
+    private static void insertOverflowKeys(LibBcc lib, int fd) throws BccException {
+        Memory key = new Memory(STORM_KEY);
+        Memory zero = new Memory(STORM_VALUE);
+        zero.clear();
+        for (int r = 0; r < BccProgram.Storm.REASONS; r++) {
+            key.clear();
+            key.setByte(30, (byte) r);
+            key.setByte(31, (byte) 0x2); // SYNDROP_STORM_OVERFLOW
+            if (lib.bpf_update_elem(fd, key, zero, BPF_NOEXIST) != 0) {
+                throw new BccException("inserting the storm map's overflow keys failed", "reason " + r,
+                        "report this as a bug; --summary-interval 0 runs without storm summaries");
+            }
+        }
+    }
+
+    /**
+     * Copies every storm_counts entry (key then value, 72 bytes) into buf after setting storm_epoch
+     * to now (CLOCK_MONOTONIC, as bpf_ktime_get_ns). Returns the entry count, or -1 when the program
+     * was compiled with summaries off.
+     */
+    public int readStorm(ByteBuffer buf, long[] epochNs) {
+        if (stormFd < 0) {
+            return -1;
+        }
+        long now = System.nanoTime();
+        Memory zero = new Memory(4);
+        zero.setInt(0, 0);
+        Memory epoch = new Memory(8);
+        epoch.setLong(0, now);
+        lib.bpf_update_elem(stormEpochFd, zero, epoch, 0);
+        epochNs[0] = now;
+        Memory key = new Memory(STORM_KEY);
+        Memory next = new Memory(STORM_KEY);
+        Memory value = new Memory(STORM_VALUE);
+        key.clear();
+        key.setByte(30, (byte) 0xff); // no such reason: get_next_key starts at the first key (4.9 has no NULL start)
+        int n = 0;
+        while (buf.remaining() >= STORM_KEY + STORM_VALUE && lib.bpf_get_next_key(stormFd, key, next) == 0) {
+            if (lib.bpf_lookup_elem(stormFd, next, value) == 0) {
+                buf.put(next.getByteArray(0, STORM_KEY));
+                buf.put(value.getByteArray(0, STORM_VALUE));
+                n++;
+            }
+            key.write(0, next.getByteArray(0, STORM_KEY), 0, STORM_KEY);
+        }
+        return n;
     }
 
     public static BccAvailability availability() {
@@ -90,13 +147,20 @@ public final class BccBackend implements AutoCloseable {
         }
         BccProgram.Settings settings = new BccProgram.Settings(options.reasonMask(), options.netnsIno(),
                 syms.getOrDefault(TCPM_HASH, 0L), syms.getOrDefault(TCPM_HASH_LOG, 0L), syms.getOrDefault(PER_CPU_OFFSET, 0L),
-                options.workloadNetns());
+                options.workloadNetns(), options.storm());
         List<String> cflags = new ArrayList<>(BccProgram.cflags(settings));
         cflags.addAll(NetHashMix.cflags(BccAvailability.headersDir(System.getenv("BCC_KERNEL_SOURCE"), KernelInfo.release())));
         BccModule module = BccModule.compile(lib, BccProgram.text(), cflags);
         List<KprobeAttachment> attached = new ArrayList<>();
         PerfEventReader reader = null;
         try {
+            int stormFd = -1;
+            int stormEpochFd = -1;
+            if (options.storm().on()) {
+                stormFd = module.tableFd("storm_counts");
+                stormEpochFd = module.tableFd("storm_epoch");
+                insertOverflowKeys(lib, stormFd);
+            }
             for (Probe p : plan(syms.keySet())) {
                 if (!syms.containsKey(p.kernelFunction())) {
                     continue;
@@ -106,8 +170,11 @@ public final class BccBackend implements AutoCloseable {
             }
             reader = new PerfEventReader(lib, module.tableFd("events"), EVENT_SIZE, options.perfPagesPerCpu(),
                     options.queueRecords());
-            return new BccBackend(lib, module, attached, reader, module.tableFd("lost"),
+            BccBackend b = new BccBackend(lib, module, attached, reader, module.tableFd("lost"),
                     options.workloadNetns() ? new BccNetnsMap(lib, module.tableFd(BccNetnsMap.TABLE)) : null);
+            b.stormFd = stormFd;
+            b.stormEpochFd = stormEpochFd;
+            return b;
         } catch (BccException | RuntimeException e) {
             if (reader != null) {
                 reader.close();

@@ -27,6 +27,13 @@ public final class BccModule implements AutoCloseable {
 
     /** Compiles text with the given clang flags (e.g. -DNAME=VALUE). */
     public static BccModule compile(LibBcc lib, String text, List<String> cflags) throws BccException {
+        // libbcc 0.26 prints "Unable to find kernel headers" and compiles on regardless; with the storm
+        // map's struct key left undefined its rewriter then dies in clang (SIGABRT, the JVM with it).
+        // So the headers are looked for first, where libbcc itself will look.
+        if (BccAvailability.headersDir(Libc.INSTANCE.getenv("BCC_KERNEL_SOURCE"), KernelInfo.release()) == null) {
+            throw compileFailure("Unable to find kernel headers (looked where libbcc looks: $BCC_KERNEL_SOURCE, /lib/modules/"
+                    + KernelInfo.release() + "/build and /source, /sys/kernel/kheaders.tar.xz)");
+        }
         NativeOutputCapture.Result<Pointer> r = create(lib, text, cflags);
         if (r.value() == null) {
             // A kernel newer than libbcc: BCC replaces the kernel's uapi/linux/bpf.h with its own older

@@ -77,7 +77,7 @@ public interface LibBcc extends Library {
     /** int bpf_delete_elem(int fd, void *key) */
     int bpf_delete_elem(int fd, Pointer key);
 
-    /** int bpf_get_next_key(int fd, void *key, void *next_key): key NULL gives the first */
+    /** int bpf_get_next_key(int fd, void *key, void *next_key): key NULL, or a key that does not exist, gives the first */
     int bpf_get_next_key(int fd, Pointer key, Pointer nextKey);
 
     /** typedef void (*perf_reader_raw_cb)(void *cb_cookie, void *raw, int raw_size); */

@@ -136,7 +136,11 @@ public final class AgentCommand implements Command, ConfiguredCommand {
     @Mixin
     KafkaOptions kafkaOptions = new KafkaOptions();
 
+    @Mixin
+    StormOptions stormOptions = new StormOptions();
+
     private KafkaPublisher.Target kafka;
+    private io.syndrop.probe.StormSettings storm;
 
     @Option(names = "--ringbuf-bytes", paramLabel = "N", converter = OptionConverters.SizeValue.class,
             description = "kernel ring buffer size, a power of two from 4K to 1G (default 4194304)")
@@ -205,6 +209,7 @@ public final class AgentCommand implements Command, ConfiguredCommand {
         OptionRanges.duration("--batch-linger", batchLinger, Duration.ZERO, Duration.ofSeconds(10));
         OptionRanges.count("--window", window, 1, Agent.MAX_WINDOW);
         OptionRanges.duration("--counters-interval", countersInterval, Duration.ofMillis(100), Duration.ofDays(1));
+        storm = stormOptions.settings();
         if (!(replayRate >= 0 && replayRate <= 1e9)) {
             throw new UsageException("--replay-rate expects events per second from 0 to 1000000000, got '" + replayRate + "'");
         }
@@ -302,7 +307,7 @@ public final class AgentCommand implements Command, ConfiguredCommand {
             printer.printHeader();
         }
         return new KernelEventSource(forced, filter, ring, targets, countersInterval, printer, err, libbpfDebug,
-                runtimes.socketsOrNone());
+                runtimes.socketsOrNone()).storm(storm);
     }
 
     private static void shutdown(EventSource source, Agent agent, MetricsServer ms, PcapRecorder recorder, PrintStream err) {

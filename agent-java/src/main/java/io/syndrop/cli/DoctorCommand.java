@@ -13,6 +13,11 @@ import io.syndrop.doctor.DiagnosisJson;
 import io.syndrop.doctor.DiagnosisText;
 import io.syndrop.doctor.Doctor;
 import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.DropSummary;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonParseException;
 import java.io.IOException;
 import java.io.PrintStream;
 import picocli.CommandLine;
@@ -73,8 +78,9 @@ public final class DoctorCommand implements Command {
     String backend;
 
     @Option(names = "--events", paramLabel = "FILE", description = {
-            "drop events as extra evidence: one JSON DropEvent per line, as",
-            "`syndrop watch --json` prints them; live, it is read when the sampling ends"})
+            "drop events and storm summaries as extra evidence: one JSON record per",
+            "line, as `syndrop watch --json` prints them (or the collector's JSON",
+            "sink writes them); live, it is read when the sampling ends"})
     Path eventsFile;
 
     @Option(names = "--json", description = "print the findings as JSON")
@@ -100,7 +106,7 @@ public final class DoctorCommand implements Command {
         Duration duration = this.duration != null ? this.duration : Duration.ofSeconds(30);
         // Live, the events file is read when the window ends: a `watch --json` writing it meanwhile
         // contributes what it saw.
-        List<DropEvent> events = new ArrayList<>();
+        Recorded events = new Recorded(new ArrayList<>(), new ArrayList<>());
         Diagnosis d;
         if (snapshots.isEmpty() && netns == null) {
             d = liveEverywhere(duration, err, events, attach, eventsFile);
@@ -109,7 +115,7 @@ public final class DoctorCommand implements Command {
             if (eventsFile != null) {
                 events.addAll(readEvents(eventsFile));
             }
-            d = new Doctor().diagnose(delta, null, events);
+            d = new Doctor().diagnose(delta, null, events.events(), events.summaries());
         }
         out.print(json ? DiagnosisJson.render(d) : DiagnosisText.render(d));
         return 0;
@@ -117,6 +123,27 @@ public final class DoctorCommand implements Command {
 
     /** Live events kept as evidence; more would only repeat what the counters already say. */
     private static final int MAX_LIVE_EVENTS = 10_000;
+    /** Live storm summaries kept (a few keys per window; beyond this the oldest windows are enough). */
+    private static final int MAX_LIVE_SUMMARIES = 100_000;
+
+    /** Drop events and storm summaries, live or read from a file; guarded by its own monitor. */
+    record Recorded(List<DropEvent> events, List<DropSummary> summaries) {
+        synchronized void addAll(Recorded r) {
+            events.addAll(r.events());
+            summaries.addAll(r.summaries());
+        }
+
+        synchronized Map<Long, Recorded> byNetns() {
+            Map<Long, Recorded> out = new LinkedHashMap<>();
+            for (DropEvent e : events) {
+                out.computeIfAbsent(e.getNetnsIno(), k -> new Recorded(new ArrayList<>(), new ArrayList<>())).events().add(e);
+            }
+            for (DropSummary s : summaries) {
+                out.computeIfAbsent(s.getNetnsIno(), k -> new Recorded(new ArrayList<>(), new ArrayList<>())).summaries().add(s);
+            }
+            return out;
+        }
+    }
 
     private static String forHowLong(Duration duration) {
         return " for " + duration.toSeconds() + " s"
@@ -127,7 +154,7 @@ public final class DoctorCommand implements Command {
      * Without --netns: every network namespace with listeners (each pod has its own counters), each
      * diagnosed on its own and named in its findings; one that cannot be read is said to be unchecked.
      */
-    private static Diagnosis liveEverywhere(Duration duration, PrintStream err, List<DropEvent> events, boolean attach,
+    private static Diagnosis liveEverywhere(Duration duration, PrintStream err, Recorded events, boolean attach,
             Path eventsFile)
             throws IOException, InterruptedException {
         NetnsDiscovery.Result found = new NetnsDiscovery().discover();
@@ -165,22 +192,18 @@ public final class DoctorCommand implements Command {
             }
             Thread.sleep(duration.toMillis());
             List<NamespaceDiagnoses.Of> checked = new ArrayList<>();
-            Map<Long, List<DropEvent>> byNetns;
             if (eventsFile != null) {
-                List<DropEvent> given = readEvents(eventsFile);
-                synchronized (events) {
-                    events.addAll(given);
-                }
+                events.addAll(readEvents(eventsFile));
             }
-            synchronized (events) {
-                byNetns = events.stream().collect(Collectors.groupingBy(DropEvent::getNetnsIno, LinkedHashMap::new, Collectors.toList()));
-            }
+            Map<Long, Recorded> byNetns = events.byNetns();
+            Recorded none = new Recorded(List.of(), List.of());
             for (Map.Entry<ListeningNamespace, CounterSnapshot> f : first.entrySet()) {
                 ListeningNamespace ns = f.getKey();
                 try {
                     CounterDelta delta = CounterDelta.between(f.getValue(), readers.get(ns).sample());
+                    Recorded own = byNetns.getOrDefault(ns.inode(), none);
                     checked.add(new NamespaceDiagnoses.Of(ns.label(), ns.inode(),
-                            new Doctor().diagnose(delta, null, byNetns.getOrDefault(ns.inode(), List.of()))));
+                            new Doctor().diagnose(delta, null, own.events(), own.summaries())));
                     byNetns.remove(ns.inode());
                 } catch (IOException e) {
                     unchecked.add(new NamespaceDiagnoses.Unchecked(ns.label(), ns.inode(), e.getMessage()));
@@ -188,9 +211,9 @@ public final class DoctorCommand implements Command {
             }
             // Drops seen in a namespace whose counters were not sampled (created during the window,
             // or unreadable) are still evidence: diagnose them from the events alone.
-            for (Map.Entry<Long, List<DropEvent>> rest : byNetns.entrySet()) {
+            for (Map.Entry<Long, Recorded> rest : byNetns.entrySet()) {
                 checked.add(new NamespaceDiagnoses.Of("netns ino " + rest.getKey() + " (from its drop events only)",
-                        rest.getKey(), new Doctor().diagnose(null, null, rest.getValue())));
+                        rest.getKey(), new Doctor().diagnose(null, null, rest.getValue().events(), rest.getValue().summaries())));
             }
             if (checked.isEmpty()) {
                 throw new IOException("no network namespace could be read: "
@@ -200,7 +223,7 @@ public final class DoctorCommand implements Command {
         }
     }
 
-    private static CounterDelta live(Duration duration, String netns, PrintStream err, List<DropEvent> events, boolean attach)
+    private static CounterDelta live(Duration duration, String netns, PrintStream err, Recorded events, boolean attach)
             throws IOException, InterruptedException {
         NetnsTarget target = CountersCommand.netns(netns);
         CounterReader reader = new CounterReader(target, true);
@@ -215,7 +238,7 @@ public final class DoctorCommand implements Command {
     }
 
     /** Events are extra evidence: without eBPF (old kernel, no root) the doctor still works from counters. */
-    private static LiveProbe startProbe(NetnsTarget target, PrintStream err, List<DropEvent> events) {
+    private static LiveProbe startProbe(NetnsTarget target, PrintStream err, Recorded events) {
         List<Long> netns = target.kind() == NetnsTarget.Kind.HOST ? List.of() : List.of(target.inode());
         EventFilter filter = new EventFilter(List.of(), List.of(), netns, EnumSet.noneOf(Reason.class));
         LiveAttach plan;
@@ -234,8 +257,17 @@ public final class DoctorCommand implements Command {
             @Override
             public void onEvent(DropEvent e) {
                 synchronized (events) {
-                    if (events.size() < MAX_LIVE_EVENTS) {
-                        events.add(e);
+                    if (events.events().size() < MAX_LIVE_EVENTS) {
+                        events.events().add(e);
+                    }
+                }
+            }
+
+            @Override
+            public void onSummary(DropSummary s) {
+                synchronized (events) {
+                    if (events.summaries().size() < MAX_LIVE_SUMMARIES) {
+                        events.summaries().add(s);
                     }
                 }
             }
@@ -261,8 +293,13 @@ public final class DoctorCommand implements Command {
         return CounterDelta.between(first, last);
     }
 
-    static List<DropEvent> readEvents(Path file) throws IOException {
-        List<DropEvent> out = new ArrayList<>();
+    /**
+     * Reads `watch --json` output or a collector's JSON sink file: lines with "type":"summary" are
+     * storm summaries, lines without a type or with "type":"drop" drop events; loss records
+     * ("stage") and counter samples are not evidence of a cause and are skipped.
+     */
+    static Recorded readEvents(Path file) throws IOException {
+        Recorded out = new Recorded(new ArrayList<>(), new ArrayList<>());
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         JsonFormat.Parser parser = JsonFormat.parser().ignoringUnknownFields();
         for (int i = 0; i < lines.size(); i++) {
@@ -270,13 +307,38 @@ public final class DoctorCommand implements Command {
             if (line.isEmpty()) {
                 continue;
             }
-            DropEvent.Builder b = DropEvent.newBuilder();
+            String where = file + " line " + (i + 1);
+            String type;
             try {
-                parser.merge(line, b);
-            } catch (InvalidProtocolBufferException e) {
-                throw new IOException(file + " line " + (i + 1) + ": not a JSON DropEvent: " + e.getMessage(), e);
+                JsonElement el = JsonParser.parseString(line);
+                if (!el.isJsonObject()) {
+                    throw new IOException(where + ": not a JSON object");
+                }
+                JsonObject o = el.getAsJsonObject();
+                type = o.has("type") ? o.get("type").getAsString() : o.has("stage") ? "loss" : "drop";
+            } catch (JsonParseException | IllegalStateException | UnsupportedOperationException e) {
+                throw new IOException(where + ": not a JSON DropEvent or DropSummary: " + e.getMessage(), e);
             }
-            out.add(b.build());
+            try {
+                switch (type) {
+                    case "drop" -> {
+                        DropEvent.Builder b = DropEvent.newBuilder();
+                        parser.merge(line, b);
+                        out.events().add(b.build());
+                    }
+                    case "summary" -> {
+                        DropSummary.Builder b = DropSummary.newBuilder();
+                        parser.merge(line, b);
+                        out.summaries().add(b.build());
+                    }
+                    case "loss", "counters" -> { }
+                    default -> throw new IOException(where + ": unknown record type '" + type
+                            + "' (drop, summary, loss or counters)");
+                }
+            } catch (InvalidProtocolBufferException e) {
+                throw new IOException(where + ": not a JSON " + (type.equals("summary") ? "DropSummary" : "DropEvent")
+                        + ": " + e.getMessage(), e);
+            }
         }
         return out;
     }

@@ -35,7 +35,8 @@ import io.syndrop.input.UsageException;
 public final class WatchCommand implements Command {
     private static final Duration GAP_INTERVAL = Duration.ofSeconds(2);
 
-    @Option(names = "--json", description = "one JSON object per drop (proto3 JSON of syndrop.v1.DropEvent)")
+    @Option(names = "--json", description = {"one JSON object per drop (proto3 JSON of syndrop.v1.DropEvent) and",
+            "per storm summary ({\"type\":\"summary\",...} syndrop.v1.DropSummary)"})
     boolean json;
 
     @Option(names = "--duration", paramLabel = "D", converter = OptionConverters.DurationValue.class,
@@ -54,6 +55,7 @@ public final class WatchCommand implements Command {
 
     @Mixin
     PcapOptions pcap = new PcapOptions();
+    StormOptions stormOptions = new StormOptions();
 
     @Option(names = "--ringbuf-bytes", paramLabel = "N", converter = OptionConverters.SizeValue.class,
             description = "kernel ring buffer size, a power of two from 4K to 1G (default 4194304)")
@@ -68,6 +70,7 @@ public final class WatchCommand implements Command {
     private AttachMode forced;
     private EventFilter filter;
     private int ring;
+    private io.syndrop.probe.StormSettings storm;
 
     @Override
     public void validate() {
@@ -75,6 +78,7 @@ public final class WatchCommand implements Command {
         forced = backend(backend);
         ring = ringbufBytes(ringbufBytes);
         filter = filters.filter();
+        storm = stormOptions.settings();
         runtimes.sockets(); // a blank socket path is refused before anything starts
         pcap.validate();
     }
@@ -87,7 +91,7 @@ public final class WatchCommand implements Command {
             if (forced != AttachMode.COUNTERS) {
                 AgentCapabilities.require("watch", netns.isEmpty() || readsOtherProcesses(netns), err::println);
             }
-            attach = LiveAttach.plan(forced, filter, ring, libbpfDebug);
+            attach = LiveAttach.plan(forced, filter, ring, libbpfDebug, storm);
         } catch (ProbeException e) {
             err.println("syndrop watch: cannot attach: " + e.getMessage());
             if (e.hint() != null && !e.hint().isEmpty()) {
@@ -130,7 +134,7 @@ public final class WatchCommand implements Command {
                     : "; they are counted from each namespace's TcpExt:ListenDrops and printed as unattributed drops"));
         }
 
-        EventPrinter printer = new EventPrinter(json, out, err);
+        EventPrinter printer = new EventPrinter(json, out == System.out && isTerminal(), out, err);
         printer.printHeader();
         EventEnricher enricher = runtimes.enricher(err);
         IdentityStage.reduceInKernel(enricher, filter.workload(), plan.session().workloadNetns());
@@ -163,16 +167,27 @@ public final class WatchCommand implements Command {
                 probe.await(Long.MAX_VALUE, TimeUnit.DAYS);
             }
         }
+        printer.close();
         out.flush();
         // What the kernel delivered, before Java's filter: with filters the kernel applies, the two agree.
         err.println("syndrop watch: " + printer.shown() + " drop(s) shown of " + probe.drained()
-                + " the kernel delivered, " + printer.lost() + " lost in the kernel ring buffer");
+                + " the kernel delivered, " + printer.summarised() + " counted in storm summaries without detail, "
+                + printer.lost() + " lost in the kernel ring buffer");
         if (recorder != null) {
             if (recorder.closeFirst()) {
                 err.println("syndrop watch: pcap: " + recorder.summary());
             }
         }
         return 0;
+    }
+
+    /** Whether stdout is a terminal (storm summaries are then drawn in place); false when libc cannot say. */
+    static boolean isTerminal() {
+        try {
+            return io.syndrop.os.Libc.INSTANCE.isatty(1) == 1;
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            return false;
+        }
     }
 
     /** --ringbuf-bytes of watch and agent; 0 when not given (the probe's default). */

@@ -3,6 +3,7 @@ package io.syndrop.collector;
 import io.syndrop.proto.v1.Batch;
 import io.syndrop.proto.v1.CounterSample;
 import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.DropSummary;
 import io.syndrop.proto.v1.LossRecord;
 import io.syndrop.proto.v1.WatchItem;
 import java.util.ArrayList;
@@ -27,7 +28,7 @@ final class Batches {
         if (b.getFirstSeq() < 1 || b.getLastSeq() < b.getFirstSeq()) {
             return "need 1 <= first_seq <= last_seq, got " + b.getFirstSeq() + ".." + b.getLastSeq();
         }
-        long n = (long) b.getEventsCount() + b.getLossesCount() + b.getCountersCount();
+        long n = (long) b.getEventsCount() + b.getLossesCount() + b.getCountersCount() + b.getSummariesCount();
         if (n > MAX_RECORDS) {
             return "more than " + MAX_RECORDS + " records in one batch";
         }
@@ -41,6 +42,9 @@ final class Batches {
         }
         if (bad == null) {
             bad = mark(seen, b, b.getCountersList(), CounterSample::getSeq);
+        }
+        if (bad == null) {
+            bad = mark(seen, b, b.getSummariesList(), DropSummary::getSeq);
         }
         return bad;
     }
@@ -60,12 +64,15 @@ final class Batches {
         if (it.hasEvent()) {
             return it.getEvent().getSeq();
         }
+        if (it.hasSummary()) {
+            return it.getSummary().getSeq();
+        }
         return it.hasLoss() ? it.getLoss().getSeq() : it.getCounters().getSeq();
     }
 
     /** The records in sequence order, with agent id, boot and node filled in where a client left them out. */
     static List<WatchItem> itemsInOrder(Batch b) {
-        List<WatchItem> out = new ArrayList<>(b.getEventsCount() + b.getLossesCount() + b.getCountersCount());
+        List<WatchItem> out = new ArrayList<>(b.getEventsCount() + b.getLossesCount() + b.getCountersCount() + b.getSummariesCount());
         for (DropEvent e : b.getEventsList()) {
             out.add(fill(WatchItem.newBuilder().setEvent(e).build(), b));
         }
@@ -74,6 +81,9 @@ final class Batches {
         }
         for (CounterSample c : b.getCountersList()) {
             out.add(fill(WatchItem.newBuilder().setCounters(c).build(), b));
+        }
+        for (DropSummary s : b.getSummariesList()) {
+            out.add(fill(WatchItem.newBuilder().setSummary(s).build(), b));
         }
         // syndrop's agents send events in order; sort only batches that are not (losses mixed in, other clients).
         for (int i = 1; i < out.size(); i++) {
@@ -103,6 +113,17 @@ final class Batches {
                 lb.setNode(b.getNode());
             }
             return WatchItem.newBuilder().setLoss(lb).build();
+        }
+        if (it.hasSummary()) {
+            DropSummary s = it.getSummary();
+            if (!s.getAgentId().isEmpty() && s.getAgentBoot() != 0 && !s.getNode().isEmpty()) {
+                return it;
+            }
+            DropSummary.Builder sb = s.toBuilder().setAgentId(b.getAgentId()).setAgentBoot(b.getAgentBoot());
+            if (sb.getNode().isEmpty()) {
+                sb.setNode(b.getNode());
+            }
+            return WatchItem.newBuilder().setSummary(sb).build();
         }
         CounterSample.Builder cb = it.getCounters().toBuilder().setAgentId(b.getAgentId()).setAgentBoot(b.getAgentBoot());
         if (cb.getNode().isEmpty()) {

@@ -125,7 +125,7 @@ final class Committer implements AutoCloseable {
     }
 
     private static int records(Batch b) {
-        return b.getEventsCount() + b.getLossesCount() + b.getCountersCount();
+        return b.getEventsCount() + b.getLossesCount() + b.getCountersCount() + b.getSummariesCount();
     }
 
     private void process(List<Pending> group) throws InterruptedException {

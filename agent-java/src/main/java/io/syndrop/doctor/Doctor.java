@@ -4,6 +4,7 @@ import io.syndrop.counters.CounterDelta;
 import io.syndrop.counters.Sysctls;
 import io.syndrop.counters.WatchedCounters;
 import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.DropSummary;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,7 +27,8 @@ public final class Doctor {
     public static final String COUNTERS_RESET = "counters-reset";
 
     private final List<Rule> rules = List.of(
-            new TwRecycleRule(), new TimewaitPawsRule(), new NatClockRule(), new AcceptQueueRule(),
+            new TwRecycleRule(), new TimewaitPawsRule(), new NatClockRule(), new SynFloodRule(),
+            new AcceptQueueStormRule(), new AcceptQueueRule(),
             new SynQueueRule(), new SynCookiesRule(), new OtherListenDropsRule());
 
     /**
@@ -35,16 +37,25 @@ public final class Doctor {
      * @param events   drop events seen in the same window, any order; null or empty when none
      */
     public Diagnosis diagnose(CounterDelta counters, Sysctls sysctls, List<DropEvent> events) {
+        return diagnose(counters, sysctls, events, List.of());
+    }
+
+    /**
+     * @param summaries storm summaries of the same window (exact per-key counts, with how many
+     *                  drops were sent in detail); null or empty when none
+     */
+    public Diagnosis diagnose(CounterDelta counters, Sysctls sysctls, List<DropEvent> events, List<DropSummary> summaries) {
         Sysctls s = sysctls != null ? sysctls : counters != null ? counters.sysctls() : Sysctls.empty();
         List<DropEvent> evs = events == null ? List.of() : events;
-        Evidence e = new Evidence(counters, s, evs);
+        List<DropSummary> sums = summaries == null ? List.of() : summaries;
+        Evidence e = new Evidence(counters, s, evs, sums);
 
         List<Finding> findings = new ArrayList<>();
         List<String> reset = counters == null ? List.of() : counters.decreased().stream()
                 .filter(WatchedCounters.RELEVANT::contains).toList();
         if (!reset.isEmpty()) {
             findings.add(resetFinding(reset));
-            e = new Evidence(null, s, evs);
+            e = new Evidence(null, s, evs, sums);
         }
         for (Rule r : rules) {
             r.evaluate(e).ifPresent(findings::add);

@@ -3,6 +3,7 @@ package io.syndrop.doctor;
 import io.syndrop.counters.CounterDelta;
 import io.syndrop.counters.Sysctls;
 import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.DropSummary;
 import io.syndrop.proto.v1.Reason;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -11,15 +12,24 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 
-/** What the rules look at: counter deltas (optional), the sysctls, and drop events (possibly none). */
+/**
+ * What the rules look at: counter deltas (optional), the sysctls, drop events and storm summaries
+ * (each possibly none).
+ */
 final class Evidence {
     static final int MAX_EXAMPLES = 5;
 
     private final CounterDelta counters;
     private final Sysctls sysctls;
     private final List<DropEvent> events;
+    private final List<DropSummary> summaries;
 
     Evidence(CounterDelta counters, Sysctls sysctls, List<DropEvent> events) {
+        this(counters, sysctls, events, List.of());
+    }
+
+    Evidence(CounterDelta counters, Sysctls sysctls, List<DropEvent> events, List<DropSummary> summaries) {
+        this.summaries = List.copyOf(summaries == null ? List.of() : summaries);
         this.counters = counters;
         this.sysctls = sysctls == null ? Sysctls.empty() : sysctls;
         List<DropEvent> sorted = new ArrayList<>(events == null ? List.of() : events);
@@ -81,6 +91,14 @@ final class Evidence {
             }
         }
         return out;
+    }
+
+    List<DropSummary> summaries() {
+        return summaries;
+    }
+
+    List<DropSummary> summaries(Set<Reason> reasons) {
+        return summaries.stream().filter(s -> reasons.contains(s.getReason())).toList();
     }
 
     static List<DropEvent> examples(List<DropEvent> events) {

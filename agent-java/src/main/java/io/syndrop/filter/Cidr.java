@@ -65,6 +65,17 @@ public final class Cidr {
         return true;
     }
 
+    /**
+     * Whether the two prefixes share an address. Prefixes are nested or disjoint, so this is
+     * "one contains the other": 10.0.0.0/8 and 10.1.2.0/24 overlap, 10.1.2.0/24 and 10.1.3.0/24 do not.
+     */
+    public boolean overlaps(Cidr other) {
+        if (other.addr.length != addr.length) {
+            return false;
+        }
+        return prefix <= other.prefix ? contains(other.addr) : other.contains(addr);
+    }
+
     /** Matches an address in the text form events carry. */
     public boolean contains(String address) {
         byte[] a = address == null ? null : literal(address);

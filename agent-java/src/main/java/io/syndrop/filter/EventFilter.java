@@ -1,6 +1,7 @@
 package io.syndrop.filter;
 
 import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.DropSummary;
 import io.syndrop.proto.v1.Filter;
 import io.syndrop.proto.v1.Reason;
 import io.syndrop.proto.v1.WatchItem;
@@ -102,9 +103,57 @@ public final class EventFilter {
         throw new IllegalArgumentException("unknown reason '" + s + "'; one of " + names);
     }
 
-    /** Loss records and counter samples always pass: they explain gaps in what a viewer sees. */
+    /**
+     * Loss records and counter samples always pass: they explain gaps in what a viewer sees. A
+     * storm summary passes by its key.
+     */
     public boolean matches(WatchItem item) {
+        if (item.hasSummary()) {
+            return matches(item.getSummary());
+        }
         return !item.hasEvent() || matches(item.getEvent());
+    }
+
+    /**
+     * A storm summary matches by its key: reason, listener port and namespace as an event does, and
+     * its source prefix when it overlaps one of the filter's CIDRs (a /24 summary is shown to a
+     * filter on one of its addresses, whose drops it counts among others'; a filter on 10.0.0.0/8
+     * sees every summary inside it). A summary has no workload: with a workload filter it never
+     * matches, as unresolved events do not. The overflow record (drops whose keys did not fit the
+     * kernel's map, of any listener or source) matches by reason only: like a loss record it
+     * explains what a viewer may be missing.
+     */
+    public boolean matches(DropSummary s) {
+        if (!reasons.isEmpty() && !reasons.contains(s.getReason())) {
+            return false;
+        }
+        if (s.getOverflow()) {
+            return true;
+        }
+        if (!ports.isEmpty() && !ports.contains(s.getDstPort())) {
+            return false;
+        }
+        if (!netnsInos.isEmpty() && !netnsInos.contains(s.getNetnsIno())) {
+            return false;
+        }
+        if (!workload.isAny()) {
+            return false;
+        }
+        if (srcCidrs.isEmpty()) {
+            return true;
+        }
+        Cidr prefix;
+        try {
+            prefix = Cidr.parse(s.getSrcPrefix());
+        } catch (IllegalArgumentException e) {
+            return false; // no prefix (or not one) is no source: a source filter leaves it out
+        }
+        for (Cidr c : srcCidrs) {
+            if (c.overlaps(prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public boolean matches(DropEvent e) {

@@ -2,6 +2,7 @@ package io.syndrop.format;
 
 import io.syndrop.proto.v1.CounterSample;
 import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.DropSummary;
 import io.syndrop.proto.v1.LossRecord;
 import io.syndrop.proto.v1.WatchItem;
 import java.util.Map;
@@ -28,7 +29,7 @@ public final class Cef {
 
     /** CEF severity 0-10 for a record. */
     static int severity(WatchItem item) {
-        if (item.hasEvent()) {
+        if (item.hasEvent() || item.hasSummary()) {
             return 5;
         }
         return item.hasLoss() ? 7 : 1;
@@ -75,6 +76,8 @@ public final class Cef {
             ext.put("cnt", Long.toUnsignedString(l.getCount()));
             ext.put("externalId", l.getAgentId() + ":" + Long.toUnsignedString(l.getAgentBoot()) + ":" + l.getSeq());
             ext.put("msg", l.getDetail());
+        } else if (item.hasSummary()) {
+            summary(item.getSummary(), sb, ext);
         } else {
             CounterSample c = item.getCounters();
             sb.append("COUNTERS|kernel counter sample|").append(severity(item)).append('|');
@@ -99,6 +102,53 @@ public final class Cef {
             sb.append(kv.getKey()).append('=').append(value(kv.getValue()));
         }
         return sb.toString();
+    }
+
+    /**
+     * A storm summary: signature SUMMARY_REASON (one per reason, apart from the events' REASON so a
+     * SIEM rule on one never counts the other), cnt the exact number of drops of the key in the
+     * window, start/end the window, cn1 and cn2 how many of them were and were not sent as events,
+     * cn3 the listener's network namespace as in events, cs2 the source prefix (CEF's src holds
+     * one address, not a prefix), cs3 "overflow"=true for the record of drops whose keys did not fit
+     * the kernel's key map, deviceCustomDate1/2 the first and last drop.
+     */
+    private static void summary(DropSummary s, StringBuilder sb, Map<String, String> ext) {
+        long notDetailed = JsonLines.notDetailed(s);
+        String what = s.getReason() == io.syndrop.proto.v1.Reason.KERNEL_REASON && !s.getKernelReason().isEmpty()
+                ? s.getKernelReason() : s.getReason().name();
+        sb.append("SUMMARY_").append(header(s.getReason().name())).append('|')
+                .append(header(Long.toUnsignedString(s.getCount()) + " SYNs dropped (" + what + ")"
+                        + (s.getOverflow() ? " of keys that did not fit the kernel's key map" : "")
+                        + (s.getSrcPrefix().isEmpty() ? "" : " from " + s.getSrcPrefix())
+                        + (s.getDstPort() == 0 ? "" : " to port " + s.getDstPort())
+                        + ", " + Long.toUnsignedString(notDetailed) + " not sent in detail"))
+                .append('|').append(5).append('|');
+        ext.put("rt", Long.toString(s.getTimeUnixNano() / 1_000_000L));
+        ext.put("dvchost", s.getNode());
+        ext.put("start", millis(s.getWindowStartUnixNano()));
+        ext.put("end", millis(s.getWindowEndUnixNano()));
+        ext.put("cnt", Long.toUnsignedString(s.getCount()));
+        ext.put("dpt", s.getDstPort() == 0 ? "" : Integer.toString(s.getDstPort()));
+        ext.put("proto", "TCP");
+        ext.put("act", "drop");
+        ext.put("reason", s.getReason().name());
+        ext.put("externalId", s.getAgentId() + ":" + Long.toUnsignedString(s.getAgentBoot()) + ":" + s.getSeq());
+        labelled(ext, "cs1", "kernelReason", s.getKernelReason());
+        labelled(ext, "cs2", "srcPrefix", s.getSrcPrefix());
+        labelled(ext, "cs3", "overflow", s.getOverflow() ? "true" : "");
+        ext.put("cn1Label", "detailed");
+        ext.put("cn1", Long.toUnsignedString(s.getDetailed()));
+        ext.put("cn2Label", "notDetailed");
+        ext.put("cn2", Long.toUnsignedString(notDetailed));
+        ext.put("cn3Label", "netnsIno");
+        ext.put("cn3", Long.toUnsignedString(s.getNetnsIno()));
+        labelled(ext, "deviceCustomDate1", "firstSeen", millis(s.getFirstSeenUnixNano()));
+        labelled(ext, "deviceCustomDate2", "lastSeen", millis(s.getLastSeenUnixNano()));
+    }
+
+    /** CEF timestamps: milliseconds since the epoch; "" (left out) when unknown. */
+    private static String millis(long unixNano) {
+        return unixNano == 0 ? "" : Long.toUnsignedString(Long.divideUnsigned(unixNano, 1_000_000L));
     }
 
     /**

@@ -2,14 +2,15 @@ package io.syndrop.format;
 
 import io.syndrop.proto.v1.CounterSample;
 import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.DropSummary;
 import io.syndrop.proto.v1.LossRecord;
 import io.syndrop.proto.v1.WatchItem;
 import java.time.Instant;
 
 /**
  * One JSON object per record. Default: the proto3 JSON mapping of the record (lowerCamelCase
- * names, enums by name, zero values left out) with a leading {@code "type"} of drop, loss or
- * counters. With ECS: Elastic Common Schema names for what ECS has a name for, the rest under
+ * names, enums by name, zero values left out) with a leading {@code "type"} of drop, loss,
+ * counters or summary. With ECS: Elastic Common Schema names for what ECS has a name for, the rest under
  * {@code syndrop.*}. Both are written straight into a {@link JsonBytes}: this is the collector's
  * per-record hot path.
  */
@@ -28,6 +29,8 @@ public final class JsonLines {
             RecordJson.drop(o, item.getEvent(), false, "drop");
         } else if (item.hasLoss()) {
             RecordJson.loss(o, item.getLoss(), false, "loss");
+        } else if (item.hasSummary()) {
+            RecordJson.summary(o, item.getSummary(), false, "summary");
         } else {
             RecordJson.counters(o, item.getCounters(), false, "counters");
         }
@@ -45,6 +48,9 @@ public final class JsonLines {
     static String type(WatchItem item) {
         if (item.hasEvent()) {
             return "drop";
+        }
+        if (item.hasSummary()) {
+            return "summary";
         }
         return item.hasLoss() ? "loss" : "counters";
     }
@@ -97,6 +103,8 @@ public final class JsonLines {
             if (!l.getDetail().isEmpty()) {
                 o.raw(',').name("detail").string(l.getDetail());
             }
+        } else if (item.hasSummary()) {
+            summary(o, item.getSummary());
         } else {
             CounterSample c = item.getCounters();
             o.name("@timestamp").string(isoTime(c.getTimeUnixNano()));
@@ -109,6 +117,57 @@ public final class JsonLines {
         }
         o.raw(",\"type\":\"").raw(type(item)).raw("\"}");
         o.raw(",\"ecs\":{\"version\":\"8.11.0\"}}");
+    }
+
+    /**
+     * A storm summary as an ECS event of kind metric: a count over a window (event.start, event.end,
+     * event.duration in ns). ECS has no count field and source.ip cannot hold a prefix, so the key's
+     * source prefix and the counts go under syndrop.summary.*; the listener's port is
+     * destination.port. The syndrop object is left open for the caller's "type".
+     */
+    private static void summary(JsonBytes o, DropSummary s) {
+        o.name("@timestamp").string(isoTime(s.getTimeUnixNano()));
+        if (s.getDstPort() != 0) {
+            o.raw(",\"destination\":{\"port\":").unsigned(s.getDstPort() & 0xffffffffL).raw('}');
+        }
+        o.raw(",\"network\":{\"transport\":\"tcp\"");
+        if (!s.getSrcPrefix().isEmpty()) {
+            o.raw(",\"type\":").raw(s.getSrcPrefix().indexOf(':') >= 0 ? "\"ipv6\"" : "\"ipv4\"");
+        }
+        o.raw('}');
+        o.raw(",\"event\":{\"kind\":\"metric\",\"module\":\"syndrop\",\"category\":[\"network\"],\"type\":[\"denied\",\"connection\"]")
+                .raw(",\"action\":\"tcp-syn-drops-summarised\",\"outcome\":\"failure\",\"reason\":").string(s.getReason().name())
+                .raw(",\"dataset\":\"syndrop.summary\",\"sequence\":").unsigned(s.getSeq());
+        if (s.getWindowStartUnixNano() != 0 && s.getWindowEndUnixNano() != 0) {
+            o.raw(",\"start\":").string(isoTime(s.getWindowStartUnixNano()))
+                    .raw(",\"end\":").string(isoTime(s.getWindowEndUnixNano()));
+            if (Long.compareUnsigned(s.getWindowEndUnixNano(), s.getWindowStartUnixNano()) >= 0) {
+                o.raw(",\"duration\":").unsigned(s.getWindowEndUnixNano() - s.getWindowStartUnixNano());
+            }
+        }
+        o.raw('}');
+        agent(o, s.getNode(), s.getAgentId(), s.getAgentBoot(), null);
+        o.raw(",\"syndrop\":{\"summary\":{").name("count").unsigned(s.getCount());
+        o.raw(',').name("detailed").unsigned(s.getDetailed());
+        o.raw(',').name("not_detailed").unsigned(notDetailed(s));
+        optional(o, "src_prefix", s.getSrcPrefix());
+        if (s.getFirstSeenUnixNano() != 0) {
+            o.raw(',').name("first_seen").string(isoTime(s.getFirstSeenUnixNano()));
+        }
+        if (s.getLastSeenUnixNano() != 0) {
+            o.raw(',').name("last_seen").string(isoTime(s.getLastSeenUnixNano()));
+        }
+        if (s.getOverflow()) {
+            o.raw(",\"overflow\":true");
+        }
+        o.raw('}');
+        o.raw(',').name("netns_ino").unsigned(s.getNetnsIno());
+        optional(o, "kernel_reason", s.getKernelReason());
+    }
+
+    /** Drops of the summary's key that were counted but not sent as events (0 if a sender claimed more detail than count). */
+    public static long notDetailed(DropSummary s) {
+        return Long.compareUnsigned(s.getCount(), s.getDetailed()) > 0 ? s.getCount() - s.getDetailed() : 0;
     }
 
     /**

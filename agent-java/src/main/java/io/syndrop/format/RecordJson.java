@@ -2,6 +2,7 @@ package io.syndrop.format;
 
 import io.syndrop.proto.v1.CounterSample;
 import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.DropSummary;
 import io.syndrop.proto.v1.LossRecord;
 import io.syndrop.proto.v1.Probe;
 import io.syndrop.proto.v1.Reason;
@@ -176,6 +177,40 @@ public final class RecordJson {
         f.str(K_AGENT_ID, c.getAgentId());
         f.u64(K_AGENT_BOOT, c.getAgentBoot());
         f.u64(K_SEQ, c.getSeq());
+        f.end();
+    }
+
+    // DropSummary's own names (the others it shares with the records above).
+    private static final JsonBytes.Key K_WINDOW_START = JsonBytes.key("windowStartUnixNano");
+    private static final JsonBytes.Key K_WINDOW_END = JsonBytes.key("windowEndUnixNano");
+    private static final JsonBytes.Key K_SRC_PREFIX = JsonBytes.key("srcPrefix");
+    private static final JsonBytes.Key K_DETAILED = JsonBytes.key("detailed");
+    private static final JsonBytes.Key K_FIRST_SEEN = JsonBytes.key("firstSeenUnixNano");
+    private static final JsonBytes.Key K_LAST_SEEN = JsonBytes.key("lastSeenUnixNano");
+    private static final JsonBytes.Key K_OVERFLOW = JsonBytes.key("overflow");
+
+    /** A storm summary, in the same form as the records above. */
+    public static void summary(JsonBytes o, DropSummary s, boolean zeros, String type) {
+        Fields f = new Fields(o, zeros, type);
+        f.u64(K_SEQ, s.getSeq());
+        f.u64(K_TIME_UNIX_NANO, s.getTimeUnixNano());
+        f.str(K_NODE, s.getNode());
+        f.str(K_AGENT_ID, s.getAgentId());
+        f.u64(K_AGENT_BOOT, s.getAgentBoot());
+        f.u64(K_WINDOW_START, s.getWindowStartUnixNano());
+        f.u64(K_WINDOW_END, s.getWindowEndUnixNano());
+        f.reason(s.getReason(), s.getReasonValue());
+        f.str(K_KERNEL_REASON, s.getKernelReason());
+        f.u64(K_NETNS_INO, s.getNetnsIno());
+        f.u32(K_DST_PORT, s.getDstPort());
+        f.str(K_SRC_PREFIX, s.getSrcPrefix());
+        f.u64(K_COUNT, s.getCount());
+        f.u64(K_DETAILED, s.getDetailed());
+        f.u64(K_FIRST_SEEN, s.getFirstSeenUnixNano());
+        f.u64(K_LAST_SEEN, s.getLastSeenUnixNano());
+        if (zeros || s.getOverflow()) {
+            f.name(K_OVERFLOW).raw(s.getOverflow() ? "true" : "false");
+        }
         f.end();
     }
 

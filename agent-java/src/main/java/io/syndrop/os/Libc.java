@@ -57,6 +57,8 @@ public interface Libc extends Library {
     Pointer if_indextoname(int ifindex, byte[] name);
 
     int IF_NAMESIZE = 16;
+    /** isatty(3): 1 when fd is a terminal (watch draws its storm block in place only then), else 0. */
+    int isatty(int fd);
 
     /** For fds whose close cannot fail in a way the caller could act on (cleanup paths). */
     static void closeQuietly(int fd) {
@@ -77,6 +79,9 @@ public interface Libc extends Library {
     int fflush(Pointer stream);
 
     int setenv(String name, String value, int overwrite);
+
+    /** getenv(3): what native code (libbcc) sees, including setenv(3) calls Java's System.getenv never shows. */
+    String getenv(String name);
 
     int unsetenv(String name);
 

@@ -41,6 +41,12 @@ public final class AttachPlanner {
 
     /** @param libbpfDebug libbpf prints its debug log (verifier output included) to stderr (--libbpf-debug) */
     public static Plan plan(AttachMode forced, EventFilter filter, int ringbufBytes, boolean libbpfDebug) throws ProbeException {
+        return plan(forced, filter, ringbufBytes, libbpfDebug, StormSettings.OFF);
+    }
+
+    /** @param storm storm summaries and the detail rate limit in the kernel ({@link StormSettings#OFF}: none) */
+    public static Plan plan(AttachMode forced, EventFilter filter, int ringbufBytes, boolean libbpfDebug,
+                            StormSettings storm) throws ProbeException {
         List<Refusal> refusals = new ArrayList<>();
         if (forced != null) {
             if (forced == AttachMode.COUNTERS) {
@@ -48,15 +54,15 @@ public final class AttachPlanner {
             }
             if (forced == AttachMode.BCC) {
                 rootOnly(forced);
-                return new Plan(forced, BccProbe.open(filter), refusals);
+                return new Plan(forced, BccProbe.open(filter, storm), refusals);
             }
             preflight(forced);
-            return new Plan(forced, ProbeSession.open(forced, options(filter, ringbufBytes, libbpfDebug)), refusals);
+            return new Plan(forced, ProbeSession.open(forced, options(filter, ringbufBytes, libbpfDebug, storm)), refusals);
         }
         for (AttachMode m : new AttachMode[] {AttachMode.FENTRY, AttachMode.KPROBE, AttachMode.TRACEPOINT}) {
             try {
                 preflight(m);
-                return new Plan(m, ProbeSession.open(m, options(filter, ringbufBytes, libbpfDebug)), refusals);
+                return new Plan(m, ProbeSession.open(m, options(filter, ringbufBytes, libbpfDebug, storm)), refusals);
             } catch (ProbeException e) {
                 refusals.add(new Refusal(m, e.summary()));
             }
@@ -67,7 +73,7 @@ public final class AttachPlanner {
             if (bcc.available()) {
                 try {
                     rootOnly(AttachMode.BCC);
-                    return new Plan(AttachMode.BCC, BccProbe.open(filter), refusals);
+                    return new Plan(AttachMode.BCC, BccProbe.open(filter, storm), refusals);
                 } catch (ProbeException e) {
                     refusals.add(new Refusal(AttachMode.BCC, e.summary()));
                 }
@@ -80,8 +86,9 @@ public final class AttachPlanner {
         return new Plan(AttachMode.COUNTERS, null, refusals);
     }
 
-    private static ShimOptions options(EventFilter filter, int ringbufBytes, boolean libbpfDebug) {
+    private static ShimOptions options(EventFilter filter, int ringbufBytes, boolean libbpfDebug, StormSettings storm) {
         ShimOptions o = KernelFilter.toOptions(filter, ringbufBytes);
+        storm.applyTo(o);
         o.libbpfDebug = libbpfDebug ? 1 : 0;
         return o;
     }

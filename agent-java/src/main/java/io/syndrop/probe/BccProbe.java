@@ -1,6 +1,7 @@
 package io.syndrop.probe;
 
 import io.syndrop.bcc.BccBackend;
+import io.syndrop.bcc.BccProgram;
 import io.syndrop.bcc.BccException;
 import io.syndrop.filter.EventFilter;
 import io.syndrop.filter.NetnsAllowList;
@@ -33,6 +34,10 @@ public final class BccProbe implements KernelProbe {
     }
 
     static BccProbe open(EventFilter filter) throws ProbeException {
+        return open(filter, StormSettings.OFF);
+    }
+
+    static BccProbe open(EventFilter filter, StormSettings storm) throws ProbeException {
         int mask = 0;
         for (Reason r : filter.reasons()) {
             mask |= 1 << r.getNumber();
@@ -40,8 +45,10 @@ public final class BccProbe implements KernelProbe {
         long netns = filter.netnsInos().size() == 1 ? filter.netnsInos().get(0) : 0;
         BccBackend.Options d = BccBackend.Options.defaults();
         try {
+            BccProgram.Storm st = new BccProgram.Storm(storm.on(), storm.keys(), storm.prefix4(), storm.prefix6(),
+                    storm.detailRate(), storm.detailBurst());
             return new BccProbe(BccBackend.open(new BccBackend.Options(mask, netns, d.perfPagesPerCpu(), d.queueRecords(),
-                    !filter.workload().isAny())));
+                    !filter.workload().isAny(), st)));
         } catch (BccException e) {
             throw new ProbeException("bcc: " + e.getMessage(), 0, e.fix());
         }
@@ -92,8 +99,12 @@ public final class BccProbe implements KernelProbe {
         return Optional.ofNullable(backend.workloadNetns());
     }
 
+    public synchronized int readStorm(ByteBuffer buf, long[] epochNs) {
+        return backend.readStorm(buf, epochNs);
+    }
+
     @Override
-    public void close() {
+    public synchronized void close() {
         backend.close();
     }
 }

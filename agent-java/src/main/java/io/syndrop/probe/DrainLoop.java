@@ -4,6 +4,8 @@ import io.syndrop.event.EventDecoder;
 import io.syndrop.filter.EventFilter;
 import io.syndrop.event.EventLayout;
 import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.DropSummary;
+import java.util.List;
 import io.syndrop.proto.v1.LossRecord;
 
 import java.nio.ByteBuffer;
@@ -40,6 +42,9 @@ public final class DrainLoop implements Runnable {
     private volatile boolean stop;
     /** Records read from the kernel, before Java's filter: what the kernel-side filters let through. */
     private final AtomicLong drained = new AtomicLong();
+    /** Summaries read by the {@link SummaryReader}'s thread, numbered and delivered by this one. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<List<DropSummary>> summaries =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     public DrainLoop(KernelProbe session, EventDecoder decoder, EventFilter filter, DropListener listener,
                      String agentId, long agentBoot, AtomicLong seq) {
@@ -58,6 +63,7 @@ public final class DrainLoop implements Runnable {
         long lossPolled = System.nanoTime();
         while (!stop) {
             drainOnce(IDLE_WAIT_MS);
+            deliverSummaries();
             long now = System.nanoTime();
             if (now - lossPolled >= LOSS_POLL_NANOS) {
                 reportLosses();
@@ -72,6 +78,7 @@ public final class DrainLoop implements Runnable {
             // keep draining
         }
         reportLosses();
+        deliverSummaries();
     }
 
     /** Drains one batch; returns how many records it read. */
@@ -94,6 +101,25 @@ public final class DrainLoop implements Runnable {
             listener.onBatchEnd();
         }
         return n;
+    }
+
+    /** Takes one map read's summaries from another thread (the summary reader) and wakes the drain to deliver them. */
+    public void offerSummaries(List<DropSummary> read) {
+        summaries.add(read);
+        session.wake();
+    }
+
+    private void deliverSummaries() {
+        List<DropSummary> read;
+        while ((read = summaries.poll()) != null) {
+            for (DropSummary s : read) {
+                // One sequence with the events: this thread alone numbers.
+                if (filter.matches(s)) {
+                    listener.onSummary(s.toBuilder().setSeq(seq.incrementAndGet()).build());
+                }
+            }
+            listener.onBatchEnd();
+        }
     }
 
     void reportLosses() {

@@ -1,6 +1,7 @@
 package io.syndrop.probe;
 
 import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.DropSummary;
 import io.syndrop.proto.v1.LossRecord;
 
 import java.util.List;
@@ -36,6 +37,13 @@ public final class DropFanout implements DropListener {
     public void onLoss(LossRecord loss) {
         for (DropListener l : listeners) {
             l.onLoss(loss);
+        }
+    }
+
+    @Override
+    public void onSummary(DropSummary summary) {
+        for (DropListener l : listeners) {
+            l.onSummary(summary);
         }
     }
 

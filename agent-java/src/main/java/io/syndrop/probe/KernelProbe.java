@@ -39,6 +39,16 @@ public interface KernelProbe extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Copies the storm map's entries (bpf/syndrop_storm.h struct syndrop_storm_entry, cumulative since
+     * attach) into buf (direct, little-endian), after moving the map's epoch to now (written into
+     * epochNs[0], CLOCK_MONOTONIC). Returns the number of entries, or -1 when this probe keeps no
+     * storm map (summaries off). Safe to call from another thread while one drains.
+     */
+    default int readStorm(ByteBuffer buf, long[] epochNs) {
+        return -1;
+    }
+
     @Override
     void close();
 }

@@ -13,10 +13,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LiveAttach {
     private final AttachPlanner.Plan plan;
     private final EventFilter filter;
+    private final StormSettings storm;
 
-    private LiveAttach(AttachPlanner.Plan plan, EventFilter filter) {
+    private LiveAttach(AttachPlanner.Plan plan, EventFilter filter, StormSettings storm) {
         this.plan = plan;
         this.filter = filter;
+        this.storm = storm;
     }
 
     /**
@@ -26,7 +28,13 @@ public final class LiveAttach {
      */
     public static LiveAttach plan(AttachMode forced, EventFilter filter, int ringbufBytes, boolean libbpfDebug)
             throws ProbeException {
-        return new LiveAttach(AttachPlanner.plan(forced, filter, ringbufBytes, libbpfDebug), filter);
+        return plan(forced, filter, ringbufBytes, libbpfDebug, StormSettings.OFF);
+    }
+
+    /** As above, with storm summaries and the kernel's detail rate limit as {@code storm} says. */
+    public static LiveAttach plan(AttachMode forced, EventFilter filter, int ringbufBytes, boolean libbpfDebug,
+                                  StormSettings storm) throws ProbeException {
+        return new LiveAttach(AttachPlanner.plan(forced, filter, ringbufBytes, libbpfDebug, storm), filter, storm);
     }
 
     public AttachPlanner.Plan plan() {
@@ -57,6 +65,6 @@ public final class LiveAttach {
                     + "): check live() before start()");
         }
         return LiveProbe.start(plan.session(), filter, DropFanout.of(listeners), node, agentId, boot, new AtomicLong(),
-                enricher);
+                enricher, storm);
     }
 }

@@ -19,10 +19,13 @@ public final class LiveProbe implements AutoCloseable {
     private final Thread hook;
     private final EventEnricher enricher;
 
-    private LiveProbe(KernelProbe session, DrainLoop loop, EventEnricher enricher) {
+    private final SummaryReader summaries;
+
+    private LiveProbe(KernelProbe session, DrainLoop loop, EventEnricher enricher, SummaryReader summaries) {
         this.session = session;
         this.loop = loop;
         this.enricher = enricher;
+        this.summaries = summaries;
         Thread t = new Thread(() -> {
             try {
                 loop.run();
@@ -48,8 +51,27 @@ public final class LiveProbe implements AutoCloseable {
      */
     public static LiveProbe start(KernelProbe session, EventFilter filter, DropListener listener, String node,
                                   String agentId, long agentBoot, AtomicLong seq, EventEnricher enricher) {
-        EventDecoder decoder = new EventDecoder(node, agentId, agentBoot, new KernelReasonNames(), enricher);
-        return new LiveProbe(session, new DrainLoop(session, decoder, filter, listener, agentId, agentBoot, seq), enricher);
+        return start(session, filter, listener, node, agentId, agentBoot, seq, enricher, StormSettings.OFF);
+    }
+
+    /**
+     * As above; with {@code storm} on (and a probe that keeps the storm map) a {@link SummaryReader}
+     * reads the kernel's per-key counts every interval and the drain thread delivers them as
+     * {@link DropListener#onSummary} records numbered in {@code seq} with the events.
+     */
+    public static LiveProbe start(KernelProbe session, EventFilter filter, DropListener listener, String node,
+                                  String agentId, long agentBoot, AtomicLong seq, EventEnricher enricher,
+                                  StormSettings storm) {
+        KernelReasonNames names = new KernelReasonNames();
+        EventDecoder decoder = new EventDecoder(node, agentId, agentBoot, names, enricher);
+        DrainLoop loop = new DrainLoop(session, decoder, filter, listener, agentId, agentBoot, seq);
+        SummaryReader reader = storm.on()
+                ? new SummaryReader(session, storm, node, agentId, agentBoot, names, loop::offerSummaries) : null;
+        LiveProbe p = new LiveProbe(session, loop, enricher, reader);
+        if (reader != null) {
+            reader.start();
+        }
+        return p;
     }
 
     /** Waits until the drain thread ends (after close, or on a drain failure) or the timeout passes. */
@@ -68,6 +90,10 @@ public final class LiveProbe implements AutoCloseable {
 
 
     private void stopAndDetach() {
+        if (summaries != null) {
+            // Its last read (the counts up to now) is queued before the drain's last round delivers it.
+            summaries.close();
+        }
         loop.stop();
         try {
             done.await(5, TimeUnit.SECONDS);

@@ -8,7 +8,8 @@ import com.sun.jna.Structure;
  * so a field added on one side only is an error, not a silent shift.
  */
 @Structure.FieldOrder({"ports", "nports", "srcFamily", "srcAddr", "srcPrefix", "reasonMask", "netnsIno",
-        "kfreeReportsTwPaws", "kfreeReportsOverflow", "workloadNetns", "pad", "listenDropsMib"})
+        "kfreeReportsTwPaws", "kfreeReportsOverflow", "workloadNetns", "pad", "listenDropsMib",
+        "stormOn", "stormPrefix4", "stormPrefix6", "pad2", "detailBurst", "detailIntervalNs", "detailToleranceNs"})
 public class LoadedConfig extends Structure {
     public short[] ports = new short[8];
     public int nports;
@@ -22,4 +23,11 @@ public class LoadedConfig extends Structure {
     public byte workloadNetns;
     public byte pad;
     public int listenDropsMib;
+    public byte stormOn;
+    public byte stormPrefix4;
+    public byte stormPrefix6;
+    public byte pad2;
+    public int detailBurst;
+    public long detailIntervalNs;
+    public long detailToleranceNs;
 }

@@ -30,6 +30,8 @@ public final class ProbeSession implements KernelProbe {
     // wake() must not wait for a running drain (it is what ends it), so it does not take `lock`;
     // wakeLock only keeps close() from freeing the handle under a wake-up.
     private final Object wakeLock = new Object();
+    // The summary reader's thread reads the storm map while the drain waits in `lock`.
+    private final Object stormLock = new Object();
     private volatile Pointer handle;
     private final boolean workloadFilter;
 
@@ -206,6 +208,29 @@ public final class ProbeSession implements KernelProbe {
     }
 
     @Override
+    public int readStorm(ByteBuffer buf, long[] epochNs) {
+        if (!buf.isDirect()) {
+            throw new IllegalArgumentException("readStorm needs a direct buffer");
+        }
+        synchronized (stormLock) {
+            Pointer h = handle;
+            if (h == null) {
+                return 0;
+            }
+            com.sun.jna.ptr.LongByReference epoch = new com.sun.jna.ptr.LongByReference();
+            int n = shim.syndrop_storm_read(h, buf, buf.capacity() / StormEntries.SIZE, epoch);
+            if (n == -61) { // -ENODATA: loaded with summaries off
+                return -1;
+            }
+            if (n < 0) {
+                throw new IllegalStateException("reading the storm map failed: errno " + (-n));
+            }
+            epochNs[0] = epoch.getValue();
+            return n;
+        }
+    }
+
+    @Override
     public void wake() {
         synchronized (wakeLock) {
             Pointer h = handle;
@@ -221,9 +246,11 @@ public final class ProbeSession implements KernelProbe {
         wake();
         synchronized (lock) {
             synchronized (wakeLock) {
-                if (handle != null) {
-                    shim.syndrop_close(handle);
-                    handle = null;
+                synchronized (stormLock) {
+                    if (handle != null) {
+                        shim.syndrop_close(handle);
+                        handle = null;
+                    }
                 }
             }
         }

@@ -23,6 +23,7 @@ interface ShimLibrary extends Library {
     int syndrop_workload_update(Pointer handle, long[] inos, int n, int allow);
 
     int syndrop_workload_list(Pointer handle, long[] buf, int max);
+    int syndrop_storm_read(Pointer handle, ByteBuffer buf, int maxEntries, com.sun.jna.ptr.LongByReference epochNs);
 
     void syndrop_close(Pointer handle);
 

@@ -78,6 +78,9 @@ public final class KafkaSink implements Sink {
         if (item.hasEvent()) {
             return item.getEvent().getNode();
         }
+        if (item.hasSummary()) {
+            return item.getSummary().getNode();
+        }
         return item.hasLoss() ? item.getLoss().getNode() : item.getCounters().getNode();
     }
 

@@ -88,7 +88,7 @@ public final class SyslogSink implements Sink {
 
     /** One RFC 5424 message (without framing). */
     public static String message(WatchItem item) {
-        int severity = item.hasEvent() ? 4 : item.hasLoss() ? 4 : 6; // warning, warning, informational
+        int severity = item.hasEvent() || item.hasLoss() || item.hasSummary() ? 4 : 6; // warning, else informational
         long t;
         String node;
         String msgid;
@@ -100,6 +100,10 @@ public final class SyslogSink implements Sink {
             t = item.getLoss().getTimeUnixNano();
             node = item.getLoss().getNode();
             msgid = "loss";
+        } else if (item.hasSummary()) {
+            t = item.getSummary().getTimeUnixNano();
+            node = item.getSummary().getNode();
+            msgid = "summary";
         } else {
             t = item.getCounters().getTimeUnixNano();
             node = item.getCounters().getNode();

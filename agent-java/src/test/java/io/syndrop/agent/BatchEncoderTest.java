@@ -7,6 +7,8 @@ import io.syndrop.format.RecordJsonTest;
 import io.syndrop.proto.v1.Batch;
 import io.syndrop.proto.v1.CounterSample;
 import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.DropSummary;
+import io.syndrop.proto.v1.Reason;
 import io.syndrop.proto.v1.LossRecord;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +47,14 @@ class BatchEncoderTest {
                             .putSysctls("net.ipv4.tcp_syncookies", "1").build();
                     recs.msgs.add(c);
                     want.addCounters(c);
+                } else if (kind == 2) {
+                    DropSummary d = DropSummary.newBuilder().setSeq(seq).setAgentId("agent-\u00e9")
+                            .setAgentBoot(1_795_000_000_000_000_123L).setNode("node-1").setReason(Reason.KERNEL_REASON)
+                            .setKernelReason("NO_SOCKET").setNetnsIno(r.nextLong()).setDstPort(r.nextInt(65536))
+                            .setSrcPrefix("198.51.100.0/24").setCount(r.nextInt(1_000_000)).setDetailed(r.nextInt(300))
+                            .setOverflow(r.nextBoolean()).setWindowStartUnixNano(r.nextLong()).build();
+                    recs.msgs.add(d);
+                    want.addSummaries(d);
                 } else {
                     // Events from sources that set everything, nothing, a seq of their own, or another agent's id.
                     DropEvent e = RecordJsonTest.randomEvent(r);

@@ -137,7 +137,7 @@ class BccBindingTest {
     void workloadNetnsMapLoadsWithTheProgramsAndUpdates() throws Exception {
         Path kpath = KernelHeadersFixture.debian61();
         LibBcc lib = LibBcc.load();
-        BccProgram.Settings on = new BccProgram.Settings(0, 0, 0, 0, 0, true);
+        BccProgram.Settings on = new BccProgram.Settings(0, 0, 0, 0, 0, true, BccProgram.Storm.OFF);
         assertTrue(BccProgram.cflags(on).contains("-DSYNDROP_WORKLOAD_NETNS=1"), BccProgram.cflags(on).toString());
         try (BccModule m = KernelHeadersFixture.withKernelSource(kpath,
                 () -> BccModule.compile(lib, BccProgram.text(), BccProgram.cflags(on)))) {

@@ -115,6 +115,34 @@ class DoctorCommandTest {
         assertTrue(bad.err().contains("line 5"), bad.toString());
     }
 
+    /** Summaries in `watch --json` output (and the JSON sink's lines) are evidence too; loss lines are skipped. */
+    @Test
+    void stormSummariesInTheEventsFileNameTheFlood(@TempDir Path tmp) throws Exception {
+        Path events = tmp.resolve("watch.jsonl");
+        StringBuilder sb = new StringBuilder();
+        for (int w = 0; w < 3; w++) {
+            long start = 1_795_800_010_000_000_000L + w * 1_000_000_000L;
+            io.syndrop.proto.v1.DropSummary s = io.syndrop.proto.v1.DropSummary.newBuilder().setSeq(10 + w)
+                    .setWindowStartUnixNano(start).setWindowEndUnixNano(start + 1_000_000_000L)
+                    .setReason(Reason.SYN_QUEUE_FULL).setNetnsIno(4026531840L).setDstPort(80).setSrcPrefix("198.51.100.0/24")
+                    .setCount(20_000).setDetailed(50).build();
+            sb.append(io.syndrop.format.EventJson.line(s)).append('\n');
+        }
+        sb.append(io.syndrop.format.EventJson.line(io.syndrop.proto.v1.LossRecord.newBuilder().setCount(3).setSeq(13).build())).append('\n');
+        sb.append("{\"type\":\"counters\",\"seq\":\"14\"}\n");
+        Files.writeString(events, sb.toString());
+        CliRun r = CliRun.of("doctor", "--snapshot", Fixtures.story("syn-queue-4.9").toString(), "--events", events.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("[CRITICAL] syn-flood: SYN flood (from storm summaries)"), r.out());
+        assertTrue(r.out().contains("SYN flood on listener port 80 (netns 4026531840): 60000 SYNs dropped in 3 s (20000/s)"), r.out());
+        assertTrue(r.out().contains("sysctl -w net.ipv4.tcp_syncookies=1"), r.out());
+
+        Files.writeString(events, sb + "{\"type\":\"metric\"}\n");
+        CliRun bad = CliRun.of("doctor", "--snapshot", Fixtures.story("syn-queue-4.9").toString(), "--events", events.toString());
+        assertEquals(1, bad.code(), bad.toString());
+        assertTrue(bad.err().contains("line 6: unknown record type 'metric'"), bad.toString());
+    }
+
     /** `watch --json > FILE` and a live doctor side by side: the file is read when the sampling ends. */
     @Test
     void liveDoctorReadsAnEventsFileWrittenDuringItsWindow(@TempDir Path tmp) throws Exception {

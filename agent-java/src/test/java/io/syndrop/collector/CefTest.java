@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.syndrop.format.Cef;
 import io.syndrop.sink.SyslogSink;
 import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.DropSummary;
 import io.syndrop.proto.v1.LossRecord;
 import io.syndrop.proto.v1.Reason;
 import io.syndrop.proto.v1.WatchItem;
@@ -77,5 +78,44 @@ class CefTest {
         assertEquals("LOSS_AGENT_QUEUE", lp.header.get(4));
         assertEquals("12", lp.ext.get("cnt"));
         assertEquals("line1\nline2", lp.ext.get("msg"));
+    }
+
+    @Test
+    void aSummaryIsOneLineWithItsOwnSignatureCountAndWindow() {
+        DropSummary s = DropSummary.newBuilder().setSeq(12).setTimeUnixNano(1_700_000_002_000_000_000L).setNode("node-1")
+                .setAgentId("a").setAgentBoot(3).setWindowStartUnixNano(1_700_000_001_000_000_000L)
+                .setWindowEndUnixNano(1_700_000_002_000_000_000L).setReason(Reason.ACCEPT_QUEUE_FULL)
+                .setNetnsIno(4026531840L).setDstPort(8080).setSrcPrefix("2001:db8:1::/64").setCount(5000).setDetailed(20)
+                .setFirstSeenUnixNano(1_700_000_001_250_000_000L).setLastSeenUnixNano(1_700_000_001_750_000_000L).build();
+        WatchItem item = WatchItem.newBuilder().setSummary(s).build();
+        String line = Cef.format(item);
+        CefParser p = CefParser.parse(line);
+        assertEquals("SUMMARY_ACCEPT_QUEUE_FULL", p.header.get(4), line);
+        assertEquals("5000 SYNs dropped (ACCEPT_QUEUE_FULL) from 2001:db8:1::/64 to port 8080, 4980 not sent in detail", p.header.get(5));
+        assertEquals("5000", p.ext.get("cnt"));
+        assertEquals("1700000001000", p.ext.get("start"));
+        assertEquals("1700000002000", p.ext.get("end"));
+        assertEquals("detailed", p.ext.get("cn1Label"));
+        assertEquals("20", p.ext.get("cn1"));
+        assertEquals("notDetailed", p.ext.get("cn2Label"));
+        assertEquals("4980", p.ext.get("cn2"));
+        assertEquals("4026531840", p.ext.get("cn3"));
+        assertEquals("srcPrefix", p.ext.get("cs2Label"));
+        assertEquals("2001:db8:1::/64", p.ext.get("cs2"));
+        assertEquals("8080", p.ext.get("dpt"));
+        assertEquals("1700000001250", p.ext.get("deviceCustomDate1"));
+        assertEquals("lastSeen", p.ext.get("deviceCustomDate2Label"));
+        assertEquals("a:3:12", p.ext.get("externalId"));
+        assertEquals(null, p.ext.get("cs1Label"), "no kernel reason, no label");
+        assertEquals(null, p.ext.get("src"), "a prefix is not CEF's one source address");
+        CefParser o = CefParser.parse(Cef.format(WatchItem.newBuilder().setSummary(s.toBuilder().setOverflow(true)
+                .clearSrcPrefix().clearDstPort().clearNetnsIno()).build()));
+        assertEquals("overflow", o.ext.get("cs3Label"));
+        assertEquals("true", o.ext.get("cs3"));
+        assertEquals("5000 SYNs dropped (ACCEPT_QUEUE_FULL) of keys that did not fit the kernel's key map, 4980 not sent in detail",
+                o.header.get(5));
+        assertEquals(null, o.ext.get("dpt"));
+        String msg = SyslogSink.message(item);
+        assertEquals("<132>1 2023-11-14T22:13:22.000000Z node-1 syndrop - summary - CEF:0|", msg.substring(0, msg.indexOf("syndrop|syndrop")));
     }
 }

@@ -1,6 +1,8 @@
 package io.syndrop.filter;
 
 import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.DropSummary;
+import io.syndrop.proto.v1.WatchItem;
 import io.syndrop.proto.v1.Filter;
 import io.syndrop.proto.v1.Reason;
 import org.junit.jupiter.api.Test;
@@ -33,6 +35,34 @@ class EventFilterTest {
         assertFalse(filter(List.of(), List.of(), List.of(78L), EnumSet.noneOf(Reason.class)).matches(E));
         assertTrue(filter(List.of(), List.of(), List.of(), EnumSet.of(Reason.TIMEWAIT_PAWS)).matches(E));
         assertFalse(filter(List.of(), List.of(), List.of(), EnumSet.of(Reason.ACCEPT_QUEUE_FULL)).matches(E));
+    }
+
+    @Test
+    void aSummaryMatchesByItsKeyAndItsPrefixOverlappingTheCidr() {
+        DropSummary s = DropSummary.newBuilder().setSrcPrefix("10.1.2.0/24").setDstPort(443).setNetnsIno(77)
+                .setReason(Reason.SYN_QUEUE_FULL).setCount(1000).setDetailed(10).build();
+        WatchItem item = WatchItem.newBuilder().setSummary(s).build();
+        EnumSet<Reason> none = EnumSet.noneOf(Reason.class);
+        assertTrue(EventFilter.ALL.matches(item));
+        assertTrue(filter(List.of(443), List.of(), List.of(77L), EnumSet.of(Reason.SYN_QUEUE_FULL)).matches(item));
+        assertFalse(filter(List.of(80), List.of(), List.of(), none).matches(item));
+        assertFalse(filter(List.of(), List.of(), List.of(78L), none).matches(item));
+        assertFalse(filter(List.of(), List.of(), List.of(), EnumSet.of(Reason.ACCEPT_QUEUE_FULL)).matches(item));
+        assertTrue(filter(List.of(), List.of("10.0.0.0/8"), List.of(), none).matches(item), "the filter holds the prefix");
+        assertTrue(filter(List.of(), List.of("10.1.2.3/32"), List.of(), none).matches(item), "the prefix holds the filter's host");
+        assertFalse(filter(List.of(), List.of("10.1.3.0/24"), List.of(), none).matches(item), "disjoint");
+        assertFalse(filter(List.of(), List.of("fd00::/8"), List.of(), none).matches(item));
+        DropSummary v6 = s.toBuilder().setSrcPrefix("2001:db8:1::/64").build();
+        assertTrue(filter(List.of(), List.of("2001:db8::/32"), List.of(), none).matches(v6));
+        assertFalse(filter(List.of(), List.of("2001:db8:2::/64"), List.of(), none).matches(v6));
+        assertFalse(filter(List.of(), List.of("10.0.0.0/8"), List.of(), none).matches(s.toBuilder().setSrcPrefix("").build()),
+                "no prefix is no source");
+        DropSummary overflow = DropSummary.newBuilder().setOverflow(true).setReason(Reason.SYN_QUEUE_FULL).setCount(5).build();
+        assertTrue(filter(List.of(443), List.of("10.1.2.3/32"), List.of(77L), EnumSet.of(Reason.SYN_QUEUE_FULL)).matches(overflow),
+                "the overflow record's drops may be anyone's: it matches by reason only");
+        assertFalse(filter(List.of(), List.of(), List.of(), EnumSet.of(Reason.ACCEPT_QUEUE_FULL)).matches(overflow));
+        assertFalse(EventFilter.ALL.withWorkload(WorkloadFilter.of(List.of("web/a"), List.of(), List.of(), List.of())).matches(s),
+                "a summary has no workload");
     }
 
     @Test

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.syndrop.proto.v1.CounterSample;
 import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.DropSummary;
 import io.syndrop.proto.v1.LossRecord;
 import io.syndrop.proto.v1.Reason;
 import io.syndrop.proto.v1.WatchItem;
@@ -101,6 +102,34 @@ class EcsFieldsTest {
                 || k.startsWith("orchestrator.")), "nothing invented for an unnamed drop: " + f.keySet());
         checkAgainstEcs(flat(line(WatchItem.newBuilder().setLoss(LossRecord.newBuilder().setCount(3).setDetail("x")).build())));
         checkAgainstEcs(flat(line(WatchItem.newBuilder().setCounters(CounterSample.newBuilder().putCounters("TcpExt:ListenDrops", 1)).build())));
+    }
+
+    @Test
+    void aStormSummaryIsAMetricEventWithItsCountsUnderSyndropSummary() {
+        DropSummary s = DropSummary.newBuilder().setSeq(77).setTimeUnixNano(1_700_000_002_000_000_000L).setNode("node-1")
+                .setAgentId("a").setAgentBoot(3).setWindowStartUnixNano(1_700_000_001_000_000_000L)
+                .setWindowEndUnixNano(1_700_000_002_000_000_000L).setReason(Reason.SYN_QUEUE_FULL)
+                .setNetnsIno(4026531840L).setDstPort(80).setSrcPrefix("198.51.100.0/24").setCount(120_000).setDetailed(100)
+                .setFirstSeenUnixNano(1_700_000_001_000_500_000L).setLastSeenUnixNano(1_700_000_001_999_000_000L).build();
+        JsonObject o = line(WatchItem.newBuilder().setSummary(s).build());
+        Map<String, JsonElement> f = flat(o);
+        checkAgainstEcs(f);
+        assertEquals("metric", f.get("event.kind").getAsString());
+        assertEquals("syndrop.summary", f.get("event.dataset").getAsString());
+        assertEquals("SYN_QUEUE_FULL", f.get("event.reason").getAsString());
+        assertEquals(77, f.get("event.sequence").getAsLong());
+        assertEquals("2023-11-14T22:13:21Z", f.get("event.start").getAsString());
+        assertEquals("2023-11-14T22:13:22Z", f.get("event.end").getAsString());
+        assertEquals(1_000_000_000L, f.get("event.duration").getAsLong());
+        assertEquals(80, f.get("destination.port").getAsInt());
+        assertEquals("ipv4", f.get("network.type").getAsString());
+        assertEquals(120_000, f.get("syndrop.summary.count").getAsLong());
+        assertEquals(100, f.get("syndrop.summary.detailed").getAsLong());
+        assertEquals(119_900, f.get("syndrop.summary.not_detailed").getAsLong());
+        assertEquals("198.51.100.0/24", f.get("syndrop.summary.src_prefix").getAsString());
+        assertEquals("summary", f.get("syndrop.type").getAsString());
+        assertEquals(4026531840L, f.get("syndrop.netns_ino").getAsLong());
+        assertTrue(!f.containsKey("source.ip"), "a prefix is not an ECS ip");
     }
 
     private static JsonObject line(WatchItem item) {

@@ -67,6 +67,7 @@ class KernelConfigTest {
             assertEquals(kernelNames("TCP_LISTEN_OVERFLOW") ? 1 : 0, c.kfreeReportsOverflow, "kfree_reports_overflow");
             assertEquals(0, c.workloadNetns, "workload_netns: off without a workload filter");
             assertTrue(s.workloadNetns().isEmpty(), "no workload map to fill without a workload filter");
+            assertEquals(0, c.stormOn, "storm summaries off unless asked");
         }
     }
 
@@ -115,6 +116,73 @@ class KernelConfigTest {
                     refused(b, lo, port);
                 }
                 assertEquals(java.util.Collections.nCopies(n, b.inode()), drainNetns(s, n), "now b's only");
+            }
+        }
+    }
+
+    @Test
+    void stormSettingsAreInTheLoadedProgramsSettings() throws Exception {
+        ShimOptions o = new ShimOptions();
+        new StormSettings(true, java.time.Duration.ofSeconds(1), 250, 40, 20, 56, 64, false).applyTo(o);
+        try (ProbeSession s = ProbeSession.open(AttachMode.TRACEPOINT, o)) {
+            LoadedConfig c = s.loadedConfig();
+
+            assertEquals(1, c.stormOn, "storm_on");
+            assertEquals(20, c.stormPrefix4, "storm_prefix4");
+            assertEquals(56, c.stormPrefix6, "storm_prefix6");
+            assertEquals(40, c.detailBurst, "detail_burst");
+            assertEquals(4_000_000L, c.detailIntervalNs, "detail_interval_ns = 1e9 / 250");
+            assertEquals(39L * 4_000_000L, c.detailToleranceNs, "detail_tolerance_ns = (burst - 1) * interval");
+            // The map is there with the eight overflow keys (one per reason), and nothing else yet.
+            ByteBuffer buf = ByteBuffer.allocateDirect(256 * StormEntries.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+            long[] epoch = new long[1];
+            int n = s.readStorm(buf, epoch);
+            assertEquals(8, n, "overflow keys only");
+            for (int i = 0; i < n; i++) {
+                assertEquals(StormEntries.F_OVERFLOW, buf.get(i * StormEntries.SIZE + StormEntries.FLAGS));
+                assertEquals(0, buf.getLong(i * StormEntries.SIZE + StormEntries.COUNT));
+            }
+            assertTrue(epoch[0] > 0 && epoch[0] <= System.nanoTime(), "the epoch is a CLOCK_MONOTONIC time: " + epoch[0]);
+        }
+        // Off: no map reads (the shim says so), the programs keep their old path.
+        try (ProbeSession s = ProbeSession.open(AttachMode.TRACEPOINT, new ShimOptions())) {
+            assertEquals(-1, s.readStorm(ByteBuffer.allocateDirect(StormEntries.SIZE * 16), new long[1]));
+        }
+    }
+
+    /** A map that is full counts on the overflow key of the drop's reason: nothing is lost or evicted. */
+    @Test
+    void aFullStormMapCountsOnTheOverflowKeyExactly() throws Exception {
+        int n = 40;
+        try (Topology t = Topology.pair().build()) {
+            ShimOptions o = new ShimOptions();
+            o.netnsIno = t.server().inode();
+            // One key fits (with the eight overflow keys): a second port's drops go to the overflow key.
+            StormSettings.unlimited(java.time.Duration.ofSeconds(1)).withKeys(1).applyTo(o);
+            try (ProbeSession s = ProbeSession.open(AttachMode.TRACEPOINT, o)) {
+                Nstat before = Nstat.read(t.server());
+                for (int i = 0; i < n; i++) {
+                    refused(t.client(), t.serverAddress(), i % 2 == 0 ? 9 : 10);
+                }
+                long rsts = Nstat.read(t.server()).minus(before).get("Tcp:OutRsts");
+                ByteBuffer buf = ByteBuffer.allocateDirect(256 * StormEntries.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+                int keys = s.readStorm(buf, new long[1]);
+                long own = 0;
+                long overflow = 0;
+                for (int i = 0; i < keys; i++) {
+                    int off = i * StormEntries.SIZE;
+                    long count = buf.getLong(off + StormEntries.COUNT);
+                    if (buf.get(off + StormEntries.FLAGS) == StormEntries.F_OVERFLOW) {
+                        assertTrue(count == 0 || buf.get(off + StormEntries.REASON) == 7, "only KERNEL_REASON overflowed");
+                        overflow += count;
+                    } else {
+                        own += count;
+                        assertEquals(n / 2, count, "the first key counts its own port's drops");
+                    }
+                }
+                assertEquals(n, rsts, "the kernel refused every SYN");
+                assertEquals(n / 2, overflow, "the other port's drops are on the overflow key");
+                assertEquals(rsts, own + overflow, "exact: every drop counted once");
             }
         }
     }

@@ -1,0 +1,143 @@
+package io.syndrop.probe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.syndrop.event.EventEnricher;
+import io.syndrop.filter.EventFilter;
+import io.syndrop.proto.v1.DropEvent;
+import io.syndrop.proto.v1.DropSummary;
+import io.syndrop.proto.v1.LossRecord;
+import io.syndrop.proto.v1.Reason;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+/**
+ * A live probe with storm summaries on, recording its events, summaries and losses for one namespace;
+ * closing it waits out the last summary window and detaches (the reader's final read included), then
+ * the reconciliation asserts hold against the kernel counter the test read ({@link #kernelCount}).
+ */
+final class StormRecorder implements DropListener, AutoCloseable {
+    final String counter;
+    final List<DropEvent> events = new ArrayList<>();
+    final List<DropSummary> summaries = new ArrayList<>();
+    final List<LossRecord> losses = new ArrayList<>();
+    final List<Long> seqs = new ArrayList<>();
+    private LiveProbe probe;
+    private StormSettings storm;
+    long kernelCount;
+    long lost;
+    String flooder;
+
+    private StormRecorder(String counter) {
+        this.counter = counter;
+    }
+
+    static StormRecorder attach(AttachMode mode, long netnsIno, StormSettings storm, int ringBytes, String counter)
+            throws ProbeException {
+        EventFilter f = new EventFilter(List.of(), List.of(), List.of(netnsIno), EnumSet.noneOf(Reason.class));
+        StormRecorder r = new StormRecorder(counter);
+        r.storm = storm;
+        KernelProbe session = AttachPlanner.plan(mode, f, ringBytes, false, storm).session();
+        r.probe = LiveProbe.start(session, f, r, "test", "test", 1, new AtomicLong(), EventEnricher.NONE, storm);
+        return r;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        // Long enough for the last window to be read by the thread too; close reads once more.
+        Thread.sleep(storm.interval().toMillis() + 500);
+        probe.close();
+        synchronized (this) {
+            lost = losses.stream().mapToLong(LossRecord::getCount).sum();
+        }
+    }
+
+    @Override
+    public synchronized void onEvent(DropEvent e) {
+        events.add(e);
+        seqs.add(e.getSeq());
+    }
+
+    @Override
+    public synchronized void onLoss(LossRecord l) {
+        losses.add(l);
+    }
+
+    @Override
+    public synchronized void onSummary(DropSummary s) {
+        summaries.add(s);
+        seqs.add(s.getSeq());
+    }
+
+    synchronized Map<String, List<DropSummary>> keys() {
+        return summaries.stream().collect(Collectors.groupingBy(s -> s.getReason() + " " + s.getKernelReason() + " "
+                + s.getNetnsIno() + " " + s.getSrcPrefix() + " :" + s.getDstPort() + (s.getOverflow() ? " overflow" : "")));
+    }
+
+    synchronized long sumCount() {
+        return summaries.stream().mapToLong(DropSummary::getCount).sum();
+    }
+
+    synchronized long sumDetailed() {
+        return summaries.stream().mapToLong(DropSummary::getDetailed).sum();
+    }
+
+    synchronized void print(String what) {
+        System.err.println("storm (" + what + "): flooder " + flooder + "; " + counter + " +" + kernelCount
+                + "; summaries " + summaries.size() + " (count " + sumCount() + ", detailed " + sumDetailed()
+                + "); events " + events.size() + "; lost at reserve " + lost + "; loadavg " + loadavg());
+    }
+
+    /**
+     * Detailed events + the summaries' (count - detailed) = the kernel's counter, exactly; with
+     * everyWindow summaries (every window of every key) also: their counts sum to the kernel's
+     * counter and their detailed to the events received.
+     */
+    synchronized void assertExact() {
+        assertTrue(kernelCount > 1000, "the flood made drops: " + counter + " +" + kernelCount + " (" + flooder + ")");
+        assertEquals(kernelCount, events.size() + (sumCount() - sumDetailed()),
+                "detailed events + summarised (count - detailed) = " + counter);
+        if (storm.everyWindow()) {
+            assertEquals(kernelCount, sumCount(), "the summaries' counts are the kernel's " + counter);
+            assertEquals(events.size(), sumDetailed(), "every detailed drop arrived as an event");
+        } else {
+            assertTrue(sumCount() <= kernelCount, "windows whose drops were all detailed are not summarised");
+        }
+        // One sequence over events and summaries, without gaps or repeats.
+        List<Long> sorted = seqs.stream().sorted().toList();
+        for (int i = 0; i < sorted.size(); i++) {
+            assertEquals(i + 1, sorted.get(i), "events and summaries share one gapless sequence");
+        }
+    }
+
+    /** detailed <= burst + rate * (last - first drop) + (CPUs - 1), per key. */
+    synchronized void assertRateLimit(StormSettings s) {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        for (var e : keys().entrySet()) {
+            long first = e.getValue().stream().mapToLong(DropSummary::getFirstSeenUnixNano).min().orElseThrow();
+            long last = e.getValue().stream().mapToLong(DropSummary::getLastSeenUnixNano).max().orElseThrow();
+            long detailed = e.getValue().stream().mapToLong(DropSummary::getDetailed).sum();
+            double window = (last - first) / 1e9;
+            double bound = s.detailBurst() + s.detailRate() * window + (cpus - 1);
+            System.err.printf("key %s: detailed %d over %.3f s, bound %.1f%n", e.getKey(), detailed, window, bound);
+            assertTrue(detailed <= bound, "rate limit: " + detailed + " detailed > " + bound);
+            assertTrue(detailed >= s.detailBurst(), "the burst was sent in detail: " + detailed);
+        }
+    }
+
+    static String loadavg() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+}
