@@ -6,7 +6,6 @@ import io.syndrop.kafka.KafkaRecords;
 import io.syndrop.kafka.KafkaSettings;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.proto.v1.Ack;
-import io.syndrop.proto.v1.Batch;
 import io.syndrop.wire.LiveFanout;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -174,13 +173,13 @@ public final class KafkaCollector implements AutoCloseable {
         consumed.increment();
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
         String schema = KafkaRecords.schema(r.headers());
-        Batch b = null;
+        ReceivedBatch b = null;
         String problem;
         if (schema != null && !schema.equals(KafkaRecords.BATCH_SCHEMA)) {
             problem = "its " + KafkaRecords.SCHEMA + " header is '" + schema + "', not " + KafkaRecords.BATCH_SCHEMA;
         } else {
             try {
-                b = Batch.parseFrom(r.value() == null ? new byte[0] : r.value());
+                b = ReceivedBatch.index(r.value() == null ? new byte[0] : r.value());
                 problem = Batches.problem(b);
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
                 problem = "not a syndrop.v1.Batch: " + e.getMessage();

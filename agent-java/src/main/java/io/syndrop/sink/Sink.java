@@ -26,6 +26,15 @@ public interface Sink extends AutoCloseable {
 
     void write(List<WatchItem> items) throws IOException;
 
+    /**
+     * What the collector calls: the group's records, some drop events possibly still as bytes. By
+     * default each record is parsed (once per group, shared by the sinks) and written as a message;
+     * a sink that formats bytes overrides this.
+     */
+    default void write(SinkRecords records) throws IOException {
+        write(records.items());
+    }
+
     void flush() throws IOException;
 
     /**
