@@ -18,9 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * The encoder must write exactly the bytes of the event EventDecoder builds from the same record
  * (minus seq, which the batcher adds): compared byte for byte on random records, fixed seed.
  */
-class EventWireEncoderTest {
+public class EventWireEncoderTest {
     /** Random values in every field of the record, with every flag and option combination. */
-    static ByteBuffer randomRecords(Random r, int n) {
+    public static ByteBuffer randomRecords(Random r, int n) {
         ByteBuffer b = ByteBuffer.allocateDirect(n * EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
         byte[] junk = new byte[EventLayout.SIZE];
         for (int i = 0; i < n; i++) {
