@@ -28,10 +28,23 @@ final class ReceivedBatchMarshaller implements MethodDescriptor.Marshaller<Recei
         }
     }
 
+    /** gRPC's message streams know their length: one array of the right size, no growing copies. */
+    private static byte[] readAll(InputStream in) throws IOException {
+        if (in instanceof io.grpc.KnownLength) {
+            int n = in.available();
+            byte[] b = in.readNBytes(n);
+            if (b.length == n && in.read() == -1) {
+                return b;
+            }
+            throw new IOException("the message stream held other than the " + n + " bytes it announced");
+        }
+        return in.readAllBytes();
+    }
+
     @Override
     public ReceivedBatch parse(InputStream in) {
         try {
-            return ReceivedBatch.index(in.readAllBytes());
+            return ReceivedBatch.index(readAll(in));
         } catch (InvalidProtocolBufferException e) {
             throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence: " + e.getMessage()).withCause(e).asRuntimeException();
         } catch (IOException e) {
