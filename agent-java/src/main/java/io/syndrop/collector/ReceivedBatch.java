@@ -154,7 +154,7 @@ final class ReceivedBatch {
                 int n = in.readRawVarint32();
                 int at = in.getTotalBytesRead();
                 in.skipRawBytes(n); // throws when the string runs past the event
-                if (!UnsafeByteOperations.unsafeWrap(bytes, at, n).isValidUtf8()) {
+                if (!ascii(bytes, at, n) && !UnsafeByteOperations.unsafeWrap(bytes, at, n).isValidUtf8()) {
                     throw new InvalidProtocolBufferException("Protocol message had invalid UTF-8.");
                 }
             } else {
@@ -171,6 +171,16 @@ final class ReceivedBatch {
         eventLen[events] = len;
         eventSeq[events] = seq;
         events++;
+    }
+
+    /** Plain ASCII is valid UTF-8: the common case is checked without wrapping the bytes. */
+    private static boolean ascii(byte[] b, int off, int n) {
+        for (int i = off, e = off + n; i < e; i++) {
+            if (b[i] < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     String agentId() {

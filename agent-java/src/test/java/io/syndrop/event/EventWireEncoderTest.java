@@ -38,8 +38,10 @@ public class EventWireEncoderTest {
             b.put(off + EventLayout.PROBE, (byte) r.nextInt(7));
             b.putInt(off + EventLayout.KERNEL_REASON, r.nextInt(3) == 0 ? 0 : r.nextInt(1100) - 20);
             b.put(off + EventLayout.SYNCOOKIES, (byte) (r.nextBoolean() ? 0xff : r.nextInt(3)));
-            b.putInt(off + EventLayout.CACHED_TS_STAMP, r.nextBoolean() ? 0 : r.nextInt(1000));
-            b.putLong(off + EventLayout.KTIME_SEC_AT, r.nextInt(2000));
+            int stamp = r.nextBoolean() ? 0 : r.nextInt(1000);
+            b.putInt(off + EventLayout.CACHED_TS_STAMP, stamp);
+            // The age's edges: now just before, at and after the stamp, and far from it.
+            b.putLong(off + EventLayout.KTIME_SEC_AT, r.nextBoolean() ? stamp + r.nextInt(3) - 1 : r.nextInt(2000));
             b.putLong(off + EventLayout.KTIME_NS, r.nextLong() >>> 2);
             b.putLong(off + EventLayout.NETNS_INO, r.nextBoolean() ? 4026531840L + r.nextInt(4) : r.nextLong());
             b.putInt(off + EventLayout.IFINDEX, r.nextInt(4));
