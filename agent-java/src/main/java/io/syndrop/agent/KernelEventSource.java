@@ -111,7 +111,7 @@ public final class KernelEventSource implements EventSource {
 
     /**
      * The pipeline's side of the probe: drops and losses go to the spool's queue; as bytes when the
-     * drain can write them so (no Java-side filter, no tee), else as events.
+     * drain can write them so (no workload filter, no tee), else as events.
      */
     private record PipelineFeed(EventPipeline pipeline) implements EncodedDropListener {
         @Override

@@ -19,8 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * them, applies the Java side of the filter, numbers them, and hands them on. Kernel-side losses
  * (ring buffer full) are polled and reported as loss records, per program slot.
  *
- * <p>Byte path: when the listener is an {@link EncodedDropListener}, the filter passes every event
- * and the decoder's enricher has wire variants, each drained batch is written as protobuf bytes
+ * <p>Byte path: when the listener is an {@link EncodedDropListener}, the filter needs no identity
+ * (no workload filter: the rest is applied to the raw records, {@link RecordFilter}) and the
+ * decoder's enricher has wire variants, each drained batch is written as protobuf bytes
  * ({@link EventWireEncoder}) and handed on whole, without a DropEvent per record and without a
  * number from this thread (the pipeline's batcher numbers each event once). Any other listener or
  * filter gets today's objects.
@@ -44,6 +45,8 @@ public final class DrainLoop implements Runnable {
     private final DropListener listener;
     /** Null unless the byte path applies (see the class comment). */
     private final EventWireEncoder encoder;
+    /** The filter on the raw records, on the byte path; null when it passes everything. */
+    private final RecordFilter recordFilter;
     private final String agentId;
     private final long agentBoot;
     private final ByteBuffer buf = ByteBuffer.allocateDirect(BATCH * EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
@@ -66,8 +69,10 @@ public final class DrainLoop implements Runnable {
         this.agentBoot = agentBoot;
         this.seq = seq;
         this.lostSeen = new long[session.lossPlaces().size()];
-        this.encoder = listener instanceof EncodedDropListener && filter.passesAll() && decoder.encodesWire()
-                ? new EventWireEncoder(decoder) : null;
+        RecordFilter onRecords = RecordFilter.of(filter);
+        boolean bytes = listener instanceof EncodedDropListener && onRecords != null && decoder.encodesWire();
+        this.encoder = bytes ? new EventWireEncoder(decoder) : null;
+        this.recordFilter = bytes && !onRecords.passesAll() ? onRecords : null;
     }
 
     /** True when drained events go to the listener as bytes (tests, and what the agent logs). */
@@ -109,9 +114,13 @@ public final class DrainLoop implements Runnable {
             if (n > 0) {
                 EncodedEvents chunk = encoder.newChunk(n);
                 for (int i = 0; i < n; i++) {
-                    encoder.encode(buf, i * EventLayout.SIZE, chunk);
+                    if (recordFilter == null || recordFilter.matches(buf, i * EventLayout.SIZE)) {
+                        encoder.encode(buf, i * EventLayout.SIZE, chunk);
+                    }
                 }
-                ((EncodedDropListener) listener).onEncoded(chunk);
+                if (chunk.size() > 0) {
+                    ((EncodedDropListener) listener).onEncoded(chunk);
+                }
                 listener.onBatchEnd();
             }
             return n;
