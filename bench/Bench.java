@@ -84,7 +84,8 @@ public class Bench {
         long[] steadyUs = new long[1 << 16];
         int nSteady;
 
-        TimedSink(Path file) throws IOException {
+        TimedSink(Path file, boolean encoded) throws IOException {
+            this.encoded = encoded;
             // null: no JSON at all, to see what the JSON formatting costs (the pipeline ceiling's hot spot)
             inner = file == null ? null : new JsonFileSink(file, System.out, false, 0, null);
         }
@@ -122,7 +123,9 @@ public class Bench {
          * The byte path (pipeline json-encoded): the JSON sink writes events from their bytes, and
          * drops are counted without parsing them (no latencies: the pipeline mode reports none).
          */
-        volatile boolean encoded;
+        final boolean encoded;
+
+        public boolean takesBytes() { return encoded; }
 
         public synchronized void write(SinkRecords records) throws IOException {
             if (!encoded) {
@@ -169,9 +172,14 @@ public class Bench {
     record Rig(Path dir, Metrics agentMetrics, Metrics collectorMetrics, TimedSink sink, CollectorServer collector, Agent agent)
             implements AutoCloseable {
         static Rig start(String tag, boolean nullSink) throws Exception {
+            return start(tag, nullSink, false);
+        }
+
+        /** @param encoded the sink takes drop events as bytes (pipeline json-encoded) */
+        static Rig start(String tag, boolean nullSink, boolean encoded) throws Exception {
             Path dir = Files.createTempDirectory("syndrop-bench-" + tag);
             Metrics cm = new Metrics();
-            TimedSink sink = new TimedSink(nullSink ? null : dir.resolve("events.json"));
+            TimedSink sink = new TimedSink(nullSink ? null : dir.resolve("events.json"), encoded);
             CollectorServer c = new CollectorServer(new CollectorServer.Config(new HostPort("127.0.0.1", 0), true,
                     null, null, null, null, 0, null, 0), List.of(sink), cm);
             Metrics am = new Metrics();
@@ -240,8 +248,7 @@ public class Bench {
         boolean nullSink = sinkMode.equals("null-sink");
         boolean encoded = sinkMode.equals("json-encoded");
         ByteBuffer ring = recordedRing(RING_RECORDS);
-        try (Rig rig = Rig.start("pipeline", nullSink)) {
-            rig.sink.encoded = encoded;
+        try (Rig rig = Rig.start("pipeline", nullSink, encoded)) {
             EventPipeline p = rig.agent.pipeline();
             EventDecoder decoder = new EventDecoder("bench", p.agentId(), p.boot(), new KernelReasonNames());
             EventWireEncoder encoder = encoded ? new EventWireEncoder(decoder) : null;

@@ -26,12 +26,14 @@ final class CollectorService implements io.grpc.BindableService {
     private static final Logger LOG = Logger.getLogger(CollectorService.class.getName());
     private final Committer committer;
     private final LiveFanout live;
+    private final boolean parseEvents;
     private final int window;
     private final LongAdder rejectedBatches;
     private final LongAdder streams;
 
-    CollectorService(Committer committer, LiveFanout live, int window, Metrics metrics) {
+    CollectorService(Committer committer, LiveFanout live, int window, boolean parseEvents, Metrics metrics) {
         this.committer = committer;
+        this.parseEvents = parseEvents;
         this.live = live;
         this.window = window;
         rejectedBatches = metrics.counter("syndrop_collector_rejected_total", Metrics.label("reason", "invalid_batch"),
@@ -42,7 +44,7 @@ final class CollectorService implements io.grpc.BindableService {
     @Override
     public io.grpc.ServerServiceDefinition bindService() {
         io.grpc.MethodDescriptor<ReceivedBatch, Ack> publish = CollectorGrpc.getPublishMethod()
-                .toBuilder(new ReceivedBatchMarshaller(), io.grpc.protobuf.ProtoUtils.marshaller(Ack.getDefaultInstance()))
+                .toBuilder(new ReceivedBatchMarshaller(parseEvents), io.grpc.protobuf.ProtoUtils.marshaller(Ack.getDefaultInstance()))
                 .build();
         return io.grpc.ServerServiceDefinition.builder(CollectorGrpc.SERVICE_NAME)
                 .addMethod(publish, io.grpc.stub.ServerCalls.asyncBidiStreamingCall(this::publish))

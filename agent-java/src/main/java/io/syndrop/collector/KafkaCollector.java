@@ -53,6 +53,7 @@ public final class KafkaCollector implements AutoCloseable {
 
     private final Config cfg;
     private final List<Sink> sinks;
+    private final boolean parseEvents;
     private final Committer committer;
     private final LiveFanout live;
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -77,6 +78,7 @@ public final class KafkaCollector implements AutoCloseable {
     public KafkaCollector(Config cfg, List<Sink> sinks, Metrics metrics) throws IOException {
         this.cfg = cfg;
         this.sinks = sinks;
+        this.parseEvents = sinks.stream().anyMatch(s -> !s.takesBytes());
         live = new LiveFanout(metrics.counter("syndrop_collector_subscriber_dropped_total", "Live items a slow subscriber missed."));
         committer = new Committer(sinks, new DedupeState(cfg.dedupeDir()), live, metrics);
         consumed = metrics.counter("syndrop_collector_kafka_consumed_total", "Kafka records (batches) consumed, re-deliveries included.");
@@ -180,6 +182,9 @@ public final class KafkaCollector implements AutoCloseable {
         } else {
             try {
                 b = ReceivedBatch.index(r.value() == null ? new byte[0] : r.value());
+                if (parseEvents) {
+                    b.parseEvents(); // on the consumer's thread, as before: a sink takes messages
+                }
                 problem = Batches.problem(b);
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
                 problem = "not a syndrop.v1.Batch: " + e.getMessage();

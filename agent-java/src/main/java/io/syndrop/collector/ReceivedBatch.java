@@ -48,6 +48,8 @@ final class ReceivedBatch {
     private final List<LossRecord> losses = new ArrayList<>(0);
     private final List<CounterSample> counters = new ArrayList<>(0);
     private final List<DropSummary> summaries = new ArrayList<>(0);
+    /** Events as messages, when {@link #parseEvents()} made them (a sink needs them). */
+    private WatchItem[] parsed;
 
     private ReceivedBatch(byte[] bytes) {
         this.bytes = bytes;
@@ -243,8 +245,23 @@ final class ReceivedBatch {
         return summaries.get(r - counters.size()).getSeq();
     }
 
+    /**
+     * Parses every event now (on the thread that received the batch) for sinks that take messages,
+     * so the committer's thread does not.
+     */
+    void parseEvents() {
+        WatchItem[] p = new WatchItem[events];
+        for (int i = 0; i < events; i++) {
+            p[i] = item(i);
+        }
+        parsed = p;
+    }
+
     /** Record r as a message, the batch's agent id, boot and node filled in where it lacks them (events are parsed). */
     WatchItem item(int r) {
+        if (parsed != null && r < events) {
+            return parsed[r];
+        }
         WatchItem.Builder w = WatchItem.newBuilder();
         if (r < events) {
             try {

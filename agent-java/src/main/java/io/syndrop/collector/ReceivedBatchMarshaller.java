@@ -17,6 +17,12 @@ import java.io.InputStream;
  */
 final class ReceivedBatchMarshaller implements MethodDescriptor.Marshaller<ReceivedBatch> {
     private final SpooledBatchMarshaller bytes = new SpooledBatchMarshaller();
+    private final boolean parseEvents;
+
+    /** @param parseEvents parse each event on arrival too (a sink takes messages: see Sink#takesBytes) */
+    ReceivedBatchMarshaller(boolean parseEvents) {
+        this.parseEvents = parseEvents;
+    }
 
     @Override
     public InputStream stream(ReceivedBatch b) {
@@ -44,7 +50,11 @@ final class ReceivedBatchMarshaller implements MethodDescriptor.Marshaller<Recei
     @Override
     public ReceivedBatch parse(InputStream in) {
         try {
-            return ReceivedBatch.index(readAll(in));
+            ReceivedBatch b = ReceivedBatch.index(readAll(in));
+            if (parseEvents) {
+                b.parseEvents();
+            }
+            return b;
         } catch (InvalidProtocolBufferException e) {
             throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence: " + e.getMessage()).withCause(e).asRuntimeException();
         } catch (IOException e) {

@@ -313,21 +313,19 @@ public final class JsonBytes {
      * for byte: only ASCII controls, DEL, quote, backslash and U+2028/U+2029 (E2 80 A8/A9) change.
      */
     public JsonBytes utf8String(byte[] a, int off, int n) {
-        ensure(n + 2);
+        // Room for the worst case (every byte a six-character escape) once, instead of a check per byte.
+        ensure(6 * n + 2);
         buf[len++] = '"';
         int end = off + n;
         for (int i = off; i < end; i++) {
             int c = a[i] & 0xff;
             if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' || c >= 0x80 && c != 0xe2) {
-                ensure(1);
                 buf[len++] = (byte) c;
             } else if (c == '"' || c == '\\') {
-                ensure(2);
                 buf[len++] = '\\';
                 buf[len++] = (byte) c;
             } else if (c == 0xe2) {
                 if (i + 2 < end && a[i + 1] == (byte) 0x80 && (a[i + 2] == (byte) 0xa8 || a[i + 2] == (byte) 0xa9)) {
-                    ensure(6);
                     buf[len++] = '\\';
                     buf[len++] = 'u';
                     buf[len++] = '2';
@@ -336,11 +334,9 @@ public final class JsonBytes {
                     buf[len++] = a[i + 2] == (byte) 0xa8 ? (byte) '8' : (byte) '9';
                     i += 2;
                 } else {
-                    ensure(1);
                     buf[len++] = (byte) c;
                 }
             } else {
-                ensure(6);
                 buf[len++] = '\\';
                 buf[len++] = 'u';
                 buf[len++] = '0';
@@ -349,7 +345,6 @@ public final class JsonBytes {
                 buf[len++] = HEX[c & 0xf];
             }
         }
-        ensure(1);
         buf[len++] = '"';
         return this;
     }

@@ -128,6 +128,11 @@ public final class JsonFileSink implements Sink {
         }
     }
 
+    @Override
+    public boolean takesBytes() {
+        return !ecs;
+    }
+
     private void put() throws IOException {
         if (file == null) {
             out.writeTo(stdout);

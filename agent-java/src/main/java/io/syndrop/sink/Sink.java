@@ -35,6 +35,15 @@ public interface Sink extends AutoCloseable {
         write(records.items());
     }
 
+    /**
+     * True when {@link #write(SinkRecords)} writes drop events from their bytes. With any sink
+     * that does not, the collector parses each batch's events as it arrives, on the transport's
+     * thread (as it always did), rather than on the committer's.
+     */
+    default boolean takesBytes() {
+        return false;
+    }
+
     void flush() throws IOException;
 
     /**

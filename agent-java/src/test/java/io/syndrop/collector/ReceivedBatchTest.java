@@ -89,6 +89,35 @@ class ReceivedBatchTest {
         }
     }
 
+    /** A sink that takes messages (ECS JSON) gets the parse path's records, parsed on arrival or on demand. */
+    @Test
+    void aMessageSinkGetsTheParsedRecordsEitherWay(@TempDir Path dir) throws Exception {
+        Random r = new Random(43);
+        try (JsonFileSink early = new JsonFileSink(dir.resolve("early.json"), System.out, true, 0, null);
+             JsonFileSink late = new JsonFileSink(dir.resolve("late.json"), System.out, true, 0, null);
+             JsonFileSink parsed = new JsonFileSink(dir.resolve("parsed.json"), System.out, true, 0, null)) {
+            assertEquals(false, early.takesBytes(), "ECS has no byte path");
+            for (int k = 0; k < 100; k++) {
+                Batch batch = randomBatch(r, 1 + 100L * k);
+                ReceivedBatch onArrival = ReceivedBatch.of(batch);
+                onArrival.parseEvents();
+                ReceivedBatch onDemand = ReceivedBatch.of(batch);
+                GroupRecords a = new GroupRecords();
+                GroupRecords b = new GroupRecords();
+                for (int rec : Batches.orderOf(onArrival)) {
+                    a.add(onArrival, rec);
+                    b.add(onDemand, rec);
+                }
+                early.write((SinkRecords) a);
+                late.write((SinkRecords) b);
+                parsed.write(Batches.itemsInOrder(batch));
+            }
+        }
+        byte[] want = Files.readAllBytes(dir.resolve("parsed.json"));
+        assertArrayEquals(want, Files.readAllBytes(dir.resolve("early.json")));
+        assertArrayEquals(want, Files.readAllBytes(dir.resolve("late.json")));
+    }
+
     @Test
     void anEventWithAFieldOfANewerSchemaIsParsedAndWrittenTheSame(@TempDir Path dir) throws Exception {
         DropEvent e = DropEvent.newBuilder().setSeq(1).setSrcAddr("10.0.0.1").setNode("n").setAgentId("a").setAgentBoot(2).build();
