@@ -63,6 +63,7 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
     private final Cache<Long, ContainerInfo> byNetns = cache(KNOWN_TTL);
     private final Cache<Long, Boolean> netnsNotFound = cache(NOT_FOUND_TTL);
     private final ConcurrentHashMap<Identity, byte[]> encodedIdentities = new ConcurrentHashMap<>();
+    private volatile LastWire lastWire;
     private final Set<Long> pendingListeners = ConcurrentHashMap.newKeySet();
     private final Set<Long> pendingNetns = ConcurrentHashMap.newKeySet();
     private final Semaphore work = new Semaphore(0);
@@ -187,6 +188,11 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
      * microseconds and never waits.
      */
     private byte[] wire(Identity id) {
+        // Drops come in bursts from one listener: the same cached Identity object as the last event's.
+        LastWire last = lastWire;
+        if (last != null && last.id() == id) {
+            return last.bytes();
+        }
         byte[] b = encodedIdentities.get(id);
         if (b == null) {
             DropEvent.Builder e = DropEvent.newBuilder();
@@ -197,7 +203,12 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
             }
             encodedIdentities.put(id, b);
         }
+        lastWire = new LastWire(id, b);
         return b;
+    }
+
+    /** The last identity encoded and its bytes, together (one immutable pair, safe to read from any thread). */
+    private record LastWire(Identity id, byte[] bytes) {
     }
 
     /**
