@@ -92,7 +92,7 @@ public final class JsonFileSink implements Sink {
     @Override
     public void registerMetrics(Metrics metrics) {
         encodedEvents = metrics.counter("syndrop_collector_encoded_events_total", Metrics.label("sink", name()),
-                "Drop events a JSON sink wrote straight from their protobuf bytes (the rest were parsed first).");
+                "Drop events a JSON sink wrote straight from their protobuf bytes (the rest were parsed first); a group retried after a sink failure counts again.");
     }
 
     @Override
