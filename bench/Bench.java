@@ -1,7 +1,12 @@
 // Benchmark driver for bench/run.sh; single-file source launch against the shaded jar:
 //   java -cp agent-java/target/syndrop.jar bench/Bench.java MODE ...
 // Modes (each prints one JSON object on stdout, diagnostics on stderr):
-//   pipeline EVENTS [null-sink]        recorded kernel records -> decoder -> agent pipeline -> spool -> gRPC -> collector -> JSON file
+//   pipeline EVENTS [json|json-encoded|null-sink]
+//                                      recorded kernel records -> agent pipeline -> spool -> gRPC -> collector -> JSON file;
+//                                      json (default): the object path (EventDecoder -> DropEvent, the collector parses
+//                                      each event and formats the message); json-encoded: the byte path (EventWireEncoder
+//                                      -> EncodedEvents, the JSON sink writes from the event's bytes, format/WireJson);
+//                                      null-sink: the object path into a sink that writes nothing
 //   kernel NETNS_INO SECONDS -- CMD... kernel (tracepoint mode, this netns only) -> agent -> collector -> JSON file
 //                                      while CMD (the load, prints sent=N) runs; latency drop -> sink write
 // Not a test and not built by Maven: it uses only the jar's public classes.
@@ -9,6 +14,9 @@
 import io.syndrop.collector.CollectorServer;
 import io.syndrop.sink.JsonFileSink;
 import io.syndrop.sink.Sink;
+import io.syndrop.sink.SinkRecords;
+import io.syndrop.event.EncodedEvents;
+import io.syndrop.event.EventWireEncoder;
 import io.syndrop.event.EventDecoder;
 import io.syndrop.filter.EventFilter;
 import io.syndrop.event.EventLayout;
@@ -50,11 +58,11 @@ public class Bench {
     public static void main(String[] args) throws Exception {
         Locale.setDefault(Locale.ROOT);
         switch (args.length == 0 ? "" : args[0]) {
-            case "pipeline" -> pipeline(Long.parseLong(args[1]), args.length > 2 && args[2].equals("null-sink"));
+            case "pipeline" -> pipeline(Long.parseLong(args[1]), args.length > 2 ? args[2] : "json");
             case "kernel" -> kernel(Long.parseLong(args[1]), Double.parseDouble(args[2]),
                     Arrays.asList(args).subList(Arrays.asList(args).indexOf("--") + 1, args.length));
             default -> {
-                System.err.println("usage: Bench pipeline EVENTS [null-sink] | kernel NETNS_INO SECONDS -- CMD...");
+                System.err.println("usage: Bench pipeline EVENTS [json|json-encoded|null-sink] | kernel NETNS_INO SECONDS -- CMD...");
                 System.exit(2);
             }
         }
@@ -76,7 +84,8 @@ public class Bench {
         long[] steadyUs = new long[1 << 16];
         int nSteady;
 
-        TimedSink(Path file) throws IOException {
+        TimedSink(Path file, boolean encoded) throws IOException {
+            this.encoded = encoded;
             // null: no JSON at all, to see what the JSON formatting costs (the pipeline ceiling's hot spot)
             inner = file == null ? null : new JsonFileSink(file, System.out, false, 0, null);
         }
@@ -110,6 +119,37 @@ public class Bench {
         public void recover(String c) throws IOException { if (inner != null) inner.recover(c); }
         public void close() throws IOException { if (inner != null) inner.close(); }
 
+        /**
+         * The byte path (pipeline json-encoded): the JSON sink writes events from their bytes, and
+         * drops are counted without parsing them (no latencies: the pipeline mode reports none).
+         */
+        final boolean encoded;
+
+        public boolean takesBytes() { return encoded; }
+
+        public synchronized void write(SinkRecords records) throws IOException {
+            if (!encoded) {
+                write(records.items()); // the object path: every event parsed and formatted as a message
+                return;
+            }
+            if (inner != null) inner.write(records);
+            long d = 0;
+            for (int i = 0, n = records.size(); i < n; i++) {
+                if (records.encoded(i)) {
+                    d++;
+                } else if (records.item(i).hasEvent()) {
+                    d++;
+                } else if (records.item(i).hasLoss()) {
+                    lossRecords.incrementAndGet();
+                    lostReported.addAndGet(records.item(i).getLoss().getCount());
+                }
+            }
+            if (d > 0) {
+                lastDropWriteNanos = System.nanoTime();
+                drops.addAndGet(d);
+            }
+        }
+
         /** Forgets the latencies recorded so far (after a warm-up). */
         synchronized void reset() {
             nLat = 0;
@@ -132,9 +172,14 @@ public class Bench {
     record Rig(Path dir, Metrics agentMetrics, Metrics collectorMetrics, TimedSink sink, CollectorServer collector, Agent agent)
             implements AutoCloseable {
         static Rig start(String tag, boolean nullSink) throws Exception {
+            return start(tag, nullSink, false);
+        }
+
+        /** @param encoded the sink takes drop events as bytes (pipeline json-encoded) */
+        static Rig start(String tag, boolean nullSink, boolean encoded) throws Exception {
             Path dir = Files.createTempDirectory("syndrop-bench-" + tag);
             Metrics cm = new Metrics();
-            TimedSink sink = new TimedSink(nullSink ? null : dir.resolve("events.json"));
+            TimedSink sink = new TimedSink(nullSink ? null : dir.resolve("events.json"), encoded);
             CollectorServer c = new CollectorServer(new CollectorServer.Config(new HostPort("127.0.0.1", 0), true,
                     null, null, null, null, 0, null, 0), List.of(sink), cm);
             Metrics am = new Metrics();
@@ -192,12 +237,21 @@ public class Bench {
      * time as DrainLoop takes them from the shim) into EventPipeline -> spool -> gRPC -> collector ->
      * sink. Each record is stamped with the current monotonic time as the kernel would, and the feed
      * is paced on the queue depth so that none is refused (this measures throughput, not loss).
+     * With json-encoded the same records take the byte path: the drain's EventWireEncoder writes each
+     * 512 as one EncodedEvents chunk (EventPipeline.offerEncoded), and the JSON sink formats events
+     * from their bytes; the rig (spool, gRPC, collector, file) is the same.
      */
-    static void pipeline(long n, boolean nullSink) throws Exception {
+    static void pipeline(long n, String sinkMode) throws Exception {
+        if (!List.of("json", "json-encoded", "null-sink").contains(sinkMode)) {
+            throw new IllegalArgumentException("pipeline sink: json, json-encoded or null-sink, not " + sinkMode);
+        }
+        boolean nullSink = sinkMode.equals("null-sink");
+        boolean encoded = sinkMode.equals("json-encoded");
         ByteBuffer ring = recordedRing(RING_RECORDS);
-        try (Rig rig = Rig.start("pipeline", nullSink)) {
+        try (Rig rig = Rig.start("pipeline", nullSink, encoded)) {
             EventPipeline p = rig.agent.pipeline();
             EventDecoder decoder = new EventDecoder("bench", p.agentId(), p.boot(), new KernelReasonNames());
+            EventWireEncoder encoder = encoded ? new EventWireEncoder(decoder) : null;
             // Warm-up: the same load first, so the figure is the steady state of a running agent and
             // collector, not a fresh JVM's compiler: C2 takes ~40% of the CPU in the first seconds and
             // keeps compiling for ~15 s of this load.
@@ -206,20 +260,20 @@ public class Bench {
             long[] seq = {0};
             long refused = 0;
             while (warm < n / 2 || System.nanoTime() < warmUntil) {
-                refused += feed(rig, p, decoder, ring, n / 4, seq);
+                refused += feed(rig, p, decoder, encoder, ring, n / 4, seq);
                 warm += n / 4;
             }
             awaitAcked(rig, warm);
             long base = rig.sink.drops.get();
             Map<String, Long> cpu0 = threadTicks();
             long start = System.nanoTime();
-            refused += feed(rig, p, decoder, ring, n, seq);
+            refused += feed(rig, p, decoder, encoder, ring, n, seq);
             awaitAcked(rig, warm + n);
             double sec = (System.nanoTime() - start) / 1e9;
             Map<String, Long> cpu1 = threadTicks();
             long delivered = rig.sink.drops.get() - base;
-            System.out.printf("{\"events\":%d,\"warmup_events\":%d,\"delivered\":%d,\"acked\":%d,\"refused\":%d,\"seconds\":%.3f,\"events_per_s\":%.0f,%s}%n",
-                    n, warm, delivered, rig.acked() - warm, refused, sec, delivered / sec, cpuJson(cpu0, cpu1, delivered));
+            System.out.printf("{\"sink\":\"%s\",\"events\":%d,\"warmup_events\":%d,\"delivered\":%d,\"acked\":%d,\"refused\":%d,\"seconds\":%.3f,\"events_per_s\":%.0f,%s}%n",
+                    sinkMode, n, warm, delivered, rig.acked() - warm, refused, sec, delivered / sec, cpuJson(cpu0, cpu1, delivered));
         }
     }
 
@@ -262,8 +316,11 @@ public class Bench {
     static final int CHUNK = 512;
     static final int RING_RECORDS = 64 * CHUNK;
 
-    /** Offers n records, CHUNK at a time as the drain does, pacing on the queue depth; returns how many were refused. */
-    static long feed(Rig rig, EventPipeline p, EventDecoder decoder, ByteBuffer ring, long n, long[] seq) {
+    /**
+     * Offers n records, CHUNK at a time as the drain does, pacing on the queue depth; returns how many
+     * were refused. With an encoder, as the drain's byte path: each CHUNK one EncodedEvents, no seq.
+     */
+    static long feed(Rig rig, EventPipeline p, EventDecoder decoder, EventWireEncoder encoder, ByteBuffer ring, long n, long[] seq) {
         long refused = 0;
         for (long i = 0; i < n; ) {
             while (rig.agentMetrics.value("syndrop_agent_queue_depth") > 60_000) {
@@ -272,6 +329,17 @@ public class Bench {
             int base = (int) (i % RING_RECORDS);
             int m = (int) Math.min(CHUNK, Math.min(n - i, RING_RECORDS - base));
             long now = System.nanoTime();
+            if (encoder != null) {
+                EncodedEvents chunk = encoder.newChunk(m);
+                for (int k = 0; k < m; k++) {
+                    int off = (base + k) * EventLayout.SIZE;
+                    ring.putLong(off + EventLayout.KTIME_NS, now);
+                    encoder.encode(ring, off, chunk);
+                }
+                if (!p.offerEncoded(chunk)) refused += m;
+                i += m;
+                continue;
+            }
             for (int k = 0; k < m; k++) {
                 int off = (base + k) * EventLayout.SIZE;
                 ring.putLong(off + EventLayout.KTIME_NS, now);

@@ -20,13 +20,14 @@ scenario_pipeline() {
     # Timed records after the warm-up: enough for a few seconds at the rates seen here.
     if [[ $QUICK == 1 ]]; then n=2000000; else n=5000000; fi
     for rnd in $(seq 1 "$ROUNDS"); do
-        for sink in json null-sink; do
+        # json: today's object path; json-encoded: the byte path (kernel record -> protobuf bytes -> JSON); alternating in each round.
+        for sink in json json-encoded null-sink; do
             res=$(bench_java pipeline "$n" "$sink" 2>>"$WORK/java.err" | grep '^{')
             record pipeline_ceiling events_per_s "$sink" "$rnd" "$(json_field "$res" events_per_s)" events/s "\"detail\":$res"
             log "pipeline $sink round $rnd: $res"
         done
     done
-    note pipeline_ceiling "recorded kernel records (bpf/syndrop.h layout, 128 bytes, stamped with the current monotonic time) decoded 512 at a time by the drain's EventDecoder, as DrainLoop does with what the shim hands over, into EventPipeline (paced on the queue depth so none is refused) -> batcher (BatchEncoder) -> spool (fsync per batch, product defaults) -> Publisher (gRPC, plaintext loopback, spooled bytes sent as they are) -> CollectorServer -> Committer -> JSON file sink (fsync per group); agent and collector in one JVM on the same 2 CPUs. Each run first pushes the same load as a warm-up for at least 15 s and half as many records (a fresh JVM spends ~40% of the CPU compiling in its first seconds and keeps compiling for ~15 s), then times the measured records from the first offer to the last acknowledgement. null-sink: the same without JSON formatting, to isolate it."
+    note pipeline_ceiling "recorded kernel records (bpf/syndrop.h layout, 128 bytes, stamped with the current monotonic time) decoded 512 at a time by the drain's EventDecoder, as DrainLoop does with what the shim hands over, into EventPipeline (paced on the queue depth so none is refused) -> batcher (BatchEncoder) -> spool (fsync per batch, product defaults) -> Publisher (gRPC, plaintext loopback, spooled bytes sent as they are) -> CollectorServer -> Committer -> JSON file sink (fsync per group); agent and collector in one JVM on the same 2 CPUs. Each run first pushes the same load as a warm-up for at least 15 s and half as many records (a fresh JVM spends ~40% of the CPU compiling in its first seconds and keeps compiling for ~15 s), then times the measured records from the first offer to the last acknowledgement. json-encoded: the same records on the byte path (EventWireEncoder writes each 512 as protobuf bytes, EventPipeline.offerEncoded; the collector indexes the batch bytes and the JSON sink writes each event from its bytes, format/WireJson). null-sink: the object path without JSON formatting, to isolate it."
 }
 
 # ---- scenario 3a + 4: kernel -> agent -> collector -> JSON sink; latency ---------------------------

@@ -2,6 +2,7 @@ package io.syndrop.agent;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
+import io.syndrop.event.EncodedEvents;
 import io.syndrop.proto.v1.DropEvent;
 import java.io.IOException;
 import io.syndrop.wire.SpooledBatch;
@@ -11,7 +12,9 @@ import io.syndrop.wire.SpooledBatch;
  * the bytes it already is, followed by its seq (and agent id/boot/node where the event lacks them):
  * protobuf's rule that the last occurrence of a singular field wins makes that the same message
  * as a copy with those fields set, without the per-event builder copy that cost the batcher most
- * of its time. {@code BatchEncoderTest} checks the result against the generated builder's.
+ * of its time. Events the drain wrote as bytes ({@link EncodedEvents}: no seq in them) are copied
+ * the same way, and get their seq here, once. {@code BatchEncoderTest} checks the result against
+ * the generated builder's.
  */
 final class BatchEncoder {
     // Field numbers in syndrop.v1.Batch and syndrop.v1.DropEvent.
@@ -47,8 +50,18 @@ final class BatchEncoder {
     interface Records {
         int size();
 
-        /** A DropEvent (numbered by the encoder) or a finished LossRecord/CounterSample/DropSummary message. */
+        /** A DropEvent (numbered by the encoder) or a finished LossRecord/CounterSample/DropSummary message; null when {@link #encoded}. */
         MessageLite get(int i);
+
+        /** The chunk holding record i as an encoded DropEvent, or null when it is a message. */
+        default EncodedEvents encoded(int i) {
+            return null;
+        }
+
+        /** Record i's place in its {@link #encoded} chunk. */
+        default int encodedIndex(int i) {
+            return -1;
+        }
 
         long seqOf(int i);
     }
@@ -65,10 +78,16 @@ final class BatchEncoder {
                 + CodedOutputStream.computeUInt64Size(B_LAST_SEQ, lastSeq)
                 + CodedOutputStream.computeStringSize(B_NODE, node);
         for (int i = 0; i < n; i++) {
-            MessageLite m = records.get(i);
-            int len = m.getSerializedSize();
-            if (m instanceof DropEvent e) {
-                len += extraSize(e, records.seqOf(i));
+            EncodedEvents c = records.encoded(i);
+            int len;
+            if (c != null) {
+                len = c.length(records.encodedIndex(i)) + extraSize(c.node(), c.agentId(), c.agentBoot(), records.seqOf(i));
+            } else {
+                MessageLite m = records.get(i);
+                len = m.getSerializedSize();
+                if (m instanceof DropEvent e) {
+                    len += extraSize(e.getNode(), e.getAgentId(), e.getAgentBoot(), records.seqOf(i));
+                }
             }
             lengths[i] = len;
             total += CodedOutputStream.computeTagSize(B_EVENTS) + CodedOutputStream.computeUInt32SizeNoTag(len) + len;
@@ -83,12 +102,21 @@ final class BatchEncoder {
         out.writeUInt64(B_LAST_SEQ, lastSeq);
         out.writeString(B_NODE, node);
         for (int i = 0; i < n; i++) {
+            EncodedEvents c = records.encoded(i);
+            if (c != null) {
+                int k = records.encodedIndex(i);
+                out.writeTag(B_EVENTS, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
+                out.writeUInt32NoTag(lengths[i]);
+                out.writeRawBytes(c.array(), c.start(k), c.length(k));
+                writeExtra(out, c.node(), c.agentId(), c.agentBoot(), records.seqOf(i));
+                continue;
+            }
             MessageLite m = records.get(i);
             if (m instanceof DropEvent e) {
                 out.writeTag(B_EVENTS, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
                 out.writeUInt32NoTag(lengths[i]);
                 e.writeTo(out);
-                writeExtra(out, e, records.seqOf(i));
+                writeExtra(out, e.getNode(), e.getAgentId(), e.getAgentBoot(), records.seqOf(i));
             } else {
                 int field = m instanceof io.syndrop.proto.v1.LossRecord ? B_LOSSES
                         : m instanceof io.syndrop.proto.v1.DropSummary ? B_SUMMARIES : B_COUNTERS;
@@ -101,29 +129,30 @@ final class BatchEncoder {
         return new SpooledBatch(buf, 0, total, boot, firstSeq, lastSeq);
     }
 
-    private int extraSize(DropEvent e, long seq) {
+    /** The fields the batcher appends to an event that has this node, agent id and boot. */
+    private int extraSize(String eNode, String eAgentId, long eBoot, long seq) {
         int n = CodedOutputStream.computeUInt64Size(E_SEQ, seq);
-        if (e.getNode().isEmpty()) {
+        if (eNode.isEmpty()) {
             n += CodedOutputStream.computeStringSize(E_NODE, node);
         }
-        if (!e.getAgentId().equals(agentId)) {
+        if (!eAgentId.equals(agentId)) {
             n += CodedOutputStream.computeStringSize(E_AGENT_ID, agentId);
         }
-        if (e.getAgentBoot() != boot) {
+        if (eBoot != boot) {
             n += CodedOutputStream.computeUInt64Size(E_AGENT_BOOT, boot);
         }
         return n;
     }
 
-    private void writeExtra(CodedOutputStream out, DropEvent e, long seq) throws IOException {
+    private void writeExtra(CodedOutputStream out, String eNode, String eAgentId, long eBoot, long seq) throws IOException {
         out.writeUInt64(E_SEQ, seq);
-        if (e.getNode().isEmpty()) {
+        if (eNode.isEmpty()) {
             out.writeString(E_NODE, node);
         }
-        if (!e.getAgentId().equals(agentId)) {
+        if (!eAgentId.equals(agentId)) {
             out.writeString(E_AGENT_ID, agentId);
         }
-        if (e.getAgentBoot() != boot) {
+        if (eBoot != boot) {
             out.writeUInt64(E_AGENT_BOOT, boot);
         }
     }

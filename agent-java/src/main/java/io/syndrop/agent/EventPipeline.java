@@ -1,5 +1,6 @@
 package io.syndrop.agent;
 
+import io.syndrop.event.EncodedEvents;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.proto.v1.Batch;
 import io.syndrop.proto.v1.CounterSample;
@@ -43,6 +44,7 @@ public final class EventPipeline implements AutoCloseable {
     private final long boot;
     private final Spool spool;
     private final ArrayBlockingQueue<Item> queue;
+    private final int capacity;
     private final int batchMax;
     private final long lingerNanos;
     private final LiveFanout live;
@@ -71,10 +73,26 @@ public final class EventPipeline implements AutoCloseable {
     private final LongAdder spoolSkippedBytes;
     private final LongAdder summariesQueued;
 
-    private record Item(Object msg, long sourcePosition) {}
+    /**
+     * A queued record, or records {@code from..to} of an {@link EncodedEvents} chunk (a drain's
+     * events as bytes: one item for the lot, split across batches when it does not fit one).
+     */
+    private record Item(Object msg, long sourcePosition, int from, int to) {
+        Item(Object msg, long sourcePosition) {
+            this(msg, sourcePosition, 0, msg instanceof EncodedEvents c ? c.size() : 1);
+        }
+
+        int records() {
+            return to - from;
+        }
+    }
 
     /** Put in the queue by close() so the batcher notices at once; carries nothing. */
-    private static final Item WAKE = new Item(null, -1);
+    private static final Item WAKE = new Item(null, -1, 0, 0);
+    /** Events waiting in the queue inside chunks (each chunk is one queue slot): the queue's bound counts them. */
+    private final java.util.concurrent.atomic.AtomicInteger queuedInChunks = new java.util.concurrent.atomic.AtomicInteger();
+    /** The rest of a chunk that did not fit the last batch; the batcher's own. */
+    private Item carry;
 
     private final NumberedRecords records = new NumberedRecords();
     private final BatchEncoder encoder;
@@ -89,6 +107,7 @@ public final class EventPipeline implements AutoCloseable {
         spool.recordBoot(boot);
         this.encoder = new BatchEncoder(agentId, node, boot);
         this.queue = new ArrayBlockingQueue<>(Math.max(1, queueMax));
+        this.capacity = Math.max(1, queueMax);
         this.batchMax = Math.max(1, batchMax);
         this.lingerNanos = Math.max(0, linger.toNanos());
         this.live = live;
@@ -104,7 +123,8 @@ public final class EventPipeline implements AutoCloseable {
                 "Records lost to unreadable (corrupt) spool records, where the sequence numbers tell how many.");
         spoolSkippedBytes = metrics.counter("syndrop_agent_spool_skipped_bytes_total", "Unreadable spool bytes skipped (corrupt records, torn tails).");
         summariesQueued = metrics.counter("syndrop_agent_summaries_total", "Storm summaries (per-key drop counts of a window) accepted into the queue.");
-        metrics.gauge("syndrop_agent_queue_depth", "", "Records waiting in the in-memory queue.", queue::size);
+        metrics.gauge("syndrop_agent_queue_depth", "", "Records waiting in the in-memory queue.",
+                () -> queue.size() + queuedInChunks.get());
         metrics.gauge("syndrop_agent_spool_bytes", "", "Bytes held in the spool.", spool::bytes);
         // A label, not a sample: as a float the boot value (about 1.8e18) would lose its low digits.
         metrics.info("syndrop_agent_boot", "This agent's id and boot value (new on every start), as labels.",
@@ -147,6 +167,33 @@ public final class EventPipeline implements AutoCloseable {
         inPipeline.decrementAndGet();
         queueLost.increment();
         queueOverflow.increment();
+        return false;
+    }
+
+    /**
+     * Takes a drain's events as bytes (the byte path: DrainLoop with an {@link io.syndrop.probe.EncodedDropListener});
+     * never blocks. The chunk is this pipeline's from here. All or none: when the queue cannot hold
+     * every event of it, they are all counted and reported as queue losses, like refused events.
+     */
+    public boolean offerEncoded(EncodedEvents chunk) {
+        int n = chunk.size();
+        if (n == 0) {
+            return true;
+        }
+        drained.add(n);
+        inPipeline.addAndGet(n);
+        // One slot for the chunk, bounded by the events in it: the queue holds at most queue-max records either way.
+        if (queue.size() + queuedInChunks.get() + n <= capacity) {
+            queuedInChunks.addAndGet(n);
+            if (queue.offer(new Item(chunk, -1))) {
+                queued.add(n);
+                return true;
+            }
+            queuedInChunks.addAndGet(-n);
+        }
+        inPipeline.addAndGet(-n);
+        queueLost.add(n);
+        queueOverflow.add(n);
         return false;
     }
 
@@ -214,22 +261,30 @@ public final class EventPipeline implements AutoCloseable {
         while (true) {
             try {
                 items.clear();
-                // Idle, this wakes once a second (to report queue losses); close() wakes it at once.
-                Item first = stopping ? queue.poll() : queue.poll(1, TimeUnit.SECONDS);
+                Item first = carry;
+                carry = null;
+                if (first == null) {
+                    // Idle, this wakes once a second (to report queue losses); close() wakes it at once.
+                    first = taken(stopping ? queue.poll() : queue.poll(1, TimeUnit.SECONDS));
+                }
                 if (first == WAKE) {
                     first = null;
                 }
                 if (first != null) {
+                    first = fit(first, 0);
                     items.add(first);
+                    int count = first.records();
                     long bytes = size(first);
                     long deadline = System.nanoTime() + lingerNanos;
-                    while (items.size() < batchMax && bytes < BATCH_MAX_BYTES) {
+                    while (carry == null && count < batchMax && bytes < BATCH_MAX_BYTES) {
                         long left = deadline - System.nanoTime();
-                        Item it = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
+                        Item it = taken(left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll());
                         if (it == null || it == WAKE) {
                             break;
                         }
+                        it = fit(it, count);
                         items.add(it);
+                        count += it.records();
                         bytes += size(it);
                     }
                 }
@@ -243,7 +298,7 @@ public final class EventPipeline implements AutoCloseable {
                     try {
                         spoolBatch(items, losses);
                     } finally {
-                        inPipeline.addAndGet(-items.size());
+                        inPipeline.addAndGet(-records(items));
                     }
                 } else if (stopping && queue.isEmpty()) {
                     return;
@@ -252,16 +307,47 @@ public final class EventPipeline implements AutoCloseable {
                 return;
             } catch (RuntimeException e) {
                 // A bug must not kill the drain; what was in hand is lost and counted.
-                LOG.log(Level.SEVERE, "batcher failed; " + items.size() + " records lost: " + e, e);
-                spoolLost.add(items.size());
-                addPending(LossRecord.Stage.AGENT_SPOOL, items.size(), "batcher failed: " + e);
+                int lostRecords = records(items);
+                LOG.log(Level.SEVERE, "batcher failed; " + lostRecords + " records lost: " + e, e);
+                spoolLost.add(lostRecords);
+                addPending(LossRecord.Stage.AGENT_SPOOL, lostRecords, "batcher failed: " + e);
                 sleepQuietly(500);
             }
         }
     }
 
     private static long size(Item it) {
+        if (it.msg instanceof EncodedEvents c) {
+            int last = it.to - 1;
+            return c.start(last) + c.length(last) - c.start(it.from) + 16L * it.records();
+        }
         return ((com.google.protobuf.MessageLite) it.msg).getSerializedSize() + 16;
+    }
+
+    /** An item just taken from the queue: its chunk's events no longer count as queued. */
+    private Item taken(Item it) {
+        if (it != null && it.msg instanceof EncodedEvents c) {
+            queuedInChunks.addAndGet(-c.size());
+        }
+        return it;
+    }
+
+    /** The part of {@code it} that fits a batch already holding {@code count} records; the rest is {@link #carry}. */
+    private Item fit(Item it, int count) {
+        int room = Math.max(1, batchMax - count);
+        if (it.records() <= room) {
+            return it;
+        }
+        carry = new Item(it.msg, it.sourcePosition, it.from + room, it.to);
+        return new Item(it.msg, it.sourcePosition, it.from, it.from + room);
+    }
+
+    private static int records(List<Item> items) {
+        int n = 0;
+        for (Item it : items) {
+            n += it.records();
+        }
+        return n;
     }
 
     private List<LossRecord> takePending() {
@@ -288,7 +374,13 @@ public final class EventPipeline implements AutoCloseable {
         int lossCount = 0;
         for (Item it : items) {
             pos = Math.max(pos, it.sourcePosition);
-            if (it.msg instanceof DropEvent e) {
+            if (it.msg instanceof EncodedEvents c) {
+                // Numbered here and only here: the drain wrote no seq into these bytes.
+                for (int k = it.from; k < it.to; k++) {
+                    records.addEncoded(c, k, seq++);
+                }
+                eventCount += it.records();
+            } else if (it.msg instanceof DropEvent e) {
                 records.add(e, seq++);
                 eventCount++;
             } else if (it.msg instanceof LossRecord l) {
@@ -355,7 +447,7 @@ public final class EventPipeline implements AutoCloseable {
      * the spool takes writes again. Returns how many records were dropped.
      */
     private int dropBatch(List<Item> items, List<LossRecord> losses, String why) {
-        int dropped = items.size();
+        int dropped = records(items);
         for (Item it : items) {
             if (it.msg instanceof LossRecord l) {
                 addPending(l.getStage(), l.getCount(), l.getDetail());
@@ -393,7 +485,7 @@ public final class EventPipeline implements AutoCloseable {
 
     private void handSpooled(Consumer<DropEvent> t) {
         for (int i = 0; i < records.size(); i++) {
-            if (records.get(i) instanceof DropEvent e) {
+            if (records.eventAt(i) instanceof DropEvent e) {
                 DropEvent.Builder eb = e.toBuilder().setSeq(records.seqOf(i)).setAgentId(agentId).setAgentBoot(boot);
                 if (eb.getNode().isEmpty()) {
                     eb.setNode(node);
@@ -405,7 +497,7 @@ public final class EventPipeline implements AutoCloseable {
 
     private void publishLive() {
         for (int i = 0; i < records.size(); i++) {
-            com.google.protobuf.MessageLite m = records.get(i);
+            com.google.protobuf.MessageLite m = records.eventAt(i);
             if (m instanceof DropEvent e) {
                 DropEvent.Builder eb = e.toBuilder().setSeq(records.seqOf(i)).setAgentId(agentId).setAgentBoot(boot);
                 if (eb.getNode().isEmpty()) {
@@ -425,21 +517,61 @@ public final class EventPipeline implements AutoCloseable {
     /** One batch's records and their numbers, reused from batch to batch. */
     private static final class NumberedRecords implements BatchEncoder.Records {
         private com.google.protobuf.MessageLite[] msgs = new com.google.protobuf.MessageLite[256];
+        private EncodedEvents[] chunks = new EncodedEvents[256];
+        private int[] chunkIndex = new int[256];
         private long[] seqs = new long[256];
         private int n;
 
         void clear() {
             java.util.Arrays.fill(msgs, 0, n, null);
+            java.util.Arrays.fill(chunks, 0, n, null);
             n = 0;
         }
 
         void add(com.google.protobuf.MessageLite m, long seq) {
-            if (n == msgs.length) {
-                msgs = java.util.Arrays.copyOf(msgs, n * 2);
-                seqs = java.util.Arrays.copyOf(seqs, n * 2);
-            }
+            grow();
             msgs[n] = m;
             seqs[n++] = seq;
+        }
+
+        void addEncoded(EncodedEvents c, int k, long seq) {
+            grow();
+            chunks[n] = c;
+            chunkIndex[n] = k;
+            seqs[n++] = seq;
+        }
+
+        private void grow() {
+            if (n == msgs.length) {
+                msgs = java.util.Arrays.copyOf(msgs, n * 2);
+                chunks = java.util.Arrays.copyOf(chunks, n * 2);
+                chunkIndex = java.util.Arrays.copyOf(chunkIndex, n * 2);
+                seqs = java.util.Arrays.copyOf(seqs, n * 2);
+            }
+        }
+
+        /** Record i as a message; an encoded event is parsed (only for live viewers and the spooled tap). */
+        com.google.protobuf.MessageLite eventAt(int i) {
+            if (chunks[i] == null) {
+                return msgs[i];
+            }
+            EncodedEvents c = chunks[i];
+            try {
+                return DropEvent.parseFrom(com.google.protobuf.UnsafeByteOperations.unsafeWrap(c.array(), c.start(chunkIndex[i]),
+                        c.length(chunkIndex[i])));
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new IllegalStateException("an encoded event did not parse: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public EncodedEvents encoded(int i) {
+            return chunks[i];
+        }
+
+        @Override
+        public int encodedIndex(int i) {
+            return chunkIndex[i];
         }
 
         @Override

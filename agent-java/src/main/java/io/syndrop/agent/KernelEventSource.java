@@ -9,7 +9,9 @@ import io.syndrop.os.NetnsTarget;
 import io.syndrop.filter.EventFilter;
 import io.syndrop.os.NodeIdentity;
 import io.syndrop.probe.AttachMode;
+import io.syndrop.event.EncodedEvents;
 import io.syndrop.probe.DropListener;
+import io.syndrop.probe.EncodedDropListener;
 import io.syndrop.probe.LiveAttach;
 import io.syndrop.probe.LiveProbe;
 import io.syndrop.probe.ProbeException;
@@ -107,8 +109,16 @@ public final class KernelEventSource implements EventSource {
         }
     }
 
-    /** The pipeline's side of the probe: drops and losses go to the spool's queue. */
-    private record PipelineFeed(EventPipeline pipeline) implements DropListener {
+    /**
+     * The pipeline's side of the probe: drops and losses go to the spool's queue; as bytes when the
+     * drain can write them so (no workload filter, no tee), else as events.
+     */
+    private record PipelineFeed(EventPipeline pipeline) implements EncodedDropListener {
+        @Override
+        public void onEncoded(EncodedEvents events) {
+            pipeline.offerEncoded(events);
+        }
+
         @Override
         public void onEvent(DropEvent e) {
             pipeline.offer(e);

@@ -49,6 +49,62 @@ final class Batches {
         return bad;
     }
 
+    /** As {@link #problem(Batch)}, for a batch still in its bytes (the same checks, the same words). */
+    static String problem(ReceivedBatch b) {
+        if (b.agentId().isEmpty() || b.agentId().length() > 256) {
+            return "agent_id must be 1-256 characters";
+        }
+        if (b.boot() == 0) {
+            return "agent_boot must be set (a new value on every agent start)";
+        }
+        if (b.firstSeq() < 1 || b.lastSeq() < b.firstSeq()) {
+            return "need 1 <= first_seq <= last_seq, got " + b.firstSeq() + ".." + b.lastSeq();
+        }
+        long n = b.records();
+        if (n > MAX_RECORDS) {
+            return "more than " + MAX_RECORDS + " records in one batch";
+        }
+        if (b.lastSeq() - b.firstSeq() + 1 != n) {
+            return "first_seq..last_seq covers " + (b.lastSeq() - b.firstSeq() + 1) + " numbers but the batch holds " + n + " records";
+        }
+        BitSet seen = new BitSet((int) n);
+        for (int r = 0; r < n; r++) {
+            long s = b.seq(r);
+            if (s < b.firstSeq() || s > b.lastSeq() || seen.get((int) (s - b.firstSeq()))) {
+                return "record seq " + s + " is outside " + b.firstSeq() + ".." + b.lastSeq() + " or repeated";
+            }
+            seen.set((int) (s - b.firstSeq()));
+        }
+        return null;
+    }
+
+    /**
+     * The batch's records in sequence order, as indices into {@link ReceivedBatch#seq(int)}: events,
+     * losses, counters, summaries as they come, sorted only when they are not in order already.
+     */
+    static int[] orderOf(ReceivedBatch b) {
+        int n = b.records();
+        int[] order = new int[n];
+        boolean sorted = true;
+        for (int r = 0; r < n; r++) {
+            order[r] = r;
+            if (r > 0 && b.seq(r - 1) > b.seq(r)) {
+                sorted = false;
+            }
+        }
+        if (!sorted) {
+            Integer[] boxed = new Integer[n];
+            for (int r = 0; r < n; r++) {
+                boxed[r] = r;
+            }
+            java.util.Arrays.sort(boxed, Comparator.comparingLong(b::seq));
+            for (int r = 0; r < n; r++) {
+                order[r] = boxed[r];
+            }
+        }
+        return order;
+    }
+
     private static <T> String mark(BitSet seen, Batch b, List<T> records, java.util.function.ToLongFunction<T> seqOf) {
         for (int i = 0, n = records.size(); i < n; i++) {
             long s = seqOf.applyAsLong(records.get(i));
@@ -96,21 +152,26 @@ final class Batches {
     }
 
     private static WatchItem fill(WatchItem it, Batch b) {
+        return fill(it, b.getAgentId(), b.getAgentBoot(), b.getNode());
+    }
+
+    /** The record with the batch's agent id and boot, and its node where it has none, when it lacks any of them. */
+    static WatchItem fill(WatchItem it, String agentId, long agentBoot, String node) {
         if (it.hasEvent()) {
             DropEvent e = it.getEvent();
             if (!e.getAgentId().isEmpty() && e.getAgentBoot() != 0 && !e.getNode().isEmpty()) {
                 return it;
             }
-            DropEvent.Builder eb = e.toBuilder().setAgentId(b.getAgentId()).setAgentBoot(b.getAgentBoot());
+            DropEvent.Builder eb = e.toBuilder().setAgentId(agentId).setAgentBoot(agentBoot);
             if (eb.getNode().isEmpty()) {
-                eb.setNode(b.getNode());
+                eb.setNode(node);
             }
             return WatchItem.newBuilder().setEvent(eb).build();
         }
         if (it.hasLoss()) {
-            LossRecord.Builder lb = it.getLoss().toBuilder().setAgentId(b.getAgentId()).setAgentBoot(b.getAgentBoot());
+            LossRecord.Builder lb = it.getLoss().toBuilder().setAgentId(agentId).setAgentBoot(agentBoot);
             if (lb.getNode().isEmpty()) {
-                lb.setNode(b.getNode());
+                lb.setNode(node);
             }
             return WatchItem.newBuilder().setLoss(lb).build();
         }
@@ -119,15 +180,15 @@ final class Batches {
             if (!s.getAgentId().isEmpty() && s.getAgentBoot() != 0 && !s.getNode().isEmpty()) {
                 return it;
             }
-            DropSummary.Builder sb = s.toBuilder().setAgentId(b.getAgentId()).setAgentBoot(b.getAgentBoot());
+            DropSummary.Builder sb = s.toBuilder().setAgentId(agentId).setAgentBoot(agentBoot);
             if (sb.getNode().isEmpty()) {
-                sb.setNode(b.getNode());
+                sb.setNode(node);
             }
             return WatchItem.newBuilder().setSummary(sb).build();
         }
-        CounterSample.Builder cb = it.getCounters().toBuilder().setAgentId(b.getAgentId()).setAgentBoot(b.getAgentBoot());
+        CounterSample.Builder cb = it.getCounters().toBuilder().setAgentId(agentId).setAgentBoot(agentBoot);
         if (cb.getNode().isEmpty()) {
-            cb.setNode(b.getNode());
+            cb.setNode(node);
         }
         return WatchItem.newBuilder().setCounters(cb).build();
     }

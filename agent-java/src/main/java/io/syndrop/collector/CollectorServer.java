@@ -127,7 +127,8 @@ public final class CollectorServer implements AutoCloseable {
             LOG.warning("the collector authenticates nobody (no --client-ca, --token-file or subscriber credential):"
                     + " anyone who can connect may publish and Collector.Subscribe to every node's events");
         }
-        b.addService(ServerInterceptors.intercept(new CollectorService(committer, live, cfg.window(), metrics), auth));
+        b.addService(ServerInterceptors.intercept(new CollectorService(committer, live, cfg.window(),
+                sinks.stream().anyMatch(s -> !s.takesBytes()), metrics), auth));
         // grpc-netty reports broken connections (garbage, HTTP/1) on this logger; count them and
         // repeat them in plain words. Failed TLS handshakes are not reported there: refused client
         // certificates are logged by LoggingTrustManager, the rest by TlsHandshakeLog.

@@ -6,7 +6,6 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.proto.v1.Ack;
-import io.syndrop.proto.v1.Batch;
 import io.syndrop.proto.v1.CollectorGrpc;
 import io.syndrop.proto.v1.WatchItem;
 import io.syndrop.proto.v1.WatchRequest;
@@ -18,17 +17,23 @@ import java.util.logging.Logger;
  * Collector.Publish and Collector.Subscribe. Each Publish stream gets {@code window} messages of
  * credit and one more per batch the committer has finished with, so a slow sink stalls agents
  * through gRPC flow control rather than filling the collector's memory.
+ *
+ * <p>Publish takes each Batch as its bytes ({@link ReceivedBatch}, indexed by
+ * {@link ReceivedBatchMarshaller}), not as a parsed message: drop events reach the JSON sink
+ * without becoming DropEvent objects. The method's name and wire format are the generated ones.
  */
-final class CollectorService extends CollectorGrpc.CollectorImplBase {
+final class CollectorService implements io.grpc.BindableService {
     private static final Logger LOG = Logger.getLogger(CollectorService.class.getName());
     private final Committer committer;
     private final LiveFanout live;
+    private final boolean parseEvents;
     private final int window;
     private final LongAdder rejectedBatches;
     private final LongAdder streams;
 
-    CollectorService(Committer committer, LiveFanout live, int window, Metrics metrics) {
+    CollectorService(Committer committer, LiveFanout live, int window, boolean parseEvents, Metrics metrics) {
         this.committer = committer;
+        this.parseEvents = parseEvents;
         this.live = live;
         this.window = window;
         rejectedBatches = metrics.counter("syndrop_collector_rejected_total", Metrics.label("reason", "invalid_batch"),
@@ -37,7 +42,17 @@ final class CollectorService extends CollectorGrpc.CollectorImplBase {
     }
 
     @Override
-    public StreamObserver<Batch> publish(StreamObserver<Ack> responseObserver) {
+    public io.grpc.ServerServiceDefinition bindService() {
+        io.grpc.MethodDescriptor<ReceivedBatch, Ack> publish = CollectorGrpc.getPublishMethod()
+                .toBuilder(new ReceivedBatchMarshaller(parseEvents), io.grpc.protobuf.ProtoUtils.marshaller(Ack.getDefaultInstance()))
+                .build();
+        return io.grpc.ServerServiceDefinition.builder(CollectorGrpc.SERVICE_NAME)
+                .addMethod(publish, io.grpc.stub.ServerCalls.asyncBidiStreamingCall(this::publish))
+                .addMethod(CollectorGrpc.getSubscribeMethod(), io.grpc.stub.ServerCalls.asyncServerStreamingCall(this::subscribe))
+                .build();
+    }
+
+    StreamObserver<ReceivedBatch> publish(StreamObserver<Ack> responseObserver) {
         ServerCallStreamObserver<Ack> call = (ServerCallStreamObserver<Ack>) responseObserver;
         call.disableAutoRequest();
         String peer = String.valueOf(AuthInterceptor.PEER.get());
@@ -48,12 +63,11 @@ final class CollectorService extends CollectorGrpc.CollectorImplBase {
         return conn;
     }
 
-    @Override
-    public void subscribe(WatchRequest request, StreamObserver<WatchItem> out) {
+    void subscribe(WatchRequest request, StreamObserver<WatchItem> out) {
         live.subscribe(request, out);
     }
 
-    private final class Conn implements StreamObserver<Batch>, Committer.Origin {
+    private final class Conn implements StreamObserver<ReceivedBatch>, Committer.Origin {
         final ServerCallStreamObserver<Ack> call;
         final String peer;
         volatile boolean dead;
@@ -66,14 +80,14 @@ final class CollectorService extends CollectorGrpc.CollectorImplBase {
         }
 
         @Override
-        public void onNext(Batch b) {
+        public void onNext(ReceivedBatch b) {
             if (dead) {
                 return;
             }
             String problem = Batches.problem(b);
             if (problem != null) {
                 rejectedBatches.increment();
-                LOG.warning("refused a batch from " + peer + " (agent '" + b.getAgentId() + "'): " + problem + "; closing its stream");
+                LOG.warning("refused a batch from " + peer + " (agent '" + b.agentId() + "'): " + problem + "; closing its stream");
                 fail(Status.INVALID_ARGUMENT.withDescription("bad batch: " + problem));
                 return;
             }

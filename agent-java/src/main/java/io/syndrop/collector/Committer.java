@@ -3,7 +3,6 @@ package io.syndrop.collector;
 import io.syndrop.sink.Sink;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.proto.v1.Ack;
-import io.syndrop.proto.v1.Batch;
 import io.syndrop.proto.v1.WatchItem;
 import io.syndrop.wire.LiveFanout;
 import java.io.IOException;
@@ -43,7 +42,7 @@ final class Committer implements AutoCloseable {
         String peer();
     }
 
-    record Pending(Batch batch, Origin origin) {}
+    record Pending(ReceivedBatch batch, Origin origin) {}
 
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final List<Sink> sinks;
@@ -52,6 +51,8 @@ final class Committer implements AutoCloseable {
     private final Thread thread;
     private final Map<String, String> committed = new HashMap<>();
     private volatile boolean closed;
+    /** The group being committed, reused (committer thread only). */
+    private final GroupRecords records = new GroupRecords();
 
     private final LongAdder received;
     private final LongAdder deduplicated;
@@ -89,7 +90,7 @@ final class Committer implements AutoCloseable {
     }
 
     void submit(Pending p) {
-        received.add(p.batch.getLastSeq() - p.batch.getFirstSeq() + 1);
+        received.add(p.batch.lastSeq() - p.batch.firstSeq() + 1);
         queue.add(p);
     }
 
@@ -124,45 +125,47 @@ final class Committer implements AutoCloseable {
         }
     }
 
-    private static int records(Batch b) {
-        return b.getEventsCount() + b.getLossesCount() + b.getCountersCount() + b.getSummariesCount();
+    private static int records(ReceivedBatch b) {
+        return b.records();
     }
 
     private void process(List<Pending> group) throws InterruptedException {
         Map<String, TreeMap<Long, Long>> before = state.snapshot();
-        List<WatchItem> out = new ArrayList<>();
+        GroupRecords out = records;
+        out.clear();
         long[] ackSeq = new long[group.size()];
         long dups = 0;
         for (int i = 0; i < group.size(); i++) {
-            Batch b = group.get(i).batch;
-            long h = state.hwm(b.getAgentId(), b.getAgentBoot());
-            if (h == 0 && state.forgotten(b.getAgentId(), b.getAgentBoot())) {
-                LOG.warning("agent " + b.getAgentId() + " resent boot " + b.getAgentBoot() + ", older than every boot remembered; it may duplicate");
+            ReceivedBatch b = group.get(i).batch;
+            long h = state.hwm(b.agentId(), b.boot());
+            if (h == 0 && state.forgotten(b.agentId(), b.boot())) {
+                LOG.warning("agent " + b.agentId() + " resent boot " + b.boot() + ", older than every boot remembered; it may duplicate");
             }
-            if (b.getLastSeq() <= h) {
+            if (b.lastSeq() <= h) {
                 dups += records(b);
                 ackSeq[i] = h;
                 continue;
             }
-            if (b.getFirstSeq() > h + 1) {
-                gaps.add(b.getFirstSeq() - h - 1);
-                LOG.warning("agent " + b.getAgentId() + " boot " + b.getAgentBoot() + ": sequence " + (h + 1) + ".." + (b.getFirstSeq() - 1)
+            if (b.firstSeq() > h + 1) {
+                gaps.add(b.firstSeq() - h - 1);
+                LOG.warning("agent " + b.agentId() + " boot " + b.boot() + ": sequence " + (h + 1) + ".." + (b.firstSeq() - 1)
                         + " never arrived (lost before the collector)");
             }
-            List<WatchItem> items = Batches.itemsInOrder(b);
-            for (WatchItem it : items) {
-                long seq = Batches.seq(it);
-                if (seq <= h) {
+            for (int r : Batches.orderOf(b)) {
+                if (b.seq(r) <= h) {
                     dups++;
                     continue;
                 }
-                if (it.hasLoss()) {
-                    lost.add(it.getLoss().getCount());
+                out.add(b, r);
+                if (r >= b.events()) {
+                    WatchItem it = out.item(out.size() - 1);
+                    if (it.hasLoss()) {
+                        lost.add(it.getLoss().getCount());
+                    }
                 }
-                out.add(it);
             }
-            state.setHwm(b.getAgentId(), b.getAgentBoot(), b.getLastSeq());
-            ackSeq[i] = b.getLastSeq();
+            state.setHwm(b.agentId(), b.boot(), b.lastSeq());
+            ackSeq[i] = b.lastSeq();
         }
         if (!out.isEmpty()) {
             long pause = 100;
@@ -180,7 +183,7 @@ final class Committer implements AutoCloseable {
                     }
                     for (Sink s : sinks) {
                         failing = s;
-                        s.write(out);
+                        s.write((io.syndrop.sink.SinkRecords) out);
                     }
                     for (Sink s : sinks) {
                         failing = s;
@@ -225,15 +228,16 @@ final class Committer implements AutoCloseable {
                 written.get(s.name()).add(out.size());
             }
             if (live.viewers() > 0) {
-                out.forEach(live::publish);
+                out.items().forEach(live::publish);
             }
         }
         deduplicated.add(dups);
         for (int i = 0; i < group.size(); i++) {
-            Batch b = group.get(i).batch;
+            ReceivedBatch b = group.get(i).batch;
             acknowledged.add(records(b));
-            group.get(i).origin.ack(Ack.newBuilder().setAgentId(b.getAgentId()).setAgentBoot(b.getAgentBoot()).setAckedSeq(ackSeq[i]).build());
+            group.get(i).origin.ack(Ack.newBuilder().setAgentId(b.agentId()).setAgentBoot(b.boot()).setAckedSeq(ackSeq[i]).build());
         }
+        out.clear(); // the batches go with the group
     }
 
     @Override

@@ -6,7 +6,6 @@ import io.syndrop.kafka.KafkaRecords;
 import io.syndrop.kafka.KafkaSettings;
 import io.syndrop.metrics.Metrics;
 import io.syndrop.proto.v1.Ack;
-import io.syndrop.proto.v1.Batch;
 import io.syndrop.wire.LiveFanout;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -54,6 +53,7 @@ public final class KafkaCollector implements AutoCloseable {
 
     private final Config cfg;
     private final List<Sink> sinks;
+    private final boolean parseEvents;
     private final Committer committer;
     private final LiveFanout live;
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -78,6 +78,7 @@ public final class KafkaCollector implements AutoCloseable {
     public KafkaCollector(Config cfg, List<Sink> sinks, Metrics metrics) throws IOException {
         this.cfg = cfg;
         this.sinks = sinks;
+        this.parseEvents = sinks.stream().anyMatch(s -> !s.takesBytes());
         live = new LiveFanout(metrics.counter("syndrop_collector_subscriber_dropped_total", "Live items a slow subscriber missed."));
         committer = new Committer(sinks, new DedupeState(cfg.dedupeDir()), live, metrics);
         consumed = metrics.counter("syndrop_collector_kafka_consumed_total", "Kafka records (batches) consumed, re-deliveries included.");
@@ -174,13 +175,16 @@ public final class KafkaCollector implements AutoCloseable {
         consumed.increment();
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
         String schema = KafkaRecords.schema(r.headers());
-        Batch b = null;
+        ReceivedBatch b = null;
         String problem;
         if (schema != null && !schema.equals(KafkaRecords.BATCH_SCHEMA)) {
             problem = "its " + KafkaRecords.SCHEMA + " header is '" + schema + "', not " + KafkaRecords.BATCH_SCHEMA;
         } else {
             try {
-                b = Batch.parseFrom(r.value() == null ? new byte[0] : r.value());
+                b = ReceivedBatch.index(r.value() == null ? new byte[0] : r.value());
+                if (parseEvents) {
+                    b.parseEvents(); // on the consumer's thread, as before: a sink takes messages
+                }
                 problem = Batches.problem(b);
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
                 problem = "not a syndrop.v1.Batch: " + e.getMessage();

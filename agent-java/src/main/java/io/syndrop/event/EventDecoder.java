@@ -43,6 +43,35 @@ public final class EventDecoder {
         this.monoToWallNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano() - mono;
     }
 
+    String node() {
+        return node;
+    }
+
+    String agentId() {
+        return agentId;
+    }
+
+    long agentBoot() {
+        return agentBoot;
+    }
+
+    IntFunction<String> kernelReasonNames() {
+        return kernelReasonNames;
+    }
+
+    EventEnricher enricher() {
+        return enricher;
+    }
+
+    long monoToWallNanos() {
+        return monoToWallNanos;
+    }
+
+    /** True when {@link EventWireEncoder} can write what this decoder decodes (its enricher has wire variants). */
+    public boolean encodesWire() {
+        return enricher.enrichesWire();
+    }
+
     /** Decodes the record at {@code off} (the buffer must be little-endian, as the kernel wrote it). */
     public DropEvent decode(ByteBuffer b, int off, long seq) {
         if (b.order() != ByteOrder.LITTLE_ENDIAN) {

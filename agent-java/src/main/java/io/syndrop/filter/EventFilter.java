@@ -156,6 +156,11 @@ public final class EventFilter {
         return false;
     }
 
+    /** True when every event matches (no field and no workload filter): the drain may skip building events for it. */
+    public boolean passesAll() {
+        return ports.isEmpty() && srcCidrs.isEmpty() && netnsInos.isEmpty() && reasons.isEmpty() && workload.isAny();
+    }
+
     public boolean matches(DropEvent e) {
         if (!reasons.isEmpty() && !reasons.contains(e.getReason())) {
             return false;

@@ -51,6 +51,14 @@ public final class JsonBytes {
         len = 0;
     }
 
+    /** Drops what was appended after {@code length} (a record that is written another way after all). */
+    public void truncate(int length) {
+        if (length < 0 || length > len) {
+            throw new IllegalArgumentException("cannot truncate " + len + " bytes to " + length);
+        }
+        len = length;
+    }
+
     /** Gives the memory back after an unusually large group, so a burst does not pin it for good. */
     public void shrinkTo(int capacity) {
         if (buf.length > capacity) {
@@ -298,6 +306,49 @@ public final class JsonBytes {
         return this;
     }
 
+    /**
+     * A JSON string from UTF-8 bytes, written as {@link #string(String)} writes the String those
+     * bytes decode to; the bytes must be valid UTF-8 (check first: a malformed sequence would decode
+     * to U+FFFD there and be copied as it is here). Characters that need no escape are copied byte
+     * for byte: only ASCII controls, DEL, quote, backslash and U+2028/U+2029 (E2 80 A8/A9) change.
+     */
+    public JsonBytes utf8String(byte[] a, int off, int n) {
+        // Room for the worst case (every byte a six-character escape) once, instead of a check per byte.
+        ensure(6 * n + 2);
+        buf[len++] = '"';
+        int end = off + n;
+        for (int i = off; i < end; i++) {
+            int c = a[i] & 0xff;
+            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' || c >= 0x80 && c != 0xe2) {
+                buf[len++] = (byte) c;
+            } else if (c == '"' || c == '\\') {
+                buf[len++] = '\\';
+                buf[len++] = (byte) c;
+            } else if (c == 0xe2) {
+                if (i + 2 < end && a[i + 1] == (byte) 0x80 && (a[i + 2] == (byte) 0xa8 || a[i + 2] == (byte) 0xa9)) {
+                    buf[len++] = '\\';
+                    buf[len++] = 'u';
+                    buf[len++] = '2';
+                    buf[len++] = '0';
+                    buf[len++] = '2';
+                    buf[len++] = a[i + 2] == (byte) 0xa8 ? (byte) '8' : (byte) '9';
+                    i += 2;
+                } else {
+                    buf[len++] = (byte) c;
+                }
+            } else {
+                buf[len++] = '\\';
+                buf[len++] = 'u';
+                buf[len++] = '0';
+                buf[len++] = '0';
+                buf[len++] = HEX[(c >> 4) & 0xf];
+                buf[len++] = HEX[c & 0xf];
+            }
+        }
+        buf[len++] = '"';
+        return this;
+    }
+
     /** An object of string values. */
     public JsonBytes stringMap(Map<String, String> m) {
         raw('{');
@@ -349,6 +400,23 @@ public final class JsonBytes {
             quad((v.byteAt(i) & 0xff) << 16, 2);
         } else if (n - i == 2) {
             quad((v.byteAt(i) & 0xff) << 16 | (v.byteAt(i + 1) & 0xff) << 8, 3);
+        }
+        buf[len++] = '"';
+        return this;
+    }
+
+    /** As {@link #base64(com.google.protobuf.ByteString)}, from a range of an array. */
+    public JsonBytes base64(byte[] a, int off, int n) {
+        ensure(2 + (n + 2) / 3 * 4);
+        buf[len++] = '"';
+        int i = 0;
+        for (; i + 2 < n; i += 3) {
+            quad((a[off + i] & 0xff) << 16 | (a[off + i + 1] & 0xff) << 8 | (a[off + i + 2] & 0xff), 4);
+        }
+        if (n - i == 1) {
+            quad((a[off + i] & 0xff) << 16, 2);
+        } else if (n - i == 2) {
+            quad((a[off + i] & 0xff) << 16 | (a[off + i + 1] & 0xff) << 8, 3);
         }
         buf[len++] = '"';
         return this;

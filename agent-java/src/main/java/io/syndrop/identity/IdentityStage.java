@@ -62,6 +62,8 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
     private final Cache<Long, Boolean> listenerNotFound = cache(NOT_FOUND_TTL);
     private final Cache<Long, ContainerInfo> byNetns = cache(KNOWN_TTL);
     private final Cache<Long, Boolean> netnsNotFound = cache(NOT_FOUND_TTL);
+    private final ConcurrentHashMap<Identity, byte[]> encodedIdentities = new ConcurrentHashMap<>();
+    private volatile LastWire lastWire;
     private final Set<Long> pendingListeners = ConcurrentHashMap.newKeySet();
     private final Set<Long> pendingNetns = ConcurrentHashMap.newKeySet();
     private final Semaphore work = new Semaphore(0);
@@ -129,28 +131,84 @@ public final class IdentityStage implements EventEnricher, AutoCloseable {
     @Override
     public void enrich(DropEvent.Builder e) {
         interfaces.enrich(e);
-        long ino = e.getListenerIno();
+        Identity id = lookup(e.getListenerIno(), e.getNetnsIno());
+        if (id != null) {
+            id.applyTo(e);
+        }
+    }
+
+    @Override
+    public boolean enrichesWire() {
+        return true;
+    }
+
+    /** As {@link #enrich}, as bytes: each identity is encoded once (see {@link #wire(Identity)}). */
+    @Override
+    public byte[] identityWire(long listenerIno, long netnsIno) {
+        Identity id = lookup(listenerIno, netnsIno);
+        return id == null ? NO_FIELDS : wire(id);
+    }
+
+    @Override
+    public byte[] ifnameWire(long netnsIno, int ifindex) {
+        return interfaces.ifnameWire(netnsIno, ifindex);
+    }
+
+    /**
+     * What is known from the caches about who dropped it: the listener's identity, else the
+     * namespace's container; null when neither is known (and the lookup is queued). Never blocks.
+     */
+    private Identity lookup(long ino, long netns) {
         if (ino != 0) {
             Identity id = byListener.getIfPresent(ino);
             if (id != null) {
-                id.applyTo(e);
-                return;
+                return id;
             }
             misses.incrementAndGet();
             if (listenerNotFound.getIfPresent(ino) == null) {
                 request(pendingListeners, ino);
             }
         }
-        long netns = e.getNetnsIno();
         if (netns == 0) {
-            return;
+            return null;
         }
         ContainerInfo c = byNetns.getIfPresent(netns);
         if (c != null) {
-            new Identity(null, c).applyTo(e);
+            return new Identity(null, c);
         } else if (netnsNotFound.getIfPresent(netns) == null) {
             request(pendingNetns, netns);
         }
+        return null;
+    }
+
+    /**
+     * The identity's fields as DropEvent bytes, encoded once per identity (by value: a re-read
+     * that finds the same process and container hits) and kept for as many identities as the
+     * listener cache holds; a lookup that misses encodes on the drain thread, which costs
+     * microseconds and never waits.
+     */
+    private byte[] wire(Identity id) {
+        // Drops come in bursts from one listener: the same cached Identity object as the last event's.
+        LastWire last = lastWire;
+        if (last != null && last.id() == id) {
+            return last.bytes();
+        }
+        byte[] b = encodedIdentities.get(id);
+        if (b == null) {
+            DropEvent.Builder e = DropEvent.newBuilder();
+            id.applyTo(e);
+            b = e.build().toByteArray(); // only fields 23-33 are set: exactly their bytes, in field order
+            if (encodedIdentities.size() >= MAX_ENTRIES) {
+                encodedIdentities.clear();
+            }
+            encodedIdentities.put(id, b);
+        }
+        lastWire = new LastWire(id, b);
+        return b;
+    }
+
+    /** The last identity encoded and its bytes, together (one immutable pair, safe to read from any thread). */
+    private record LastWire(Identity id, byte[] bytes) {
     }
 
     /**

@@ -51,6 +51,7 @@ public final class InterfaceNames implements EventEnricher, AutoCloseable {
             .expireAfterWrite(KNOWN_TTL).build();
     private final Cache<Long, Boolean> notFound = CacheBuilder.newBuilder().maximumSize(MAX_ENTRIES)
             .expireAfterWrite(NOT_FOUND_TTL).build();
+    private final ConcurrentHashMap<String, byte[]> encodedNames = new ConcurrentHashMap<>();
     private final Set<Long> pending = ConcurrentHashMap.newKeySet();
     private final Semaphore work = new Semaphore(0);
     private final Thread resolver;
@@ -78,18 +79,46 @@ public final class InterfaceNames implements EventEnricher, AutoCloseable {
 
     @Override
     public void enrich(DropEvent.Builder e) {
-        int ifindex = e.getIfindex();
-        long netns = e.getNetnsIno();
+        String name = lookup(e.getNetnsIno(), e.getIfindex());
+        if (name != null) {
+            e.setIfname(name);
+        }
+    }
+
+    @Override
+    public boolean enrichesWire() {
+        return true;
+    }
+
+    /** As {@link #enrich}, as the bytes of field 37, encoded once per name. */
+    @Override
+    public byte[] ifnameWire(long netnsIno, int ifindex) {
+        String name = lookup(netnsIno, ifindex);
+        if (name == null || name.isEmpty()) {
+            return NO_FIELDS;
+        }
+        byte[] b = encodedNames.get(name);
+        if (b == null) {
+            b = DropEvent.newBuilder().setIfname(name).build().toByteArray();
+            if (encodedNames.size() >= MAX_ENTRIES) {
+                encodedNames.clear();
+            }
+            encodedNames.put(name, b);
+        }
+        return b;
+    }
+
+    /** The cached name, or null (and the lookup queued); never blocks. */
+    private String lookup(long netns, int ifindex) {
         if (ifindex == 0 || netns == 0 || netns > 0xffffffffL) {
-            return;
+            return null;
         }
         long k = key(netns, ifindex);
         String name = names.getIfPresent(k);
-        if (name != null) {
-            e.setIfname(name);
-        } else if (notFound.getIfPresent(k) == null && pending.size() < MAX_PENDING && pending.add(k)) {
+        if (name == null && notFound.getIfPresent(k) == null && pending.size() < MAX_PENDING && pending.add(k)) {
             work.release();
         }
+        return name;
     }
 
     /** The cached name, if resolved (for tests); never blocks. */

@@ -1,6 +1,8 @@
 package io.syndrop.probe;
 
+import io.syndrop.event.EncodedEvents;
 import io.syndrop.event.EventDecoder;
+import io.syndrop.event.EventWireEncoder;
 import io.syndrop.filter.EventFilter;
 import io.syndrop.event.EventLayout;
 import io.syndrop.proto.v1.DropEvent;
@@ -16,6 +18,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * The drain thread: pulls batches of records from the shim into one reused direct buffer, decodes
  * them, applies the Java side of the filter, numbers them, and hands them on. Kernel-side losses
  * (ring buffer full) are polled and reported as loss records, per program slot.
+ *
+ * <p>Byte path: when the listener is an {@link EncodedDropListener}, the filter needs no identity
+ * (no workload filter: the rest is applied to the raw records, {@link RecordFilter}) and the
+ * decoder's enricher has wire variants, each drained batch is written as protobuf bytes
+ * ({@link EventWireEncoder}) and handed on whole, without a DropEvent per record and without a
+ * number from this thread (the pipeline's batcher numbers each event once). Any other listener or
+ * filter gets today's objects.
  *
  * <p>An agent on every node is idle almost all the time, so the loop costs nearly nothing then: a
  * drain waits up to {@link #IDLE_WAIT_MS} for the kernel's wake-up, {@link #stop()} ends that wait
@@ -34,6 +43,10 @@ public final class DrainLoop implements Runnable {
     private final EventDecoder decoder;
     private final EventFilter filter;
     private final DropListener listener;
+    /** Null unless the byte path applies (see the class comment). */
+    private final EventWireEncoder encoder;
+    /** The filter on the raw records, on the byte path; null when it passes everything. */
+    private final RecordFilter recordFilter;
     private final String agentId;
     private final long agentBoot;
     private final ByteBuffer buf = ByteBuffer.allocateDirect(BATCH * EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
@@ -56,6 +69,15 @@ public final class DrainLoop implements Runnable {
         this.agentBoot = agentBoot;
         this.seq = seq;
         this.lostSeen = new long[session.lossPlaces().size()];
+        RecordFilter onRecords = RecordFilter.of(filter);
+        boolean bytes = listener instanceof EncodedDropListener && onRecords != null && decoder.encodesWire();
+        this.encoder = bytes ? new EventWireEncoder(decoder) : null;
+        this.recordFilter = bytes && !onRecords.passesAll() ? onRecords : null;
+    }
+
+    /** True when drained events go to the listener as bytes (tests, and what the agent logs). */
+    public boolean encodes() {
+        return encoder != null;
     }
 
     @Override
@@ -87,6 +109,21 @@ public final class DrainLoop implements Runnable {
         int n = session.drain(buf, timeoutMs);
         if (n > 0) {
             drained.addAndGet(n);
+        }
+        if (encoder != null) {
+            if (n > 0) {
+                EncodedEvents chunk = encoder.newChunk(n);
+                for (int i = 0; i < n; i++) {
+                    if (recordFilter == null || recordFilter.matches(buf, i * EventLayout.SIZE)) {
+                        encoder.encode(buf, i * EventLayout.SIZE, chunk);
+                    }
+                }
+                if (chunk.size() > 0) {
+                    ((EncodedDropListener) listener).onEncoded(chunk);
+                }
+                listener.onBatchEnd();
+            }
+            return n;
         }
         for (int i = 0; i < n; i++) {
             // This thread alone numbers events: a number is used only by an event that passes.

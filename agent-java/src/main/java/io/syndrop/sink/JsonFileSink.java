@@ -13,6 +13,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.logging.Logger;
 import io.syndrop.format.JsonLines;
+import io.syndrop.format.WireJson;
+import io.syndrop.metrics.Metrics;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * JSON lines into a file (fsynced on flush) or to stdout. Rotation by size and/or age happens only
@@ -27,6 +30,9 @@ public final class JsonFileSink implements Sink {
     private final PrintStream stdout;
     private static final int KEEP_BUFFER_BYTES = 16 << 20;
     private final JsonLines format;
+    private final boolean ecs;
+    private final WireJson wire = new WireJson();
+    private LongAdder encodedEvents;
     private final JsonBytes out = new JsonBytes(64 * 1024);
     private final long maxBytes;
     private final Duration maxAge;
@@ -40,6 +46,7 @@ public final class JsonFileSink implements Sink {
         this.file = file;
         this.stdout = stdout;
         this.format = new JsonLines(ecs);
+        this.ecs = ecs;
         this.maxBytes = maxBytes;
         this.maxAge = maxAge;
         if (file != null) {
@@ -83,11 +90,50 @@ public final class JsonFileSink implements Sink {
     }
 
     @Override
+    public void registerMetrics(Metrics metrics) {
+        encodedEvents = metrics.counter("syndrop_collector_encoded_events_total", Metrics.label("sink", name()),
+                "Drop events a JSON sink wrote straight from their protobuf bytes (the rest were parsed first); a group retried after a sink failure counts again.");
+    }
+
+    @Override
     public void write(List<WatchItem> items) throws IOException {
         out.reset();
         for (WatchItem i : items) {
             format.append(out, i);
         }
+        put();
+    }
+
+    /**
+     * Drop events still in their bytes are written by {@link WireJson} (ECS output has no byte
+     * path: those are parsed); whatever WireJson does not take (an unknown field, say, from a newer
+     * agent) is parsed and formatted as a message, which writes the same line.
+     */
+    @Override
+    public void write(SinkRecords records) throws IOException {
+        out.reset();
+        long fromBytes = 0;
+        for (int i = 0, n = records.size(); i < n; i++) {
+            if (!ecs && records.encoded(i) && wire.drop(out, records.array(i), records.offset(i), records.length(i),
+                    records.batchAgentId(i), records.batchBoot(i), records.batchNode(i))) {
+                out.raw('\n');
+                fromBytes++;
+            } else {
+                format.append(out, records.item(i));
+            }
+        }
+        put();
+        if (encodedEvents != null) {
+            encodedEvents.add(fromBytes);
+        }
+    }
+
+    @Override
+    public boolean takesBytes() {
+        return !ecs;
+    }
+
+    private void put() throws IOException {
         if (file == null) {
             out.writeTo(stdout);
         } else {

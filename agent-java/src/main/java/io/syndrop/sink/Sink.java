@@ -26,6 +26,24 @@ public interface Sink extends AutoCloseable {
 
     void write(List<WatchItem> items) throws IOException;
 
+    /**
+     * What the collector calls: the group's records, some drop events possibly still as bytes. By
+     * default each record is parsed (once per group, shared by the sinks) and written as a message;
+     * a sink that formats bytes overrides this.
+     */
+    default void write(SinkRecords records) throws IOException {
+        write(records.items());
+    }
+
+    /**
+     * True when {@link #write(SinkRecords)} writes drop events from their bytes. With any sink
+     * that does not, the collector parses each batch's events as it arrives, on the transport's
+     * thread (as it always did), rather than on the committer's.
+     */
+    default boolean takesBytes() {
+        return false;
+    }
+
     void flush() throws IOException;
 
     /**

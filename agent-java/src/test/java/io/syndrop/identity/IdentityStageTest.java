@@ -50,6 +50,10 @@ class IdentityStageTest {
             assertEquals("shop", later.getPodNamespace());
             assertEquals("web-7d9", later.getPodName());
             assertEquals("nginx:1.25", later.getContainerImage());
+            // The wire variant adds the same fields, as the bytes the built event holds them in.
+            DropEvent.Builder ids = later.toBuilder().clearListenerIno().clearNetnsIno();
+            assertEquals(com.google.protobuf.ByteString.copyFrom(stage.identityWire(ino, 4026531840L)), ids.build().toByteString());
+            assertTrue(stage.identityWire(ino, 4026531840L) == stage.identityWire(ino, 4026531840L), "encoded once, then cached");
             assertTrue(stage.scans() >= 1 && stage.misses() >= 1);
             assertTrue(warnings.isEmpty(), warnings.toString());
         }

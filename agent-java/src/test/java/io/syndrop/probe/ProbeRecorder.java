@@ -52,12 +52,17 @@ public final class ProbeRecorder implements AutoCloseable {
     }
 
     private ProbeRecorder(KernelProbe session, EventFilter filter, boolean drain, EventEnricher enricher) {
+        this(session, filter, drain, enricher, false);
+    }
+
+    /** @param bytes take the drain's byte path (an EncodedDropListener) and parse what it hands over */
+    private ProbeRecorder(KernelProbe session, EventFilter filter, boolean drain, EventEnricher enricher, boolean bytes) {
         this.events = new ArrayList<>();
         this.losses = new ArrayList<>();
         this.owner = true;
         this.firstEvent = 0;
         this.session = session;
-        DropListener l = new DropListener() {
+        DropListener objects = new DropListener() {
             @Override
             public void onEvent(DropEvent e) {
                 synchronized (events) {
@@ -71,6 +76,29 @@ public final class ProbeRecorder implements AutoCloseable {
                 synchronized (events) {
                     losses.add(loss);
                 }
+            }
+        };
+        DropListener l = !bytes ? objects : new EncodedDropListener() {
+            @Override
+            public void onEncoded(io.syndrop.event.EncodedEvents chunk) {
+                for (int k = 0; k < chunk.size(); k++) {
+                    try {
+                        objects.onEvent(DropEvent.parseFrom(com.google.protobuf.UnsafeByteOperations.unsafeWrap(
+                                chunk.array(), chunk.start(k), chunk.length(k))));
+                    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+
+            @Override
+            public void onEvent(DropEvent e) {
+                objects.onEvent(e);
+            }
+
+            @Override
+            public void onLoss(LossRecord loss) {
+                objects.onLoss(loss);
             }
         };
         this.loop = new DrainLoop(session, new EventDecoder("test", "test", 1, new KernelReasonNames(), enricher), filter, l,
@@ -90,6 +118,24 @@ public final class ProbeRecorder implements AutoCloseable {
         ProbeRecorder r;
         try {
             r = start(mode, netnsIno, 0, true, stage);
+        } catch (ProbeException | RuntimeException e) {
+            stage.close();
+            throw e;
+        }
+        r.identity = stage;
+        return r;
+    }
+
+    /**
+     * As {@link #start(AttachMode, long)}, through the drain's byte path (what the agent's pipeline
+     * takes): each event the kernel wrote, as EventWireEncoder's bytes, parsed back here.
+     */
+    public static ProbeRecorder startBytes(AttachMode mode, long netnsIno) throws ProbeException {
+        IdentityStage stage = IdentityStage.start(ContainerLookup.NONE, line -> System.err.println("identity: " + line));
+        EventFilter f = new EventFilter(List.of(), List.of(), List.of(netnsIno), EnumSet.noneOf(Reason.class));
+        ProbeRecorder r;
+        try {
+            r = new ProbeRecorder(AttachPlanner.plan(mode, f, 0).session(), f, true, stage, true);
         } catch (ProbeException | RuntimeException e) {
             stage.close();
             throw e;

@@ -53,9 +53,22 @@ class TracepointProbeTest {
         closedPortScenario(true, 10);
     }
 
+    /** The same through the drain's byte path (as the agent's pipeline takes them): kernel record -> protobuf bytes. */
+    @Test
+    void synsToAClosedPortAreOneEventEachAsBytes() throws Exception {
+        closedPortScenario(false, 25, true);
+        closedPortScenario(true, 10, true);
+    }
+
     private void closedPortScenario(boolean v6, int n) throws Exception {
+        closedPortScenario(v6, n, false);
+    }
+
+    private void closedPortScenario(boolean v6, int n, boolean bytes) throws Exception {
         try (Topology t = Topology.pair().ipv6(v6).build();
-             ProbeRecorder rec = ProbeRecorder.start(AttachMode.TRACEPOINT, t.server().inode())) {
+             ProbeRecorder rec = bytes ? ProbeRecorder.startBytes(AttachMode.TRACEPOINT, t.server().inode())
+                     : ProbeRecorder.start(AttachMode.TRACEPOINT, t.server().inode())) {
+            assertEquals(bytes, rec.loop().encodes(), "the drain's path");
             InetAddress server = v6 ? t.serverAddress6() : t.serverAddress();
             Nstat before = Nstat.read(t.server());
             for (int i = 0; i < n; i++) {
