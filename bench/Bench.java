@@ -314,6 +314,9 @@ public class Bench {
     }
 
     static final int CHUNK = 512;
+    /** Records offered to the pipeline so far, and how many of them may be unacknowledged at once. */
+    static long offered;
+    static final long MAX_IN_FLIGHT = 500_000;
     static final int RING_RECORDS = 64 * CHUNK;
 
     /**
@@ -323,7 +326,9 @@ public class Bench {
     static long feed(Rig rig, EventPipeline p, EventDecoder decoder, EventWireEncoder encoder, ByteBuffer ring, long n, long[] seq) {
         long refused = 0;
         for (long i = 0; i < n; ) {
-            while (rig.agentMetrics.value("syndrop_agent_queue_depth") > 60_000) {
+            // Pace on what is not yet acknowledged too, not only on the queue: the spool (256 MiB)
+            // otherwise fills behind a slower collector and drops, and the run waits out its timeout.
+            while (rig.agentMetrics.value("syndrop_agent_queue_depth") > 60_000 || offered - rig.acked() > MAX_IN_FLIGHT) {
                 LockSupport.parkNanos(50_000);
             }
             int base = (int) (i % RING_RECORDS);
@@ -338,6 +343,7 @@ public class Bench {
                 }
                 if (!p.offerEncoded(chunk)) refused += m;
                 i += m;
+                offered += m;
                 continue;
             }
             for (int k = 0; k < m; k++) {
@@ -346,6 +352,7 @@ public class Bench {
                 if (!p.offer(decoder.decode(ring, off, ++seq[0]))) refused++;
             }
             i += m;
+            offered += m;
         }
         return refused;
     }
