@@ -55,6 +55,8 @@ public final class WatchCommand implements Command {
 
     @Mixin
     PcapOptions pcap = new PcapOptions();
+
+    @Mixin
     StormOptions stormOptions = new StormOptions();
 
     @Option(names = "--ringbuf-bytes", paramLabel = "N", converter = OptionConverters.SizeValue.class,
