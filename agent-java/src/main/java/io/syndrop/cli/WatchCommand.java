@@ -21,6 +21,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import io.syndrop.input.UsageException;
 
@@ -154,34 +155,57 @@ public final class WatchCommand implements Command {
                 err.flush();
             }, "syndrop-pcap-close"));
         }
-        LiveProbe probe = attach.start(node, node, boot, enricher, printer,
-                recorder == null ? null : new PcapOptions.Tap(recorder));
-        // The recorder is not a resource here: closing it with the probe would leave closeFirst()
-        // below false and its summary line unsaid; an exception on the way ends the JVM, and the
-        // shutdown hook above closes it then.
-        try (probe;
-             CounterFeed gap = plan.mode() != AttachMode.TRACEPOINT ? new CounterFeed()
-                     : everywhere ? CounterFeed.listenDropGapEverywhere(GAP_INTERVAL, origin, printer, err)
-                     : CounterFeed.listenDropGap(counterTargets, GAP_INTERVAL, origin, printer, err)) {
-            if (duration != null) {
-                probe.await(duration.toMillis(), TimeUnit.MILLISECONDS);
-            } else {
-                probe.await(Long.MAX_VALUE, TimeUnit.DAYS);
+        // On Ctrl-C or SIGTERM the probe's own hook detaches, which ends the wait below; the JVM
+        // halts when the hooks are done, so this one holds it until the end line is said (bounded:
+        // a stuck main thread must not keep the process alive).
+        CountDownLatch endLineSaid = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                endLineSaid.await(END_LINE_WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-        }
-        printer.close();
-        out.flush();
-        // What the kernel delivered, before Java's filter: with filters the kernel applies, the two agree.
-        err.println("syndrop watch: " + printer.shown() + " drop(s) shown of " + probe.drained()
-                + " the kernel delivered, " + printer.summarised() + " counted in storm summaries without detail, "
-                + printer.lost() + " lost in the kernel ring buffer");
-        if (recorder != null) {
-            if (recorder.closeFirst()) {
-                err.println("syndrop watch: pcap: " + recorder.summary());
+        }, "syndrop-watch-end"));
+        try {
+            LiveProbe probe = attach.start(node, node, boot, enricher, printer,
+                    recorder == null ? null : new PcapOptions.Tap(recorder));
+            // The recorder is not a resource here: closing it with the probe would leave closeFirst()
+            // below false and its summary line unsaid; an exception on the way ends the JVM, and the
+            // shutdown hook above closes it then.
+            try {
+                try (probe;
+                     CounterFeed gap = plan.mode() != AttachMode.TRACEPOINT ? new CounterFeed()
+                             : everywhere ? CounterFeed.listenDropGapEverywhere(GAP_INTERVAL, origin, printer, err)
+                             : CounterFeed.listenDropGap(counterTargets, GAP_INTERVAL, origin, printer, err)) {
+                    if (duration != null) {
+                        probe.await(duration.toMillis(), TimeUnit.MILLISECONDS);
+                    } else {
+                        probe.await(Long.MAX_VALUE, TimeUnit.DAYS);
+                    }
+                }
+            } finally {
+                // Said however the wait ended: a SIGTERM while the counter feed was still starting
+                // made it throw, and the line was lost (WatchStopLineIT).
+                printer.close();
+                out.flush();
+                // What the kernel delivered, before Java's filter: with filters the kernel applies, the two agree.
+                err.println("syndrop watch: " + printer.shown() + " drop(s) shown of " + probe.drained()
+                        + " the kernel delivered, " + printer.summarised() + " counted in storm summaries without detail, "
+                        + printer.lost() + " lost in the kernel ring buffer");
+                if (recorder != null) {
+                    if (recorder.closeFirst()) {
+                        err.println("syndrop watch: pcap: " + recorder.summary());
+                    }
+                }
             }
+            return 0;
+        } finally {
+            err.flush();
+            endLineSaid.countDown();
         }
-        return 0;
     }
+
+    private static final int END_LINE_WAIT_SECONDS = 5;
 
     /** Whether stdout is a terminal (storm summaries are then drawn in place); false when libc cannot say. */
     static boolean isTerminal() {
