@@ -42,7 +42,7 @@ counter() { ip netns exec "$NS" awk -v want="$1" '
     /^(Tcp|TcpExt):/ { g = $1; if (!(g in seen)) { seen[g] = 1; for (i = 2; i <= NF; i++) k[g, i] = $i } else { for (i = 2; i <= NF; i++) if (g k[g, i] == want) print $i } }' \
     /proc/net/snmp /proc/net/netstat; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-prog_totals() { python3 bench/progstats.py stats $PEER_PROGS | awk '{c+=$3; t+=$4} END {print c+0, t+0}'; }
+prog_totals() { python3 bench/progstats.py stats $PEER_PROGS | awk '{c+=$3; t+=$4} END {printf "%.0f %.0f\n", c, t}'; }
 
 start_peer() {
     local peer=$1 out=$2 before i
@@ -89,7 +89,7 @@ for rnd in $(seq 1 "$ROUNDS"); do
         rate=$(echo "$sent" | sed -n 's/.*rate=\([0-9.]*\).*/\1/p')
         if [[ $peer == bpftrace ]]; then
             events=$(grep -c -- '->' "$out" || true); summaries=-
-            lost=$(grep -o 'Lost [0-9]*' "$out" "$out.err" 2>/dev/null | awk '{s+=$2} END {print s+0}')
+            lost=$({ grep -o 'Lost [0-9]*' "$out" "$out.err" 2>/dev/null || true; } | awk '{s+=$2} END {print s+0}')
         else
             summaries=$(grep -c '"detailed"' "$out" || true)
             events=$(( $(grep -c '"srcAddr"' "$out" || true) ))
