@@ -66,10 +66,6 @@ public final class ClockedTcpClient {
             } catch (LastErrorException e) {
                 return new Attempt(true, "no FIN from the server: errno " + e.getErrorCode(), port, ms, clock, tsClock(fd));
             }
-            // Our FIN goes out now, so the last reading of the clock below is no earlier than the
-            // TSval of the last segment the server saw from us (what its TIME-WAIT keeps as ts_recent):
-            // read before close(), a slow guest once sent the FIN 205 ticks after it.
-            c.shutdown(fd, Libc.SHUT_WR);
             return new Attempt(true, null, port, ms, clock, tsClock(fd));
         } finally {
             c.close(fd);

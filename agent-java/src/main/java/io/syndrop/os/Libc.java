@@ -52,11 +52,6 @@ public interface Libc extends Library {
 
     int close(int fd) throws LastErrorException;
 
-    /** shutdown(2); {@link #SHUT_WR} sends the FIN now, while the socket can still be asked for its clock. */
-    int shutdown(int fd, int how) throws LastErrorException;
-
-    int SHUT_WR = 1;
-
     /** if_indextoname(3): the name of interface {@code ifindex} in the calling thread's network
      * namespace into {@code name} (IF_NAMESIZE bytes), or null (ENXIO: no such device). */
     Pointer if_indextoname(int ifindex, byte[] name);

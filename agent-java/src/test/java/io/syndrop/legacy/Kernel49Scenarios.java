@@ -131,9 +131,11 @@ class Kernel49Scenarios {
                 assertEquals(server.port(), e.getDstPort());
                 assertTrue(within(e.getTsval(), slow.tsClockBefore(), slow.tsClockAfter()),
                         "the SYN's TSval is the slow client's clock " + slow + ": " + e);
-                // Its FIN leaves at shutdown(), before the last reading of its clock (the 200 ticks are
-                // margin only: with the FIN sent at close(), after the reading, a slow guest once gave 205).
-                assertTrue(within(e.getCachedTs(), fast.tsClockBefore(), fast.tsClockAfter() + 200),
+                // The stamp is the fast client's clock, CLOCK_AHEAD away from the slow one's. Its last
+                // segment can leave after the last reading: 204 and 205 ticks later in two clean-clone
+                // runs (sending the FIN before the reading did not change it; the 200 ms delayed-ACK
+                // ceiling is the likely cause, not pinned down). A second of slack still names the clock.
+                assertTrue(within(e.getCachedTs(), fast.tsClockBefore(), fast.tsClockAfter() + 1000),
                         "the cached tcpm_ts is the fast client's last TSval " + fast + ": " + e);
                 assertTrue(e.getCachedTsAgeSec() >= 2 && e.getCachedTsAgeSec() <= ageLimit,
                         "the cached stamp is 2.5 s to " + ageLimit + " s old: " + e);
