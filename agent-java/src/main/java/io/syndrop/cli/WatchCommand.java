@@ -170,8 +170,8 @@ public final class WatchCommand implements Command {
             LiveProbe probe = attach.start(node, node, boot, enricher, printer,
                     recorder == null ? null : new PcapOptions.Tap(recorder));
             // The recorder is not a resource here: closing it with the probe would leave closeFirst()
-            // below false and its summary line unsaid; an exception on the way ends the JVM, and the
-            // shutdown hook above closes it then.
+            // below false and its summary line unsaid; the finally below closes it however the wait
+            // ends, and the pcap hook above covers a failure before this point.
             try {
                 try (probe;
                      CounterFeed gap = plan.mode() != AttachMode.TRACEPOINT ? new CounterFeed()
