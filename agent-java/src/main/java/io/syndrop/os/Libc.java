@@ -52,6 +52,11 @@ public interface Libc extends Library {
 
     int close(int fd) throws LastErrorException;
 
+    int POSIX_FADV_DONTNEED = 4;
+
+    /** posix_fadvise(2): returns 0 or the error number itself (it does not set errno). */
+    int posix_fadvise(int fd, long offset, long len, int advice);
+
     /** if_indextoname(3): the name of interface {@code ifindex} in the calling thread's network
      * namespace into {@code name} (IF_NAMESIZE bytes), or null (ENXIO: no such device). */
     Pointer if_indextoname(int ifindex, byte[] name);

@@ -15,6 +15,7 @@ import java.util.logging.Logger;
 import io.syndrop.format.JsonLines;
 import io.syndrop.format.WireJson;
 import io.syndrop.metrics.Metrics;
+import io.syndrop.os.SyncedPages;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -22,7 +23,8 @@ import java.util.concurrent.atomic.LongAdder;
  * between groups, so a rotated file always ends on a record the collector committed: the file
  * {@code NAME} is renamed to {@code NAME.<generation>} (000001, 000002, ...) and a new one started.
  * The checkpoint is {@code generation:offset}: after a crash the active file is cut back to it, which
- * removes exactly the records that were written but never acknowledged.
+ * removes exactly the records that were written but never acknowledged. After each fsync the
+ * synced part of the file leaves the page cache behind its last 64 MiB ({@link SyncedPages}).
  */
 public final class JsonFileSink implements Sink {
     private static final Logger LOG = Logger.getLogger(JsonFileSink.class.getName());
@@ -40,9 +42,18 @@ public final class JsonFileSink implements Sink {
     private long generation;
     private long offset;
     private long openedAtNanos;
+    /** The synced part of the active file's page cache, given back behind the last keepCacheBytes. */
+    private final long keepCacheBytes;
+    private SyncedPages synced;
 
     /** @param file null for stdout */
     public JsonFileSink(Path file, PrintStream stdout, boolean ecs, long maxBytes, Duration maxAge) throws IOException {
+        this(file, stdout, ecs, maxBytes, maxAge, SyncedPages.DEFAULT_KEEP_BYTES);
+    }
+
+    /** @param keepCacheBytes how much of the file's end stays in the page cache after a flush */
+    JsonFileSink(Path file, PrintStream stdout, boolean ecs, long maxBytes, Duration maxAge, long keepCacheBytes) throws IOException {
+        this.keepCacheBytes = keepCacheBytes;
         this.file = file;
         this.stdout = stdout;
         this.format = new JsonLines(ecs);
@@ -82,6 +93,7 @@ public final class JsonFileSink implements Sink {
         ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
         offset = ch.size();
         openedAtNanos = System.nanoTime();
+        synced = new SyncedPages(file, keepCacheBytes);
     }
 
     @Override
@@ -155,6 +167,7 @@ public final class JsonFileSink implements Sink {
         }
         ch.force(true);
         ch.close();
+        synced.close();
         generation++;
         Path rotated = file.resolveSibling(file.getFileName() + String.format(".%06d", generation));
         Files.move(file, rotated);
@@ -172,6 +185,7 @@ public final class JsonFileSink implements Sink {
             return;
         }
         ch.force(false);
+        synced.synced(offset);
     }
 
     @Override
@@ -208,6 +222,7 @@ public final class JsonFileSink implements Sink {
         }
         offset = Math.min(offset, off);
         offset = ch.size();
+        synced.truncated(offset);
     }
 
     @Override
@@ -215,6 +230,7 @@ public final class JsonFileSink implements Sink {
         if (ch != null) {
             ch.force(true);
             ch.close();
+            synced.close();
         }
     }
 }
