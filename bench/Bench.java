@@ -265,20 +265,24 @@ public class Bench {
             }
             awaitAcked(rig, warm);
             long base = rig.sink.drops.get();
-            Map<String, Long> cpu0 = threadTicks();
+            Map<String, Long> cpu0 = threadTicks(false), sys0 = threadTicks(true);
             long start = System.nanoTime();
             refused += feed(rig, p, decoder, encoder, ring, n, seq);
             awaitAcked(rig, warm + n);
             double sec = (System.nanoTime() - start) / 1e9;
-            Map<String, Long> cpu1 = threadTicks();
+            Map<String, Long> cpu1 = threadTicks(false), sys1 = threadTicks(true);
             long delivered = rig.sink.drops.get() - base;
             System.out.printf("{\"sink\":\"%s\",\"events\":%d,\"warmup_events\":%d,\"delivered\":%d,\"acked\":%d,\"refused\":%d,\"seconds\":%.3f,\"events_per_s\":%.0f,%s}%n",
-                    sinkMode, n, warm, delivered, rig.acked() - warm, refused, sec, delivered / sec, cpuJson(cpu0, cpu1, delivered));
+                    sinkMode, n, warm, delivered, rig.acked() - warm, refused, sec, delivered / sec,
+                    cpuJson(cpu0, cpu1, delivered) + "," + kernelJson(sys0, sys1));
         }
     }
 
-    /** CPU ticks (utime + stime) of this process's threads by name, digits folded ("grpc-nio-worker-ELG-N-N"). */
-    static Map<String, Long> threadTicks() throws IOException {
+    /**
+     * CPU ticks (utime + stime, or stime alone with {@code kernelOnly}) of this process's threads by
+     * name, digits folded ("grpc-nio-worker-ELG-N-N").
+     */
+    static Map<String, Long> threadTicks(boolean kernelOnly) throws IOException {
         Map<String, Long> out = new TreeMap<>();
         try (var tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path t : (Iterable<Path>) tasks::iterator) {
@@ -286,13 +290,27 @@ public class Bench {
                     String stat = Files.readString(t.resolve("stat"));
                     String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("\\d+", "N");
                     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    out.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                    out.merge(name, (kernelOnly ? 0 : Long.parseLong(f[11])) + Long.parseLong(f[12]), Long::sum);
                 } catch (IOException | RuntimeException gone) {
                     // the thread ended between list and read
                 }
             }
         }
         return out;
+    }
+
+    /** Of that, the kernel's part (system time) by thread: file writes, fsync, sockets, futexes. */
+    static String kernelJson(Map<String, Long> before, Map<String, Long> after) {
+        StringBuilder sb = new StringBuilder("\"kernel_s_by_thread\":{");
+        String sep = "";
+        for (var e : after.entrySet()) {
+            long v = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            if (v > 0) {
+                sb.append(sep).append('"').append(e.getKey()).append("\":").append(String.format("%.2f", v / 100.0));
+                sep = ",";
+            }
+        }
+        return sb.append('}').toString();
     }
 
     /** Where the timed phase's CPU went, by thread (clock ticks are 10 ms), and per delivered event. */
