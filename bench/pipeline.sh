@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Pipeline ceiling (bench/README.md, "Pipeline"), side by side in one run: this tree's byte path
+# Pipeline ceiling (bench/README.md, scenario 3, pipeline_ceiling), side by side in one run: this tree's byte path
 # (Bench pipeline EVENTS json-encoded) and object path (json), next to the same two modes built
 # from another revision (a git worktree with its own jar and its own bench/Bench.java).
 #   ./bench/pipeline.sh [ROUNDS] [EVENTS] [BASELINE_REV]
