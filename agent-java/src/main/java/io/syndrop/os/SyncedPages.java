@@ -67,11 +67,6 @@ public final class SyncedPages implements Closeable {
         droppedTo = Math.min(droppedTo, Math.max(0, size));
     }
 
-    /** How far the cache is given back (for tests and the rotation log). */
-    public long droppedTo() {
-        return droppedTo;
-    }
-
     private void disable(String why) {
         disabled = true;
         LOG.warning(file + ": " + why + "; its synced pages stay in the page cache (the file is written as before)");
