@@ -172,30 +172,26 @@ public final class WatchCommand implements Command {
             // The recorder is not a resource here: closing it with the probe would leave closeFirst()
             // below false and its summary line unsaid; the finally below closes it however the wait
             // ends, and the pcap hook above covers a failure before this point.
-            try {
-                try (probe;
-                     CounterFeed gap = plan.mode() != AttachMode.TRACEPOINT ? new CounterFeed()
-                             : everywhere ? CounterFeed.listenDropGapEverywhere(GAP_INTERVAL, origin, printer, err)
-                             : CounterFeed.listenDropGap(counterTargets, GAP_INTERVAL, origin, printer, err)) {
-                    if (duration != null) {
-                        probe.await(duration.toMillis(), TimeUnit.MILLISECONDS);
-                    } else {
-                        probe.await(Long.MAX_VALUE, TimeUnit.DAYS);
-                    }
+            try (probe;
+                 CounterFeed gap = plan.mode() != AttachMode.TRACEPOINT ? new CounterFeed()
+                         : everywhere ? CounterFeed.listenDropGapEverywhere(GAP_INTERVAL, origin, printer, err)
+                         : CounterFeed.listenDropGap(counterTargets, GAP_INTERVAL, origin, printer, err)) {
+                if (duration != null) {
+                    probe.await(duration.toMillis(), TimeUnit.MILLISECONDS);
+                } else {
+                    probe.await(Long.MAX_VALUE, TimeUnit.DAYS);
                 }
             } finally {
-                // Said however the wait ended: a SIGTERM while the counter feed was still starting
-                // made it throw, and the line was lost (WatchStopLineIT).
+                // After the probe and feed are closed, and said however the wait ended: a SIGTERM while
+                // the counter feed was still starting made it throw, and the line was lost (WatchStopLineIT).
                 printer.close();
                 out.flush();
                 // What the kernel delivered, before Java's filter: with filters the kernel applies, the two agree.
                 err.println("syndrop watch: " + printer.shown() + " drop(s) shown of " + probe.drained()
                         + " the kernel delivered, " + printer.summarised() + " counted in storm summaries without detail, "
                         + printer.lost() + " lost in the kernel ring buffer");
-                if (recorder != null) {
-                    if (recorder.closeFirst()) {
-                        err.println("syndrop watch: pcap: " + recorder.summary());
-                    }
+                if (recorder != null && recorder.closeFirst()) {
+                    err.println("syndrop watch: pcap: " + recorder.summary());
                 }
             }
             return 0;
