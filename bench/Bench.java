@@ -301,34 +301,35 @@ public class Bench {
 
     /** Of that, the kernel's part (system time) by thread: file writes, fsync, sockets, futexes. */
     static String kernelJson(Map<String, Long> before, Map<String, Long> after) {
-        StringBuilder sb = new StringBuilder("\"kernel_s_by_thread\":{");
-        String sep = "";
+        return secondsByThread("kernel_s_by_thread", grew(before, after));
+    }
+
+    /** The threads whose ticks grew, by how much, largest first. */
+    static List<Map.Entry<String, Long>> grew(Map<String, Long> before, Map<String, Long> after) {
+        List<Map.Entry<String, Long>> d = new ArrayList<>();
         for (var e : after.entrySet()) {
             long v = e.getValue() - before.getOrDefault(e.getKey(), 0L);
-            if (v > 0) {
-                sb.append(sep).append('"').append(e.getKey()).append("\":").append(String.format("%.2f", v / 100.0));
-                sep = ",";
-            }
+            if (v > 0) d.add(Map.entry(e.getKey(), v));
+        }
+        d.sort((x, y) -> Long.compare(y.getValue(), x.getValue()));
+        return d;
+    }
+
+    /** {@code "name":{"thread":seconds,...}} (clock ticks are 10 ms). */
+    static String secondsByThread(String name, List<Map.Entry<String, Long>> ticks) {
+        StringBuilder sb = new StringBuilder("\"").append(name).append("\":{");
+        for (int i = 0; i < ticks.size(); i++) {
+            sb.append(i == 0 ? "" : ",").append('"').append(ticks.get(i).getKey()).append("\":").append(String.format("%.2f", ticks.get(i).getValue() / 100.0));
         }
         return sb.append('}').toString();
     }
 
     /** Where the timed phase's CPU went, by thread (clock ticks are 10 ms), and per delivered event. */
     static String cpuJson(Map<String, Long> before, Map<String, Long> after, long events) {
-        StringBuilder sb = new StringBuilder("\"cpu_s_by_thread\":{");
-        long total = 0;
-        List<Map.Entry<String, Long>> d = new ArrayList<>();
-        for (var e : after.entrySet()) {
-            long v = e.getValue() - before.getOrDefault(e.getKey(), 0L);
-            if (v > 0) d.add(Map.entry(e.getKey(), v));
-            total += Math.max(0, v);
-        }
-        d.sort((x, y) -> Long.compare(y.getValue(), x.getValue()));
-        for (int i = 0; i < d.size(); i++) {
-            sb.append(i == 0 ? "" : ",").append('"').append(d.get(i).getKey()).append("\":").append(String.format("%.2f", d.get(i).getValue() / 100.0));
-        }
-        return sb.append("},\"cpu_s_total\":").append(String.format("%.2f", total / 100.0))
-                .append(",\"cpu_us_per_event\":").append(String.format("%.2f", events == 0 ? 0 : total * 10_000.0 / events)).toString();
+        List<Map.Entry<String, Long>> d = grew(before, after);
+        long total = d.stream().mapToLong(Map.Entry::getValue).sum();
+        return secondsByThread("cpu_s_by_thread", d) + ",\"cpu_s_total\":" + String.format("%.2f", total / 100.0)
+                + ",\"cpu_us_per_event\":" + String.format("%.2f", events == 0 ? 0 : total * 10_000.0 / events);
     }
 
     static final int CHUNK = 512;
